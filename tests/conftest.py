@@ -1,0 +1,54 @@
+"""Fixtures for all three tiers: isolation from the developer's machine, and the real engine."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import ROOT, SHARED_AUDIO
+from tui.settings import Settings
+
+PRIVATE_VARS = ("SPEECHMATICS_API_KEY", "SPEECHMATICS_BATCH_URL", "SPEECHMATICS_RT_URL")
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Every test keeps its data in a temporary folder and never sees a real key or .env."""
+    data = tmp_path / "data"
+    monkeypatch.setenv("SM_TUI_DATA_DIR", str(data))
+    for name in PRIVATE_VARS:
+        monkeypatch.delenv(name, raising=False)
+    for name in list(os.environ):
+        if name.startswith("SM_TUI_") and name != "SM_TUI_DATA_DIR":
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)  # a .env in the checkout is not read
+    yield data
+
+
+@pytest.fixture(scope="session")
+def shared_audio() -> Path:
+    """The shared recordings beside the checkout."""
+    if not (SHARED_AUDIO / "references.tsv").is_file():
+        pytest.fail(f"the shared recordings are missing: {SHARED_AUDIO}")
+    return SHARED_AUDIO
+
+
+@pytest.fixture(scope="session")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """One real local engine (``sm-tui serve`` as a child process) for the whole session."""
+    from tui.core.engine_process import start_engine
+
+    data = tmp_path_factory.mktemp("engine-data")
+    settings = Settings(data_dir=data)
+    process = start_engine(settings)
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    """The checkout."""
+    return ROOT

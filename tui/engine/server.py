@@ -1,0 +1,169 @@
+"""The engine's aiohttp application: auth, error handling, routes, start-up and serving."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiohttp import web
+
+from tui.engine import batch_api
+from tui.engine.asr import Recognizer
+from tui.engine.jobs import JobManager
+from tui.engine.rt_api import handle_websocket
+from tui.engine.scheduler import InferenceScheduler
+from tui.paths import DataPaths
+
+log = logging.getLogger("sm_tui.engine")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Configurable limits of the engine."""
+
+    max_upload_bytes: int = 512 * 1024 * 1024
+    retention_s: float = 24 * 3600
+    max_sessions: int = 4
+    max_session_s: float = 48 * 3600
+
+
+@dataclass
+class Engine:
+    """What every request handler shares."""
+
+    recognizer: Recognizer
+    paths: DataPaths
+    api_key: str | None = field(default=None, repr=False)
+    limits: Limits = field(default_factory=Limits)
+    scheduler: InferenceScheduler = field(default_factory=InferenceScheduler)
+    sessions: int = 0
+    jobs: JobManager = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.jobs = JobManager(self)
+
+
+def _authorised(request: web.Request, key: str | None) -> bool:
+    header = request.headers.get("Authorization", "")
+    token = header[7:].strip() if header.startswith("Bearer ") else request.query.get("jwt", "")
+    if key is None:
+        return bool(token)
+    return hmac.compare_digest(token.encode(), key.encode())
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """401 for a missing or wrong key on every endpoint, the WebSocket handshake included."""
+    engine: Engine = request.app["engine"]
+    if request.path.startswith("/v2") and not _authorised(request, engine.api_key):
+        return web.json_response({"code": 401, "error": "Permission Denied"}, status=401)
+    return await handler(request)
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Turn API errors into JSON answers and anything unexpected into a 500, never a crash."""
+    try:
+        return await handler(request)
+    except batch_api.ApiError as exc:
+        return exc.response()
+    except web.HTTPException as exc:
+        if exc.status >= 400:
+            return web.json_response(
+                {"code": exc.status, "error": exc.reason or "Error"}, status=exc.status
+            )
+        raise
+    except (asyncio.CancelledError, ConnectionResetError):
+        raise
+    except Exception:
+        log.exception("request %s %s failed", request.method, request.path)
+        return web.json_response({"code": 500, "error": "Internal Server Error"}, status=500)
+
+
+async def health(request: web.Request) -> web.Response:
+    """``GET /health``: the engine is up and its model loaded."""
+    engine: Engine = request.app["engine"]
+    return web.json_response({"status": "ok", "model": engine.recognizer.name})
+
+
+async def _expire_jobs(app: web.Application) -> AsyncIterator[None]:
+    engine: Engine = app["engine"]
+
+    async def loop() -> None:
+        while True:
+            await asyncio.sleep(min(60.0, max(0.5, engine.limits.retention_s / 4)))
+            engine.jobs.expire_old(engine.limits.retention_s)
+
+    task = asyncio.create_task(loop())
+    yield
+    task.cancel()
+    for job in engine.jobs.jobs.values():
+        if job.task is not None:
+            job.task.cancel()
+    engine.scheduler.close()
+
+
+def make_app(engine: Engine) -> web.Application:
+    """The aiohttp application serving both APIs."""
+    app = web.Application(
+        middlewares=[error_middleware, auth_middleware], client_max_size=1 << 20
+    )
+    app["engine"] = engine
+    app.router.add_get("/health", health)
+    batch_api.add_routes(app)
+    for path in ("/v2", "/v2/", "/v2/{language}"):
+        app.router.add_get(path, handle_websocket)
+    app.cleanup_ctx.append(_expire_jobs)
+    return app
+
+
+def urls(host: str, port: int) -> tuple[str, str]:
+    """The batch and real-time base URLs for a host and port."""
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/v2", f"ws://{shown}:{port}/v2"
+
+
+async def serve(
+    engine: Engine,
+    host: str,
+    port: int,
+    ready: Callable[[int], None] | None = None,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Serve until ``stop`` is set (or forever); call ``ready(port)`` once listening."""
+    runner = web.AppRunner(make_app(engine), access_log=None, shutdown_timeout=2)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    server = site._server
+    sockets = getattr(server, "sockets", None) or []
+    bound = sockets[0].getsockname()[1] if sockets else port
+    batch_url, rt_url = urls(host, bound)
+    log.info("sm-tui engine ready on %s (batch) and %s (real-time), model %s",
+             batch_url, rt_url, engine.recognizer.name)  # fmt: skip
+    if ready is not None:
+        ready(bound)
+    try:
+        await (stop.wait() if stop is not None else asyncio.Event().wait())
+    finally:
+        with contextlib.suppress(Exception):
+            await runner.cleanup()
+
+
+def build_engine(
+    model: str,
+    data_dir: Path,
+    api_key: str | None,
+    limits: Limits | None = None,
+) -> Engine:
+    """Load the model (once, before any session) and build the engine."""
+    paths = DataPaths(data_dir).ensure()
+    return Engine(
+        recognizer=Recognizer(model), paths=paths, api_key=api_key, limits=limits or Limits()
+    )

@@ -1,0 +1,211 @@
+"""The real-time recogniser's state: which words are final, which are partial, when to cut.
+
+Each step transcribes the audio after the last final word (a bounded window) and applies
+these rules to the hypothesis, in order, to a prefix of its words:
+
+* a word that two consecutive hypotheses agree on, ending clear of the window's edge, is final
+  (LocalAgreement, as whisper_streaming does);
+* a word that would miss its ``max_delay`` deadline by waiting for the next step is final
+  anyway, unless it touches the window's edge (it may be cut mid-word);
+* when voice activity detection hears the speech stop, every word is final;
+* at the end of the stream (or on ForceEndOfUtterance) every word is final.
+
+The rest of the hypothesis is the partial. Finals are never revised, come in time order and
+do not overlap; the window then starts where the last final word ended, so its length stays
+bounded. This module holds no model: ``plan`` says what to transcribe and ``apply`` takes the
+result, so its rules are tested on constructed hypotheses.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tui.engine.asr import Word
+from tui.engine.audio import RATE
+
+EDGE_GUARD_S = 0.25  # words ending this close to the window's end may be cut mid-word
+AGREED_GUARD_S = 0.1
+SILENCE_FINAL_S = 0.4  # this much silence after speech finalises the utterance
+CONTEXT_S = 1.5  # audio kept before the last final word, so the next window starts mid-speech
+MAX_WINDOW_S = 15.0
+PROMPT_CHARS = 200
+
+
+def normal(text: str) -> str:
+    """A word without case or punctuation, for comparing hypotheses."""
+    return re.sub(r"[^\w']", "", text.lower())
+
+
+@dataclass
+class Window:
+    """What one step transcribes."""
+
+    audio: np.ndarray
+    start: float  # stream time of the first sample
+    end: float  # stream time just after the last sample
+    prompt: str
+    flush: bool
+
+
+@dataclass
+class Update:
+    """What one step decided: words to send as final, the partial, an end of utterance."""
+
+    finals: list[Word] = field(default_factory=list)
+    partial: list[Word] = field(default_factory=list)
+    end_of_utterance: float | None = None
+
+
+@dataclass
+class StreamingRecognizer:
+    """Real-time decoding state of one session.
+
+    Args:
+        max_delay: Seconds after a word's end by which it must be final.
+        eou_trigger: Seconds of silence after speech that make an EndOfUtterance; 0 for none.
+        step_cost: Expected seconds from one step's audio end to the next step's result.
+    """
+
+    max_delay: float = 4.0
+    eou_trigger: float = 0.0
+    step_cost: float = 0.8
+    _audio: list[np.ndarray] = field(default_factory=list)
+    _samples: int = 0  # samples held in _audio
+    _offset: float = 0.0  # stream time of the first held sample
+    _total: int = 0  # samples received in the whole stream
+    _previous: list[Word] = field(default_factory=list)
+    _finals: list[Word] = field(default_factory=list)
+    _final_end: float = 0.0
+    _eou_pending: bool = False
+
+    @property
+    def audio_end(self) -> float:
+        """Stream time up to which audio has been received."""
+        return self._total / RATE
+
+    @property
+    def final_end(self) -> float:
+        """Stream time at which the last final word ends."""
+        return self._final_end
+
+    @property
+    def held_seconds(self) -> float:
+        """Seconds of audio not yet behind a final word."""
+        return self._samples / RATE
+
+    def add_audio(self, samples: np.ndarray) -> None:
+        """Append 16 kHz float32 samples."""
+        if len(samples):
+            self._audio.append(samples)
+            self._samples += len(samples)
+            self._total += len(samples)
+
+    def plan(self, flush: bool = False) -> Window:
+        """The window to transcribe next: held audio, at most ``MAX_WINDOW_S`` of it."""
+        audio = np.concatenate(self._audio) if self._audio else np.zeros(0, dtype=np.float32)
+        self._audio = [audio] if len(audio) else []
+        limit = int(MAX_WINDOW_S * RATE)
+        window = audio[:limit]
+        whole = len(window) == len(audio)
+        return Window(
+            audio=window,
+            start=self._offset,
+            end=self._offset + len(window) / RATE,
+            prompt=self._prompt(self._offset),
+            flush=flush and whole,
+        )
+
+    def apply(
+        self, window: Window, words: list[Word], speech: list[tuple[float, float]]
+    ) -> Update:
+        """Take a window's hypothesis and decide what becomes final.
+
+        Args:
+            window: The window from ``plan``.
+            words: The hypothesis, times relative to the window's start.
+            speech: Speech regions that voice activity detection found, relative likewise.
+        """
+        hypothesis = self._dedupe([w.shifted(window.start) for w in words])
+        count = self._final_count(window, hypothesis, speech)
+        finals, partial = hypothesis[:count], hypothesis[count:]
+        update = Update(finals=finals, partial=partial)
+        if finals:
+            self._commit(finals, window, partial)
+        elif not hypothesis and not speech and window.end - window.start > 2 * SILENCE_FINAL_S:
+            self._drop_until(window.end - SILENCE_FINAL_S)  # silence: keep the window small
+        self._previous = partial
+        update.end_of_utterance = self._end_of_utterance(window, speech, partial)
+        return update
+
+    def _final_count(
+        self, window: Window, hypothesis: list[Word], speech: list[tuple[float, float]]
+    ) -> int:
+        """How many leading words of the hypothesis are final."""
+        if window.flush:
+            return len(hypothesis)
+        speech_end = window.start + speech[-1][1] if speech else window.start
+        if window.end - speech_end >= SILENCE_FINAL_S:
+            return sum(1 for w in hypothesis if w.end <= speech_end + 0.3)
+        deadline = min(window.end + self.step_cost - self.max_delay, window.end - EDGE_GUARD_S)
+        count = 0
+        for index, word in enumerate(hypothesis):
+            previous = self._previous[index].text if index < len(self._previous) else None
+            agreed = previous is not None and normal(previous) == normal(word.text)
+            # A word is only forced out when another follows it: the last word of a window
+            # is often the first half of a longer one.
+            followed = index + 1 < len(hypothesis)
+            if agreed and word.end <= window.end - AGREED_GUARD_S or followed and word.end <= deadline:
+                count += 1
+            else:
+                break
+        return count
+
+    def _prompt(self, before: float) -> str:
+        """Final text that has left the window, as Whisper's prompt for continuity."""
+        text = "".join(w.text for w in self._finals if w.end <= before + 0.05)
+        return text.strip()[-PROMPT_CHARS:]
+
+    def _dedupe(self, hypothesis: list[Word]) -> list[Word]:
+        """Drop the words that the context audio repeats of what is already final."""
+        boundary = self._final_end
+        fresh = [w for w in hypothesis if (w.start + w.end) / 2 > boundary - 0.05]
+        tail = [normal(w.text) for w in self._finals[-3:]]
+        for size in range(min(3, len(tail), len(fresh)), 0, -1):
+            head = fresh[:size]
+            if [normal(w.text) for w in head] == tail[-size:] and head[0].start < boundary + 0.5:
+                return fresh[size:]
+        return fresh
+
+    def _commit(self, finals: list[Word], window: Window, partial: list[Word]) -> None:
+        self._finals.extend(finals)
+        self._final_end = max(finals[-1].end, self._final_end)
+        self._eou_pending = True
+        self._drop_until(min(self._final_end - CONTEXT_S, window.end))
+
+    def _drop_until(self, time: float) -> None:
+        """Forget held audio before stream time ``time``."""
+        drop = int(round((time - self._offset) * RATE))
+        if drop <= 0 or not self._audio:
+            return
+        audio = np.concatenate(self._audio)[drop:]
+        self._audio = [audio] if len(audio) else []
+        self._samples = len(audio)
+        self._offset = time
+
+    def _end_of_utterance(
+        self, window: Window, speech: list[tuple[float, float]], partial: list[Word]
+    ) -> float | None:
+        if self.eou_trigger <= 0 or not self._eou_pending or partial:
+            return None
+        speech_end = window.start + speech[-1][1] if speech else window.start
+        if window.end - max(speech_end, self._final_end) >= self.eou_trigger:
+            self._eou_pending = False
+            return self._final_end
+        return None
+
+    def force_end_of_utterance(self) -> None:
+        """Mark the utterance ended (ForceEndOfUtterance): nothing more is pending."""
+        self._eou_pending = False

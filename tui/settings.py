@@ -1,0 +1,154 @@
+"""One typed settings object, built from the environment and an optional ``.env`` file.
+
+Nothing else in sm-tui reads the environment: the settings are built once at start-up and
+passed in.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from tui.paths import default_data_dir
+
+DEFAULT_MODEL = "tiny.en"
+
+
+class SettingsError(ValueError):
+    """A setting has a value sm-tui cannot use."""
+
+
+def mask_key(key: str | None) -> str:
+    """Return a form of an API key that is safe to show: ``sk…1a2b``.
+
+    Args:
+        key: The secret, or None.
+
+    Returns:
+        Two leading and four trailing characters around an ellipsis, or ``(none)``.
+    """
+    if not key:
+        return "(none)"
+    if len(key) <= 8:
+        return "…" + "•" * 4
+    return f"{key[:2]}…{key[-4:]}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable in sm-tui.
+
+    Attributes:
+        api_key: Speechmatics API key. None selects the embedded local engine.
+        batch_url: Batch API base URL (ending in /v2), or None for the default.
+        rt_url: Real-time WebSocket URL, or None for the default.
+        engine_model: Whisper model for the local engine: ``tiny.en`` (bundled), a
+            CTranslate2 model folder, or a faster-whisper model name.
+        engine_host: Interface the local engine binds to.
+        engine_port: Port of the local engine; 0 picks a free one.
+        engine_api_key: Key the local engine demands (``serve``); None accepts any key.
+        engine_max_upload_mb: Largest batch upload the local engine accepts.
+        engine_retention_s: Seconds a finished local job and its audio are kept.
+        engine_max_sessions: Real-time sessions the local engine runs at once.
+        batch_concurrency: Batch jobs the dashboard runs at once.
+        language: Transcription language.
+        max_delay: Real-time ``max_delay`` in seconds.
+        data_dir: Where sm-tui keeps its data (store, exports, engine files).
+    """
+
+    api_key: str | None = field(default=None, repr=False)
+    batch_url: str | None = None
+    rt_url: str | None = None
+    engine_model: str = DEFAULT_MODEL
+    engine_host: str = "127.0.0.1"
+    engine_port: int = 0
+    engine_api_key: str | None = field(default=None, repr=False)
+    engine_max_upload_mb: int = 512
+    engine_retention_s: int = 24 * 3600
+    engine_max_sessions: int = 4
+    batch_concurrency: int = 2
+    language: str = "en"
+    max_delay: float = 1.0
+    data_dir: Path = field(default_factory=default_data_dir)
+
+    @property
+    def uses_local_engine(self) -> bool:
+        """True when no key is set, so the embedded engine serves both APIs."""
+        return not self.api_key
+
+    @property
+    def masked_key(self) -> str:
+        """The API key in a form that is safe to display."""
+        return mask_key(self.api_key)
+
+    def with_changes(self, **changes: object) -> Settings:
+        """Return a copy with some fields replaced."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def load(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        dotenv_path: Path | None = None,
+    ) -> Settings:
+        """Build settings from the environment, falling back to a ``.env`` file.
+
+        Args:
+            environ: The environment to read; ``os.environ`` when None.
+            dotenv_path: A ``.env`` file to read first (the environment wins over it).
+                When None, ``.env`` in the current directory is used if present.
+
+        Returns:
+            The settings.
+
+        Raises:
+            SettingsError: A value has the wrong type or range.
+        """
+        from dotenv import dotenv_values
+
+        env: dict[str, str] = {}
+        path = dotenv_path if dotenv_path is not None else Path.cwd() / ".env"
+        if path.is_file():
+            env.update({k: v for k, v in dotenv_values(path).items() if v is not None})
+        env.update(os.environ if environ is None else environ)
+        return cls.from_mapping(env)
+
+    @classmethod
+    def from_mapping(cls, env: Mapping[str, str]) -> Settings:
+        """Build settings from a mapping of variable names to values."""
+
+        def text(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        def number(name: str, default: float, low: float, high: float) -> float:
+            raw = text(name)
+            if raw is None:
+                return default
+            try:
+                value = float(raw)
+            except ValueError:
+                raise SettingsError(f"{name} must be a number, not {raw!r}") from None
+            if not low <= value <= high:
+                raise SettingsError(f"{name} must be between {low:g} and {high:g}")
+            return value
+
+        data_dir = text("SM_TUI_DATA_DIR")
+        return cls(
+            api_key=text("SPEECHMATICS_API_KEY"),
+            batch_url=text("SPEECHMATICS_BATCH_URL"),
+            rt_url=text("SPEECHMATICS_RT_URL"),
+            engine_model=text("SM_TUI_ENGINE_MODEL") or DEFAULT_MODEL,
+            engine_host=text("SM_TUI_ENGINE_HOST") or "127.0.0.1",
+            engine_port=int(number("SM_TUI_ENGINE_PORT", 0, 0, 65535)),
+            engine_api_key=text("SM_TUI_ENGINE_API_KEY"),
+            engine_max_upload_mb=int(number("SM_TUI_ENGINE_MAX_UPLOAD_MB", 512, 1, 10240)),
+            engine_retention_s=int(number("SM_TUI_ENGINE_RETENTION_S", 86400, 1, 10**8)),
+            engine_max_sessions=int(number("SM_TUI_ENGINE_MAX_SESSIONS", 4, 1, 64)),
+            batch_concurrency=int(number("SM_TUI_BATCH_CONCURRENCY", 2, 1, 32)),
+            language=text("SM_TUI_LANGUAGE") or "en",
+            max_delay=number("SM_TUI_MAX_DELAY", 1.0, 0.7, 4.0),
+            data_dir=Path(data_dir).expanduser() if data_dir else default_data_dir(),
+        )
