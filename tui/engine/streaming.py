@@ -34,6 +34,13 @@ MAX_WINDOW_S = 15.0
 PROMPT_CHARS = 200
 
 
+def _clamped(word: Word, boundary: float) -> Word:
+    """The word moved to start no earlier than ``boundary``: finals never overlap."""
+    if word.start >= boundary:
+        return word
+    return Word(word.text, boundary, max(word.end, boundary), word.probability)
+
+
 def normal(text: str) -> str:
     """A word without case or punctuation, for comparing hypotheses."""
     return re.sub(r"[^\w']", "", text.lower())
@@ -176,8 +183,9 @@ class StreamingRecognizer:
         for size in range(min(3, len(tail), len(fresh)), 0, -1):
             head = fresh[:size]
             if [normal(w.text) for w in head] == tail[-size:] and head[0].start < boundary + 0.5:
-                return fresh[size:]
-        return fresh
+                fresh = fresh[size:]
+                break
+        return [_clamped(w, boundary) for w in fresh]
 
     def _commit(self, finals: list[Word], window: Window, partial: list[Word]) -> None:
         self._finals.extend(finals)
