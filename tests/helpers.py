@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSETS = ROOT / "assets"
@@ -51,3 +55,33 @@ def wer(reference: str, hypothesis: str) -> float:
     if not hyp:
         return 1.0
     return float(jiwer.wer(ref, hyp))
+
+
+def write_wav(path: Path, samples: np.ndarray, rate: int = 16000) -> Path:
+    """Write mono float samples as a 16-bit WAV file."""
+    import wave
+
+    import numpy as np
+
+    data = (np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes()
+    with wave.open(str(path), "wb") as handle:
+        handle.setnchannels(1)
+        handle.setsampwidth(2)
+        handle.setframerate(rate)
+        handle.writeframes(data)
+    return path
+
+
+def joined(path: Path, *parts: Path | float) -> Path:
+    """A WAV of recordings (paths) and silences (seconds) one after another, at 16 kHz."""
+    import numpy as np
+
+    from tui.engine.audio import decode_file
+
+    pieces = [
+        np.zeros(int(part * 16000), dtype=np.float32)
+        if isinstance(part, float)
+        else decode_file(part)
+        for part in parts
+    ]
+    return write_wav(path, np.concatenate(pieces))

@@ -31,32 +31,61 @@ def _parser() -> argparse.ArgumentParser:
 
     dash = sub.add_parser("dashboard", help="open the dashboard (the default)")
     dash.add_argument("files", nargs="*", type=Path, help="audio files to queue for batch")
-    dash.add_argument("--live", metavar="SOURCE",
-                      help="live source: a file played at real speed, '-' for stdin, or 'mic'")
-    dash.add_argument("--raw", metavar="ENC:RATE",
-                      help="stdin is raw PCM, e.g. s16le:16000 (default: a container stream)")
-    dash.add_argument("--no-sample", action="store_true",
-                      help="do not queue assets/sample.wav when no files are given")
+    dash.add_argument(
+        "--live",
+        metavar="SOURCE",
+        help="live source: a file played at real speed, '-' for stdin, or 'mic'",
+    )
+    dash.add_argument(
+        "--raw",
+        metavar="ENC:RATE",
+        help="stdin is raw PCM, e.g. s16le:16000 (default: a container stream)",
+    )
+    dash.add_argument(
+        "--no-sample",
+        action="store_true",
+        help="do not queue assets/sample.wav when no files are given",
+    )
 
     serve = sub.add_parser("serve", help="run the local Speechmatics-compatible engine")
     serve.add_argument("--host", default=None, help="interface to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=None,
-                       help=f"port (default {DEFAULT_SERVE_PORT}; 0 picks a free one)")
-    serve.add_argument("--model", default=None,
-                       help="tiny.en (bundled, default), a CTranslate2 Whisper folder or name")
-    serve.add_argument("--api-key", default=None,
-                       help="demand this key (default: SM_TUI_ENGINE_API_KEY, else any key)")
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help=f"port (default {DEFAULT_SERVE_PORT}; 0 picks a free one)",
+    )
+    serve.add_argument(
+        "--model",
+        default=None,
+        help="tiny.en (bundled, default), a CTranslate2 Whisper folder or name",
+    )
+    serve.add_argument(
+        "--api-key",
+        default=None,
+        help="demand this key (default: SM_TUI_ENGINE_API_KEY, else any key)",
+    )
     serve.add_argument("--max-upload-mb", type=int, default=None, help="largest batch upload")
-    serve.add_argument("--retention", type=float, default=None,
-                       help="seconds finished jobs and their audio are kept")
-    serve.add_argument("--max-sessions", type=int, default=None,
-                       help="real-time sessions at once")
-    serve.add_argument("--max-session-seconds", type=float, default=48 * 3600,
-                       help="longest real-time session")
-    serve.add_argument("--announce", action="store_true",
-                       help="print 'READY <port>' on stdout when listening (for supervisors)")
-    serve.add_argument("--watch-stdin", action="store_true",
-                       help="stop when standard input closes (the parent has gone)")
+    serve.add_argument(
+        "--retention",
+        type=float,
+        default=None,
+        help="seconds finished jobs and their audio are kept",
+    )
+    serve.add_argument("--max-sessions", type=int, default=None, help="real-time sessions at once")
+    serve.add_argument(
+        "--max-session-seconds", type=float, default=48 * 3600, help="longest real-time session"
+    )
+    serve.add_argument(
+        "--announce",
+        action="store_true",
+        help="print 'READY <port>' on stdout when listening (for supervisors)",
+    )
+    serve.add_argument(
+        "--watch-stdin",
+        action="store_true",
+        help="stop when standard input closes (the parent has gone)",
+    )
     return parser  # fmt: skip
 
 

@@ -34,10 +34,14 @@ def pcm(path: Path, encoding: str = "pcm_s16le", rate: int = 16000) -> bytes:
         codec = av.CodecContext.create("pcm_mulaw", "w")
         codec.sample_rate, codec.layout, codec.format = rate, "mono", "s16"
         frame = av.AudioFrame.from_ndarray(
-            (np.clip(audio, -1, 1) * 32767).astype(np.int16).reshape(1, -1), format="s16", layout="mono"
+            (np.clip(audio, -1, 1) * 32767).astype(np.int16).reshape(1, -1),
+            format="s16",
+            layout="mono",
         )
         frame.sample_rate = rate
-        return b"".join(bytes(p) for p in codec.encode(frame)) + b"".join(bytes(p) for p in codec.encode(None))
+        return b"".join(bytes(p) for p in codec.encode(frame)) + b"".join(
+            bytes(p) for p in codec.encode(None)
+        )
     return (np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes()
 
 
@@ -80,7 +84,9 @@ async def stream(
     chunk = int(rate * chunk_seconds) * width
     await client.start_session(
         transcription_config=rt.TranscriptionConfig(language="en", **config),
-        audio_format=rt.AudioFormat(encoding=rt.AudioEncoding(encoding), sample_rate=rate, chunk_size=chunk),
+        audio_format=rt.AudioFormat(
+            encoding=rt.AudioEncoding(encoding), sample_rate=rate, chunk_size=chunk
+        ),
     )
     started = time.monotonic()
     for offset in range(0, len(audio), chunk):

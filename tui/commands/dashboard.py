@@ -3,14 +3,49 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+from pathlib import Path
+from typing import IO
 
+from tui.paths import sample_audio
 from tui.settings import Settings
+
+
+def _stdin_audio() -> IO[bytes]:
+    """Take the audio pipe off stdin and give the keyboard (the terminal) back to stdin.
+
+    Raises:
+        OSError: There is no terminal to read keys from.
+    """
+    audio = os.fdopen(os.dup(0), "rb", buffering=0)
+    terminal = os.open("/dev/tty", os.O_RDONLY)
+    os.dup2(terminal, 0)
+    os.close(terminal)
+    return audio
 
 
 def run_dashboard(args: argparse.Namespace, settings: Settings) -> int:
     """Open the dashboard."""
+    files: list[Path] = list(args.files)
+    if not files and not args.no_sample and (sample := sample_audio()) is not None:
+        files = [sample]
+    live_stream = None
+    if args.live == "-":
+        if sys.stdin.isatty():
+            print("sm-tui: --live - reads audio from a pipe, e.g. arecord -f S16_LE -r 16000 -c 1 | "
+                  "sm-tui --live - --raw s16le:16000", file=sys.stderr)  # fmt: skip
+            return 2
+        try:
+            live_stream = _stdin_audio()
+        except OSError:
+            print("sm-tui: --live - needs a terminal for the keyboard (/dev/tty)", file=sys.stderr)
+            return 2
     from tui.app import make_app
 
-    app = make_app(settings, files=list(args.files), live=args.live)
-    app.run()
+    app = make_app(settings, files=files, live=args.live, live_stream=live_stream, raw=args.raw)
+    try:
+        app.run()
+    finally:
+        app.stop_engine()
     return app.return_code or 0

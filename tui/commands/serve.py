@@ -17,7 +17,9 @@ DEFAULT_PORT = 8900
 def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     """Load the model, serve both APIs until interrupted."""
     logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
     )
     logging.getLogger("faster_whisper").setLevel(logging.WARNING)
     logging.info("loading model %s", args.model or settings.engine_model)

@@ -118,7 +118,9 @@ def start_engine(
     while not ready.wait(0.2):
         if time.monotonic() - started > timeout:
             process.kill()
-            raise EngineStartError(f"the local engine did not start within {timeout:.0f}s; see {log_path}")
+            raise EngineStartError(
+                f"the local engine did not start within {timeout:.0f}s; see {log_path}"
+            )
     if not port:
         process.wait(5)
         tail = _tail(log_path)

@@ -12,7 +12,11 @@ import av
 import numpy as np
 
 RATE = 16000
-RAW_ENCODINGS = {"pcm_s16le": ("pcm_s16le", 2), "pcm_f32le": ("pcm_f32le", 4), "mulaw": ("pcm_mulaw", 1)}
+RAW_ENCODINGS = {
+    "pcm_s16le": ("pcm_s16le", 2),
+    "pcm_f32le": ("pcm_f32le", 4),
+    "mulaw": ("pcm_mulaw", 1),
+}
 UNDECODABLE = "Invalid audio type: Could not determine type of stream."
 
 
@@ -81,7 +85,8 @@ class RawDecoder:
 
     def __init__(self, encoding: str, sample_rate: int) -> None:
         codec, self.width = RAW_ENCODINGS[encoding]
-        self._ctx: Any = av.CodecContext.create(codec, "r")
+        context: Any = av.CodecContext.create(codec, "r")
+        self._ctx = context
         self._ctx.sample_rate = sample_rate
         self._ctx.layout = "mono"
         self._resampler = _new_resampler() if sample_rate != RATE else None
@@ -158,8 +163,8 @@ class StreamDecoder:
 
     def __init__(
         self,
-        on_audio: Callable[[np.ndarray], None],
-        on_end: Callable[[str | None], None],
+        on_audio: Callable[[np.ndarray], object],
+        on_end: Callable[[str | None], object],
     ) -> None:
         self._pipe = _BlockingPipe()
         self._on_audio = on_audio

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 import aiohttp
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from tui.engine import config as cfg
 from tui.engine.audio import AudioDecodeError, probe_duration
@@ -117,14 +117,16 @@ async def create_job(request: web.Request) -> web.Response:
     try:
         reader = await request.multipart()
         while (part := await reader.next()) is not None:
+            if not isinstance(part, BodyPartReader):
+                raise ApiError(400, "Malformed request", "Nested multipart is not accepted")
             if part.name == "config":
-                config_text = await part.text()  # type: ignore[union-attr]
+                config_text = await part.text()
             elif part.name == "data_file":
-                data_name = part.filename or "audio.wav"  # type: ignore[union-attr]
+                data_name = part.filename or "audio.wav"
                 if await _receive_upload(part, upload, limit) == 0:
                     raise ApiError(400, "Job rejected due to invalid audio", "The file is empty")
             else:
-                await part.release()  # type: ignore[union-attr]
+                await part.release()
         config = _parse_config(config_text)
         fetch = config.get("fetch_data")
         if data_name is None and not fetch:
@@ -214,7 +216,9 @@ async def get_transcript(request: web.Request) -> web.Response:
     if fmt == "json-v2":
         return web.json_response(job.transcript())
     if fmt == "txt":
-        return web.Response(text=render_txt(job.results), content_type="text/plain", charset="utf-8")
+        return web.Response(
+            text=render_txt(job.results), content_type="text/plain", charset="utf-8"
+        )
     overrides = job.config.get("output_config", {}).get("srt_overrides", {}) or {}
     srt = render_srt(
         job.results,

@@ -65,7 +65,12 @@ def validate(config: Any, *, realtime: bool) -> dict[str, Any]:
     model = config.get("model", config.get("operating_point"))
     if model is not None and model not in MODELS:
         raise ConfigError("invalid_config", f"unknown model: {model}")
-    if config.get("diarization", "none") not in ("none", "speaker", "channel", "channel_and_speaker"):
+    if config.get("diarization", "none") not in (
+        "none",
+        "speaker",
+        "channel",
+        "channel_and_speaker",
+    ):
         raise ConfigError("invalid_config", "diarization must be none, speaker or channel")
     if realtime:
         _number(config, "max_delay", 0.7, 4.0)

@@ -82,7 +82,7 @@ class Job:
             "id": self.id,
             "created_at": self.created_at,
             "data_name": self.data_name,
-            "duration": int(round(self.duration)),
+            "duration": round(self.duration),
             "status": self.status,
             "config": _without_nulls(config),
         }
@@ -99,7 +99,7 @@ class Job:
                 "id": self.id,
                 "created_at": self.created_at,
                 "data_name": self.data_name,
-                "duration": int(round(self.duration)),
+                "duration": round(self.duration),
             },
             "metadata": {
                 "created_at": self.transcript_created_at,
@@ -147,7 +147,11 @@ class JobManager:
             self._reject(job, f"Transcription failed: {exc.__class__.__name__}")
         else:
             if job.status == "running":
-                speaker = "S1" if job.config["transcription_config"].get("diarization") == "speaker" else "UU"
+                speaker = (
+                    "S1"
+                    if job.config["transcription_config"].get("diarization") == "speaker"
+                    else "UU"
+                )
                 language = str(job.config["transcription_config"].get("language", "en"))
                 job.results = to_results(words, speaker=speaker, language=language)
                 job.transcript_created_at = utc_now()

@@ -45,7 +45,7 @@ def to_results(
         while text and text[-1] in TRAILING_MARKS:
             marks = text[-1] + marks
             text = text[:-1]
-        text = text.strip("\"“”")
+        text = text.strip('"“”')
         start, end = _round(word.start), _round(max(word.end, word.start))
         if text:
             results.append(
@@ -158,7 +158,9 @@ def cues(
     return out
 
 
-def render_srt(results: Sequence[dict[str, Any]], max_line_length: int = 37, max_lines: int = 2) -> str:
+def render_srt(
+    results: Sequence[dict[str, Any]], max_line_length: int = 37, max_lines: int = 2
+) -> str:
     """SubRip subtitles."""
     blocks = []
     for number, (start, end, lines) in enumerate(cues(results, max_line_length, max_lines), 1):
@@ -166,7 +168,9 @@ def render_srt(results: Sequence[dict[str, Any]], max_line_length: int = 37, max
     return "".join(block + "\n\n" for block in blocks)
 
 
-def render_vtt(results: Sequence[dict[str, Any]], max_line_length: int = 37, max_lines: int = 2) -> str:
+def render_vtt(
+    results: Sequence[dict[str, Any]], max_line_length: int = 37, max_lines: int = 2
+) -> str:
     """WebVTT subtitles (the Speechmatics batch API has no vtt format, so it is built here)."""
     blocks = ["WEBVTT"]
     for start, end, lines in cues(results, max_line_length, max_lines):

@@ -326,7 +326,9 @@ class RealtimeSession:
         return [w.shifted(first) for w in words], speech
 
     def _results(self, words: list[Word]) -> list[dict[str, Any]]:
-        speaker = "S1" if self.config.get("diarization") in ("speaker", "channel_and_speaker") else None
+        speaker = (
+            "S1" if self.config.get("diarization") in ("speaker", "channel_and_speaker") else None
+        )
         return to_results(words, speaker=speaker, language=str(self.config.get("language", "en")))
 
     def _send_final(self, words: list[Word], forced: bool) -> None:
@@ -337,7 +339,11 @@ class RealtimeSession:
         message: dict[str, Any] = {
             "message": "AddTranscript",
             "format": "2.9",
-            "metadata": {"start_time": start, "end_time": end, "transcript": text + " " if text else ""},
+            "metadata": {
+                "start_time": start,
+                "end_time": end,
+                "transcript": text + " " if text else "",
+            },
             "results": results,
         }
         if forced:

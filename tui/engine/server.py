@@ -111,9 +111,7 @@ async def _expire_jobs(app: web.Application) -> AsyncIterator[None]:
 
 def make_app(engine: Engine) -> web.Application:
     """The aiohttp application serving both APIs."""
-    app = web.Application(
-        middlewares=[error_middleware, auth_middleware], client_max_size=1 << 20
-    )
+    app = web.Application(middlewares=[error_middleware, auth_middleware], client_max_size=1 << 20)
     app["engine"] = engine
     app.router.add_get("/health", health)
     batch_api.add_routes(app)

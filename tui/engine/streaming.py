@@ -125,9 +125,7 @@ class StreamingRecognizer:
             flush=flush and whole,
         )
 
-    def apply(
-        self, window: Window, words: list[Word], speech: list[tuple[float, float]]
-    ) -> Update:
+    def apply(self, window: Window, words: list[Word], speech: list[tuple[float, float]]) -> Update:
         """Take a window's hypothesis and decide what becomes final.
 
         Args:
@@ -164,7 +162,9 @@ class StreamingRecognizer:
             # A word is only forced out when another follows it: the last word of a window
             # is often the first half of a longer one.
             followed = index + 1 < len(hypothesis)
-            if agreed and word.end <= window.end - AGREED_GUARD_S or followed and word.end <= deadline:
+            if (agreed and word.end <= window.end - AGREED_GUARD_S) or (
+                followed and word.end <= deadline
+            ):
                 count += 1
             else:
                 break
@@ -195,7 +195,7 @@ class StreamingRecognizer:
 
     def _drop_until(self, time: float) -> None:
         """Forget held audio before stream time ``time``."""
-        drop = int(round((time - self._offset) * RATE))
+        drop = round((time - self._offset) * RATE)
         if drop <= 0 or not self._audio:
             return
         audio = np.concatenate(self._audio)[drop:]

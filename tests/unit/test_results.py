@@ -1,0 +1,48 @@
+"""Whisper words to Speechmatics results, and the txt / srt / vtt renderings."""
+
+from __future__ import annotations
+
+from tui.engine.asr import Word
+from tui.engine.results import render, render_srt, render_txt, render_vtt, to_results
+
+
+def sample() -> list[dict[str, object]]:
+    return to_results(
+        [Word(" Hello", 0.5, 0.9, 0.9), Word(" world.", 1.0, 1.6, 0.8), Word(" Bye!", 2.0, 2.4)],
+        speaker="UU",
+    )
+
+
+def test_punctuation_is_split_and_attached() -> None:
+    results = sample()
+    assert [r["type"] for r in results] == ["word", "word", "punctuation", "word", "punctuation"]
+    stop = results[2]
+    assert stop["attaches_to"] == "previous" and stop["is_eos"] is True
+    assert stop["start_time"] == stop["end_time"] == 1.6
+    assert all(r["alternatives"][0]["language"] == "en" for r in results)  # type: ignore[index]
+    assert render(results) == "Hello world. Bye!"
+
+
+def test_txt_speaker_turns() -> None:
+    results = to_results([Word(" Hi.", 0, 1)], speaker="S1") + to_results(
+        [Word(" Yes.", 1, 2)], speaker="S2"
+    )
+    assert render_txt(results) == "SPEAKER: S1\nHi.\nSPEAKER: S2\nYes.\n"
+    assert render_txt(sample()) == "Hello world. Bye!\n"
+
+
+def test_srt_cues_break_at_sentences_and_lines() -> None:
+    srt = render_srt(sample())
+    assert (
+        srt
+        == "1\n00:00:00,500 --> 00:00:01,600\nHello world.\n\n2\n00:00:02,000 --> 00:00:02,400\nBye!\n\n"
+    )
+    words = to_results([Word(f" word{i}", i, i + 0.5) for i in range(20)])
+    cues = render_srt(words, max_line_length=20, max_lines=2).strip().split("\n\n")
+    assert all(len(line) <= 20 for cue in cues for line in cue.splitlines()[2:])
+    assert all(len(cue.splitlines()) <= 4 for cue in cues)
+
+
+def test_vtt() -> None:
+    vtt = render_vtt(sample())
+    assert vtt.startswith("WEBVTT\n\n00:00:00.500 --> 00:00:01.600\nHello world.\n")

@@ -1,0 +1,104 @@
+"""The real-time finalisation rules, on constructed hypotheses (no model)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tui.engine.asr import Word
+from tui.engine.streaming import StreamingRecognizer
+
+
+def feed(rec: StreamingRecognizer, seconds: float) -> None:
+    rec.add_audio(np.zeros(int(seconds * 16000), dtype=np.float32))
+
+
+def words(*spec: tuple[str, float, float]) -> list[Word]:
+    return [Word(f" {text}", start, end) for text, start, end in spec]
+
+
+SPEECH = [(0.0, 10.0)]
+
+
+def test_agreed_words_become_final_and_the_last_stays_partial() -> None:
+    rec = StreamingRecognizer(max_delay=4.0, step_cost=0.6)
+    feed(rec, 2.0)
+    first = rec.apply(
+        rec.plan(), words(("hello", 0.2, 0.6), ("there", 0.7, 1.2), ("my", 1.4, 1.9)), SPEECH
+    )
+    assert first.finals == []  # nothing agreed yet and the deadline is far
+    feed(rec, 0.3)
+    window = rec.plan()
+    second = rec.apply(window, words(("hello", 0.2, 0.6), ("there", 0.7, 1.2), ("my", 1.4, 1.9),
+                                     ("friend", 2.0, 2.25)), SPEECH)  # fmt: skip
+    assert [w.text.strip() for w in second.finals] == ["hello", "there", "my"]
+    assert [w.text.strip() for w in second.partial] == ["friend"]
+
+
+def test_deadline_forces_a_followed_word_out() -> None:
+    rec = StreamingRecognizer(max_delay=1.0, step_cost=0.6)
+    feed(rec, 3.0)
+    update = rec.apply(rec.plan(), words(("alpha", 0.5, 1.0), ("beta", 1.2, 2.9)), SPEECH)
+    assert [w.text.strip() for w in update.finals] == ["alpha"]  # 1.0 + 1.0 < 3.0 + 0.6
+    assert [w.text.strip() for w in update.partial] == ["beta"]
+
+
+def test_last_word_is_never_forced_without_silence() -> None:
+    rec = StreamingRecognizer(max_delay=1.0, step_cost=0.6)
+    feed(rec, 3.0)
+    update = rec.apply(rec.plan(), words(("alpha", 0.5, 1.0)), SPEECH)
+    assert update.finals == []
+
+
+def test_silence_after_speech_finalises_everything() -> None:
+    rec = StreamingRecognizer(max_delay=4.0)
+    feed(rec, 3.0)
+    update = rec.apply(rec.plan(), words(("alpha", 0.5, 1.0), ("beta", 1.1, 1.8)), [(0.4, 1.9)])
+    assert len(update.finals) == 2 and update.partial == []
+
+
+def test_flush_finalises_everything() -> None:
+    rec = StreamingRecognizer(max_delay=4.0)
+    feed(rec, 1.0)
+    update = rec.apply(rec.plan(flush=True), words(("alpha", 0.5, 0.95)), SPEECH)
+    assert [w.text.strip() for w in update.finals] == ["alpha"]
+
+
+def test_finals_never_overlap_and_repeats_across_the_cut_are_dropped() -> None:
+    rec = StreamingRecognizer(max_delay=4.0)
+    feed(rec, 3.0)
+    rec.apply(rec.plan(flush=True), words(("one", 0.2, 0.8), ("two", 1.0, 2.0)), SPEECH)
+    feed(rec, 2.0)
+    window = rec.plan(flush=True)
+    assert window.start < rec.final_end  # context audio kept before the cut
+    assert window.start >= rec.final_end - 1.6
+    relative = [(t, s - window.start, e - window.start) for t, s, e in
+                [("two", 1.0, 1.9), ("three", 1.95, 2.6), ("four", 3.0, 3.5)]]  # fmt: skip
+    update = rec.apply(window, words(*relative), SPEECH)
+    assert [w.text.strip() for w in update.finals] == ["three", "four"]
+    assert update.finals[0].start >= 2.0
+
+
+def test_silence_keeps_the_window_bounded() -> None:
+    rec = StreamingRecognizer(max_delay=1.0)
+    for _ in range(100):
+        feed(rec, 0.5)
+        rec.apply(rec.plan(), [], [])
+    assert rec.held_seconds < 1.0
+    assert rec.audio_end == 50.0
+
+
+def test_end_of_utterance_once_after_trigger() -> None:
+    rec = StreamingRecognizer(max_delay=1.0, eou_trigger=0.5)
+    feed(rec, 2.0)
+    first = rec.apply(rec.plan(), words(("hi", 0.2, 0.6), ("you", 0.7, 1.0)), [(0.1, 1.05)])
+    assert len(first.finals) == 2
+    assert first.end_of_utterance == 1.0
+    feed(rec, 1.0)
+    again = rec.apply(rec.plan(), [], [])
+    assert again.end_of_utterance is None
+
+
+def test_no_end_of_utterance_without_trigger() -> None:
+    rec = StreamingRecognizer(max_delay=1.0, eou_trigger=0.0)
+    feed(rec, 2.0)
+    assert rec.apply(rec.plan(), words(("hi", 0.2, 0.6)), [(0.1, 0.7)]).end_of_utterance is None

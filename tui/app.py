@@ -1,0 +1,311 @@
+"""The sm-tui Textual app: wiring between the headless core and the dashboard screen."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO
+
+from textual import on, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from tui.core.batch import BatchJob, JobState, run_job
+from tui.core.engine_process import EngineProcess
+from tui.core.target import EngineTarget
+from tui.messages import EngineStatusChanged, JobChanged
+from tui.paths import DataPaths
+from tui.screens.main import MainScreen
+from tui.settings import Settings
+from tui.widgets.status_bar import StatusBar
+
+
+class SmTuiApp(App[int]):
+    """Batch queue and live transcript side by side."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "sm-tui"
+    BINDINGS = [
+        Binding("q", "quit", "Quit", tooltip="Stop everything and leave"),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+        Binding("ctrl+r", "restart_engine", "Restart engine", show=False),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings,
+        files: list[Path] | None = None,
+        live: str | None = None,
+        live_stream: IO[bytes] | None = None,
+        raw: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.paths = DataPaths(settings.data_dir).ensure()
+        self.jobs: dict[int, BatchJob] = {}
+        self.target: EngineTarget | None = None
+        self.engine: EngineProcess | None = None
+        self.ready = asyncio.Event()
+        self.slots = asyncio.Semaphore(settings.batch_concurrency)
+        self.initial_files = files or []
+        self.live_spec = live
+        self.live_stream = live_stream
+        self.raw = raw
+        self.live_worker: Worker[None] | None = None
+
+    @property
+    def main(self) -> MainScreen:
+        """The dashboard screen."""
+        return self.get_screen("main")  # type: ignore[return-value]
+
+    async def on_mount(self) -> None:
+        self.install_screen(MainScreen(), "main")
+        await self.push_screen("main")
+        self.start_engine()
+        self.queue_files(self.initial_files)
+        if self.live_spec:
+            self.call_after_refresh(self.toggle_live)
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        main = self.main
+        yield SystemCommand("Add files", "Queue audio files for batch transcription", main.action_add_files)
+        yield SystemCommand("Live: start or stop", "Microphone, stdin or the --live source", self.toggle_live)
+        yield SystemCommand("Live from a file", "Play a file at real speed", main.action_live_file)
+        yield SystemCommand("Export job", "Write txt, srt, vtt and json-v2", main.action_export_job)
+        yield SystemCommand("Retry job", "Queue a failed job again", main.action_retry_job)
+        yield SystemCommand("Cancel job", "Stop the selected job", main.action_cancel_job)
+        yield SystemCommand("Delete job", "Remove the selected job", main.action_delete_job)
+        yield SystemCommand("Save live transcript", "Write it to the exports folder", main.action_save_live)
+        yield SystemCommand("Restart engine", "Start the local engine again", self.action_restart_engine)
+
+    def tell(self, text: str, severity: str = "information") -> None:
+        """Show a message: a toast, and the status line's notice."""
+        level = severity if severity in ("information", "warning", "error") else "information"
+        self.notify(text, severity=level, timeout=8 if level == "error" else 4)  # type: ignore[arg-type]
+        if self.main.is_attached:
+            self.main.query_one(StatusBar).notice = text
+
+    # --- engine -----------------------------------------------------------------------------
+
+    def start_engine(self) -> None:
+        """Use Speechmatics when a key is set; otherwise start the local engine."""
+        from tui.core.target import remote_target
+
+        if not self.settings.uses_local_engine:
+            self.target = remote_target(self.settings)
+            self.post_message(EngineStatusChanged(self.target.label, ready=True))
+            return
+        self.post_message(EngineStatusChanged(f"starting the local engine ({self.settings.engine_model})…"))
+        self._run_local_engine()
+
+    @work(thread=True, group="engine", description="starting the local engine", exit_on_error=False)
+    def _run_local_engine(self) -> None:
+        from tui.core.engine_process import EngineStartError, start_engine
+        from tui.core.target import local_target
+
+        def progress(line: str) -> None:
+            shown = line.split(": ", 1)[-1][:70]
+            self.post_message(EngineStatusChanged(f"local engine starting · {shown}"))
+
+        try:
+            engine = start_engine(self.settings, on_progress=progress)
+        except EngineStartError as exc:
+            self.post_message(EngineStatusChanged(f"{exc} — ctrl+r retries", failed=True))
+            return
+        self.engine = engine
+        self.target = local_target(engine.batch_url, engine.rt_url, engine.api_key, self.settings.engine_model)
+        self.post_message(EngineStatusChanged(self.target.label + f" · {engine.batch_url}", ready=True))
+
+    @on(EngineStatusChanged)
+    def _engine_status(self, event: EngineStatusChanged) -> None:
+        bar = self.main.query_one(StatusBar)
+        bar.engine = event.text
+        bar.state = "ready" if event.ready else "failed" if event.failed else "starting"
+        if event.ready:
+            self.ready.set()
+            self.set_interval(2.0, self._watch_engine, name="engine-watch")
+        elif event.failed:
+            self.tell(event.text, "error")
+
+    def _watch_engine(self) -> None:
+        if self.engine is not None and not self.engine.alive and self.ready.is_set():
+            self.ready.clear()
+            self.post_message(
+                EngineStatusChanged(f"the local engine stopped (log: {self.engine.log_path}) — ctrl+r restarts", failed=True)
+            )
+
+    def action_restart_engine(self) -> None:
+        if not self.settings.uses_local_engine:
+            return
+        self.ready.clear()
+        if self.engine is not None:
+            self.engine.stop()
+            self.engine = None
+        self.start_engine()
+
+    def stop_engine(self) -> None:
+        """Stop the local engine if this app started it."""
+        if self.engine is not None:
+            self.engine.stop()
+            self.engine = None
+
+    async def action_quit(self) -> None:
+        if self.main.live_running and self.main.session is not None:
+            self.main.session.stop()
+        self.stop_engine()
+        self.exit(0)
+
+    def on_unmount(self) -> None:
+        self.stop_engine()
+
+    # --- batch ------------------------------------------------------------------------------
+
+    def queue_files(self, paths: Iterable[Path]) -> None:
+        """Add files to the queue; each runs as its own worker when a slot is free."""
+        for path in paths:
+            job = BatchJob(path=path)
+            self.jobs[job.id] = job
+            self.main.show_job(job)
+            self._start_job(job)
+
+    def _start_job(self, job: BatchJob) -> None:
+        self.run_worker(self._run_job(job), group="batch", name=f"job-{job.id}",
+                        description=f"batch {job.name}", exit_on_error=False)  # fmt: skip
+
+    async def _run_job(self, job: BatchJob) -> None:
+        async with self.slots:
+            await self.ready.wait()
+            if job.state != JobState.QUEUED:
+                return
+            assert self.target is not None
+            await run_job(job, self.target, self._job_changed, self.settings.language)
+
+    def _job_changed(self, job: BatchJob) -> None:
+        self.main.post_message(JobChanged(job.id))
+        if job.state == JobState.DONE:
+            self.tell(f"{job.name} done in {job.turnaround or 0:.1f}s")
+        elif job.state == JobState.FAILED:
+            self.tell(f"{job.name} failed: {job.error}", "error")
+
+    def retry_job(self, job: BatchJob) -> None:
+        """Queue a failed or cancelled job again."""
+        job.reset()
+        self.main.show_job(job)
+        self._start_job(job)
+
+    def cancel_job(self, job: BatchJob) -> None:
+        """Stop a job's worker (the engine's copy is left to expire)."""
+        for worker in self.workers:
+            if worker.name == f"job-{job.id}":
+                worker.cancel()
+        job.state, job.error = JobState.CANCELLED, None
+        self.main.show_job(job)
+
+    def delete_job(self, job: BatchJob) -> None:
+        """Forget a job."""
+        self.cancel_job(job)
+        self.jobs.pop(job.id, None)
+
+    def export_job(self, job: BatchJob) -> None:
+        """Write the job's transcript in every format to the exports folder."""
+        from tui.core.exports import export_job
+
+        try:
+            written = export_job(job, self.paths.exports)
+        except (OSError, ValueError) as exc:
+            self.tell(f"export failed: {exc}", "error")
+            return
+        self.tell(f"exported {', '.join(p.name for p in written)} to {self.paths.exports}")
+
+    # --- live -------------------------------------------------------------------------------
+
+    def toggle_live(self) -> None:
+        """Start a session from the configured source, or stop the running one."""
+        if self.main.live_running and self.main.session is not None:
+            self.main.session.stop()
+            self.tell("stopping: waiting for the last words…")
+            return
+        from tui.core.sources import FileSource, MicrophoneSource, PipeSource, SourceError
+
+        try:
+            if self.live_spec == "-" and self.live_stream is not None:
+                self._start_live(PipeSource(self.live_stream, self.raw), "stdin")
+            elif self.live_spec and self.live_spec != "mic":
+                self._start_live(FileSource(Path(self.live_spec)), Path(self.live_spec).name)
+            else:
+                from tui.core.sources import input_devices
+
+                if not input_devices():
+                    raise SourceError("no microphone found: press f to play a file live, or pipe audio to `sm-tui --live -`")
+                self._start_live(MicrophoneSource(), "microphone")
+        except SourceError as exc:
+            self.tell(str(exc), "error")
+
+    def start_live_file(self, path: Path) -> None:
+        """Play a file live at real speed."""
+        from tui.core.sources import FileSource, SourceError
+
+        if self.main.live_running:
+            self.tell("a live session is running: press space to stop it first", "warning")
+            return
+        try:
+            self._start_live(FileSource(path), path.name)
+        except SourceError as exc:
+            self.tell(str(exc), "error")
+
+    def _start_live(self, source: object, name: str) -> None:
+        from tui.core.live import LiveSession
+        from tui.core.sources import AudioSource
+        from tui.listener import ScreenListener
+
+        assert isinstance(source, AudioSource)
+        if self.target is None or not self.ready.is_set():
+            self.tell("the engine is not ready yet", "warning")
+            return
+        session = LiveSession(self.target, source, ScreenListener(self.main), self.settings.max_delay, self.settings.language)
+        self.main.live_started(session, name)
+        self.live_worker = self.run_worker(self._run_live(session), group="live", name="live",
+                                           description=f"live from {name}", exit_on_error=False)  # fmt: skip
+
+    async def _run_live(self, session: object) -> None:
+        from tui.core.live import LiveSession
+        from tui.messages import LiveEnded
+
+        assert isinstance(session, LiveSession)
+        try:
+            await session.run()
+        finally:
+            self.main.post_message(LiveEnded(session.ended_cleanly))
+
+    def save_live(self, text: str) -> None:
+        """Write the live transcript to the exports folder."""
+        from tui.core.exports import export_text
+
+        if not text:
+            self.tell("nothing to save yet", "warning")
+            return
+        import time
+
+        path = export_text(text, self.paths.exports, time.strftime("live-%Y%m%d-%H%M%S"))
+        self.tell(f"saved the live transcript to {path}")
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """The one place that turns a worker's crash into something the user sees."""
+        if event.state == WorkerState.ERROR:
+            self.tell(f"{event.worker.description} failed: {event.worker.error}", "error")
+
+
+def make_app(
+    settings: Settings,
+    files: list[Path] | None = None,
+    live: str | None = None,
+    live_stream: IO[bytes] | None = None,
+    raw: str | None = None,
+) -> SmTuiApp:
+    """Build the app from settings (nothing here reads the environment)."""
+    return SmTuiApp(settings, files=files, live=live, live_stream=live_stream, raw=raw)

@@ -1,0 +1,167 @@
+"""Batch jobs as the dashboard sees them, and running one through the batch SDK."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tui.core.errors import explain
+from tui.core.target import EngineTarget
+
+_ids = itertools.count(1)
+
+
+class JobState(enum.StrEnum):
+    """Where a job is in its life."""
+
+    QUEUED = "queued"
+    UPLOADING = "uploading"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def active(self) -> bool:
+        """True while the job is uploading or running."""
+        return self in (JobState.UPLOADING, JobState.RUNNING)
+
+
+class JobInputError(ValueError):
+    """A file that cannot be transcribed; the message says why."""
+
+
+@dataclass
+class BatchJob:
+    """One file in the queue."""
+
+    path: Path
+    size: int = 0
+    duration: float | None = None
+    id: int = field(default_factory=lambda: next(_ids))
+    state: JobState = JobState.QUEUED
+    error: str | None = None
+    engine_job_id: str | None = None
+    submitted_at: float | None = None  # monotonic
+    finished_at: float | None = None
+    transcript: dict[str, Any] | None = None
+    text: str = ""
+    txt: str = ""
+    srt: str = ""
+
+    @property
+    def name(self) -> str:
+        """The file's name."""
+        return self.path.name
+
+    def elapsed(self, now: float | None = None) -> float | None:
+        """Seconds since submission, frozen when the job ends."""
+        if self.submitted_at is None:
+            return None
+        end = self.finished_at if self.finished_at is not None else (now or time.monotonic())
+        return end - self.submitted_at
+
+    @property
+    def turnaround(self) -> float | None:
+        """Submit to transcript, for finished jobs."""
+        if self.submitted_at is None or self.finished_at is None or self.state != JobState.DONE:
+            return None
+        return self.finished_at - self.submitted_at
+
+    @property
+    def real_time_factor(self) -> float | None:
+        """Turnaround divided by the audio's duration (below 1 is faster than real time)."""
+        if self.turnaround is None or not self.duration:
+            return None
+        return self.turnaround / self.duration
+
+    def reset(self) -> None:
+        """Back to queued, for a retry."""
+        self.state, self.error, self.engine_job_id = JobState.QUEUED, None, None
+        self.submitted_at = self.finished_at = None
+        self.transcript, self.text, self.txt, self.srt = None, "", "", ""
+
+
+def inspect(path: Path) -> tuple[int, float]:
+    """Size and duration of an audio file.
+
+    Raises:
+        JobInputError: Missing, empty, unreadable or not audio.
+    """
+    from tui.engine.audio import AudioDecodeError, probe_duration
+
+    if not path.exists():
+        raise JobInputError(f"{path} does not exist")
+    if not path.is_file():
+        raise JobInputError(f"{path} is not a file")
+    size = path.stat().st_size
+    if size == 0:
+        raise JobInputError(f"{path.name} is empty")
+    try:
+        return size, probe_duration(path)
+    except AudioDecodeError as exc:
+        raise JobInputError(f"{path.name} is not audio: {exc}") from None
+    except PermissionError:
+        raise JobInputError(f"{path.name} cannot be read (permission denied)") from None
+
+
+async def run_job(
+    job: BatchJob,
+    target: EngineTarget,
+    on_change: Callable[[BatchJob], None],
+    language: str = "en",
+) -> None:
+    """Submit a job, wait for it, fetch its transcript in json-v2, txt and srt.
+
+    Updates ``job`` in place and calls ``on_change`` at each step. Never raises for a failure
+    of the job itself: the job ends failed with the reason.
+    """
+    from speechmatics.batch import AsyncClient, FormatType, TranscriptionConfig
+
+    def step(state: JobState, error: str | None = None) -> None:
+        job.state, job.error = state, error
+        if state in (JobState.DONE, JobState.FAILED):
+            job.finished_at = time.monotonic()
+        on_change(job)
+
+    try:
+        job.size, job.duration = inspect(job.path)
+    except JobInputError as exc:
+        step(JobState.FAILED, str(exc))
+        return
+    job.submitted_at, job.finished_at = time.monotonic(), None
+    step(JobState.UPLOADING)
+    try:
+        async with AsyncClient(api_key=target.api_key, url=target.batch_url) as client:
+            details = await client.submit_job(str(job.path), transcription_config=TranscriptionConfig(language=language))
+            job.engine_job_id = details.id
+            step(JobState.RUNNING)
+            transcript = await client.wait_for_completion(details.id, polling_interval=2.0, min_polling_interval=0.2)
+            job.txt = str(await client.get_transcript(details.id, format_type=FormatType.TXT))
+            job.srt = str(await client.get_transcript(details.id, format_type=FormatType.SRT))
+    except Exception as exc:  # every failure becomes the job's reason, shown in its row
+        step(JobState.FAILED, explain(exc, target.batch_url))
+        return
+    if isinstance(transcript, str):  # only for txt/srt requests; json-v2 was asked for
+        step(JobState.FAILED, "the engine sent text where a json-v2 transcript was expected")
+        return
+    job.transcript = without_nulls(dataclasses.asdict(transcript))
+    job.text = str(transcript.transcript_text)
+    step(JobState.DONE)
+
+
+def without_nulls(value: Any) -> Any:
+    """A JSON-like value with None entries removed (as the API writes json-v2)."""
+    if isinstance(value, dict):
+        return {str(k): without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [without_nulls(v) for v in value]
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
