@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from tui.core.wer import normalise, wer
 
 if TYPE_CHECKING:
     import numpy as np
@@ -13,10 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ASSETS = ROOT / "assets"
 SHARED_AUDIO = ROOT.parent / "shared" / "audio"
 SAMPLE = ASSETS / "sample.wav"
-NUMBER_WORDS = {
-    "zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
-    "six": "6", "seven": "7", "eight": "8", "nine": "9",
-}  # fmt: skip
+__all__ = ["normalise", "wer"]
 
 
 def references() -> dict[str, str]:
@@ -28,33 +26,6 @@ def references() -> dict[str, str]:
         if text != "-":
             refs[name] = text
     return refs
-
-
-def normalise(text: str) -> str:
-    """Lower case, no punctuation, numbers as digits run together ("1-2-3" and "one two three"
-    both read "123"), "p.m." as "pm"."""
-    text = text.lower().replace("p.m.", "pm").replace("a.m.", "am")
-    text = re.sub(r"(\d)[.:](\d)", r"\1 \2", text)
-    text = re.sub(r"(\d)([a-z])", r"\1 \2", text)
-    text = re.sub(r"[^\w' ]+", " ", text).replace("'s ", " ")
-    tokens = [NUMBER_WORDS.get(t, t) for t in text.split()]
-    merged: list[str] = []
-    for token in tokens:
-        if token.isdigit() and merged and merged[-1].isdigit() and len(token) == 1:
-            merged[-1] += token
-        else:
-            merged.append(token)
-    return " ".join(merged)
-
-
-def wer(reference: str, hypothesis: str) -> float:
-    """Word error rate after ``normalise``."""
-    import jiwer
-
-    ref, hyp = normalise(reference), normalise(hypothesis)
-    if not hyp:
-        return 1.0
-    return float(jiwer.wer(ref, hyp))
 
 
 def write_wav(path: Path, samples: np.ndarray, rate: int = 16000) -> Path:

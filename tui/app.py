@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 from pathlib import Path
-from typing import IO
+from typing import IO, ClassVar
 
 from textual import on, work
 from textual.app import App, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -28,7 +28,7 @@ class SmTuiApp(App[int]):
 
     CSS_PATH = "app.tcss"
     TITLE = "sm-tui"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", tooltip="Stop everything and leave"),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
         Binding("ctrl+r", "restart_engine", "Restart engine", show=False),
@@ -41,12 +41,13 @@ class SmTuiApp(App[int]):
         live: str | None = None,
         live_stream: IO[bytes] | None = None,
         raw: str | None = None,
+        target: EngineTarget | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
         self.paths = DataPaths(settings.data_dir).ensure()
         self.jobs: dict[int, BatchJob] = {}
-        self.target: EngineTarget | None = None
+        self.target: EngineTarget | None = target
         self.engine: EngineProcess | None = None
         self.ready = asyncio.Event()
         self.slots = asyncio.Semaphore(settings.batch_concurrency)
@@ -72,15 +73,28 @@ class SmTuiApp(App[int]):
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         main = self.main
-        yield SystemCommand("Add files", "Queue audio files for batch transcription", main.action_add_files)
-        yield SystemCommand("Live: start or stop", "Microphone, stdin or the --live source", self.toggle_live)
+        yield SystemCommand(
+            "Add files", "Queue audio files for batch transcription", main.action_add_files
+        )
+        yield SystemCommand(
+            "Live: start or stop", "Microphone, stdin or the --live source", self.toggle_live
+        )
         yield SystemCommand("Live from a file", "Play a file at real speed", main.action_live_file)
         yield SystemCommand("Export job", "Write txt, srt, vtt and json-v2", main.action_export_job)
         yield SystemCommand("Retry job", "Queue a failed job again", main.action_retry_job)
         yield SystemCommand("Cancel job", "Stop the selected job", main.action_cancel_job)
         yield SystemCommand("Delete job", "Remove the selected job", main.action_delete_job)
-        yield SystemCommand("Save live transcript", "Write it to the exports folder", main.action_save_live)
-        yield SystemCommand("Restart engine", "Start the local engine again", self.action_restart_engine)
+        yield SystemCommand(
+            "Compare batch and real-time",
+            "Measure both on the selected file",
+            main.action_compare_job,
+        )
+        yield SystemCommand(
+            "Save live transcript", "Write it to the exports folder", main.action_save_live
+        )
+        yield SystemCommand(
+            "Restart engine", "Start the local engine again", self.action_restart_engine
+        )
 
     def tell(self, text: str, severity: str = "information") -> None:
         """Show a message: a toast, and the status line's notice."""
@@ -95,11 +109,16 @@ class SmTuiApp(App[int]):
         """Use Speechmatics when a key is set; otherwise start the local engine."""
         from tui.core.target import remote_target
 
+        if self.target is not None:  # given (an engine someone else runs)
+            self.post_message(EngineStatusChanged(self.target.label, ready=True))
+            return
         if not self.settings.uses_local_engine:
             self.target = remote_target(self.settings)
             self.post_message(EngineStatusChanged(self.target.label, ready=True))
             return
-        self.post_message(EngineStatusChanged(f"starting the local engine ({self.settings.engine_model})…"))
+        self.post_message(
+            EngineStatusChanged(f"starting the local engine ({self.settings.engine_model})…")
+        )
         self._run_local_engine()
 
     @work(thread=True, group="engine", description="starting the local engine", exit_on_error=False)
@@ -117,8 +136,12 @@ class SmTuiApp(App[int]):
             self.post_message(EngineStatusChanged(f"{exc} — ctrl+r retries", failed=True))
             return
         self.engine = engine
-        self.target = local_target(engine.batch_url, engine.rt_url, engine.api_key, self.settings.engine_model)
-        self.post_message(EngineStatusChanged(self.target.label + f" · {engine.batch_url}", ready=True))
+        self.target = local_target(
+            engine.batch_url, engine.rt_url, engine.api_key, self.settings.engine_model
+        )
+        self.post_message(
+            EngineStatusChanged(self.target.label + f" · {engine.batch_url}", ready=True)
+        )
 
     @on(EngineStatusChanged)
     def _engine_status(self, event: EngineStatusChanged) -> None:
@@ -135,11 +158,14 @@ class SmTuiApp(App[int]):
         if self.engine is not None and not self.engine.alive and self.ready.is_set():
             self.ready.clear()
             self.post_message(
-                EngineStatusChanged(f"the local engine stopped (log: {self.engine.log_path}) — ctrl+r restarts", failed=True)
+                EngineStatusChanged(
+                    f"the local engine stopped (log: {self.engine.log_path}) — ctrl+r restarts",
+                    failed=True,
+                )
             )
 
     def action_restart_engine(self) -> None:
-        if not self.settings.uses_local_engine:
+        if not self.settings.uses_local_engine or (self.engine is None and self.ready.is_set()):
             return
         self.ready.clear()
         if self.engine is not None:
@@ -221,6 +247,19 @@ class SmTuiApp(App[int]):
             return
         self.tell(f"exported {', '.join(p.name for p in written)} to {self.paths.exports}")
 
+    def compare_file(self, path: Path) -> None:
+        """Open the comparison screen for a file (reference: a .txt beside it, if any)."""
+        from tui.screens.compare import CompareScreen
+
+        if self.target is None or not self.ready.is_set():
+            self.tell("the engine is not ready yet", "warning")
+            return
+        reference_file = path.with_suffix(".txt")
+        reference = (
+            reference_file.read_text(encoding="utf-8").strip() if reference_file.is_file() else None
+        )
+        self.push_screen(CompareScreen(path, self.target, reference, self.settings.max_delay))
+
     # --- live -------------------------------------------------------------------------------
 
     def toggle_live(self) -> None:
@@ -240,7 +279,9 @@ class SmTuiApp(App[int]):
                 from tui.core.sources import input_devices
 
                 if not input_devices():
-                    raise SourceError("no microphone found: press f to play a file live, or pipe audio to `sm-tui --live -`")
+                    raise SourceError(
+                        "no microphone found: press f to play a file live, or pipe audio to `sm-tui --live -`"
+                    )
                 self._start_live(MicrophoneSource(), "microphone")
         except SourceError as exc:
             self.tell(str(exc), "error")
@@ -266,7 +307,13 @@ class SmTuiApp(App[int]):
         if self.target is None or not self.ready.is_set():
             self.tell("the engine is not ready yet", "warning")
             return
-        session = LiveSession(self.target, source, ScreenListener(self.main), self.settings.max_delay, self.settings.language)
+        session = LiveSession(
+            self.target,
+            source,
+            ScreenListener(self.main),
+            self.settings.max_delay,
+            self.settings.language,
+        )
         self.main.live_started(session, name)
         self.live_worker = self.run_worker(self._run_live(session), group="live", name="live",
                                            description=f"live from {name}", exit_on_error=False)  # fmt: skip
@@ -306,6 +353,18 @@ def make_app(
     live: str | None = None,
     live_stream: IO[bytes] | None = None,
     raw: str | None = None,
+    target: EngineTarget | None = None,
 ) -> SmTuiApp:
-    """Build the app from settings (nothing here reads the environment)."""
-    return SmTuiApp(settings, files=files, live=live, live_stream=live_stream, raw=raw)
+    """Build the app from settings (nothing here reads the environment).
+
+    Args:
+        settings: The settings.
+        files: Files to queue at start.
+        live: Live source: a file path, ``-`` for stdin, or ``mic``.
+        live_stream: The audio pipe when ``live`` is ``-``.
+        raw: Raw PCM format of the pipe (``s16le:16000``), or None for a container stream.
+        target: An engine to use instead of choosing one from the settings.
+    """
+    return SmTuiApp(
+        settings, files=files, live=live, live_stream=live_stream, raw=raw, target=target
+    )

@@ -86,6 +86,9 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="stop when standard input closes (the parent has gone)",
     )
+    from tui.commands.compare import add_parser as add_compare
+
+    add_compare(sub)
     return parser  # fmt: skip
 
 
@@ -104,6 +107,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"sm-tui: {exc} (check your environment or .env)", file=sys.stderr)
         return 2
+    if args.command == "compare":
+        from tui.commands.compare import run_compare
+
+        return run_compare(args, settings)
     if args.command == "serve":
         from tui.commands.serve import run_serve
 

@@ -139,10 +139,14 @@ async def run_job(
     step(JobState.UPLOADING)
     try:
         async with AsyncClient(api_key=target.api_key, url=target.batch_url) as client:
-            details = await client.submit_job(str(job.path), transcription_config=TranscriptionConfig(language=language))
+            details = await client.submit_job(
+                str(job.path), transcription_config=TranscriptionConfig(language=language)
+            )
             job.engine_job_id = details.id
             step(JobState.RUNNING)
-            transcript = await client.wait_for_completion(details.id, polling_interval=2.0, min_polling_interval=0.2)
+            transcript = await client.wait_for_completion(
+                details.id, polling_interval=2.0, min_polling_interval=0.2
+            )
             job.txt = str(await client.get_transcript(details.id, format_type=FormatType.TXT))
             job.srt = str(await client.get_transcript(details.id, format_type=FormatType.SRT))
     except Exception as exc:  # every failure becomes the job's reason, shown in its row

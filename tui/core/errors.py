@@ -9,8 +9,13 @@ def explain(exc: BaseException, url: str) -> str:
 
     text = str(exc)
     if isinstance(exc, batch.AuthenticationError) or "401" in text or "Permission Denied" in text:
-        return "the API key was refused (401): check SPEECHMATICS_API_KEY in your environment or .env"
-    if any(s in text for s in ("Cannot connect", "Connect call failed", "Connection refused", "Errno 111")):
+        return (
+            "the API key was refused (401): check SPEECHMATICS_API_KEY in your environment or .env"
+        )
+    if any(
+        s in text
+        for s in ("Cannot connect", "Connect call failed", "Connection refused", "Errno 111")
+    ):
         return f"cannot reach the engine at {url}: is it running, and is the URL right?"
     if isinstance(exc, rt.TimeoutError | TimeoutError):
         return f"the engine at {url} did not answer in time"

@@ -103,7 +103,9 @@ class LiveSession:
                 ),
             )
         except Exception as exc:  # shown to the user; the app stays up
-            self.listener.notice("error", f"live session could not start: {explain(exc, self.target.rt_url)}")
+            self.listener.notice(
+                "error", f"live session could not start: {explain(exc, self.target.rt_url)}"
+            )
             await client.close()
             return
         try:
@@ -141,10 +143,14 @@ class LiveSession:
             self.listener.final(text)
 
     def _on_error(self, message: dict[str, Any]) -> None:
-        self.listener.notice("error", f"engine error {message.get('type')}: {message.get('reason')}")
+        self.listener.notice(
+            "error", f"engine error {message.get('type')}: {message.get('reason')}"
+        )
 
     def _on_warning(self, message: dict[str, Any]) -> None:
-        self.listener.notice("warning", f"engine warning {message.get('type')}: {message.get('reason')}")
+        self.listener.notice(
+            "warning", f"engine warning {message.get('type')}: {message.get('reason')}"
+        )
 
     def _on_end(self, message: dict[str, Any]) -> None:
         self.ended_cleanly = True

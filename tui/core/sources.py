@@ -60,7 +60,9 @@ class AudioSource:
 
     def start(self) -> None:
         """Start capturing."""
-        self._thread = threading.Thread(target=self._guarded, name=f"source-{self.name}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._guarded, name=f"source-{self.name}", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -108,7 +110,9 @@ def _blocks_from_container(handle: Any, stop: threading.Event) -> Iterator[np.nd
     try:
         container = av.open(handle, mode="r")
     except (av.error.FFmpegError, OSError, ValueError) as exc:
-        raise SourceError(f"not an audio file or stream PyAV can read ({exc.__class__.__name__})") from exc
+        raise SourceError(
+            f"not an audio file or stream PyAV can read ({exc.__class__.__name__})"
+        ) from exc
     with container:
         if not container.streams.audio:
             raise SourceError("the input has no audio stream")
@@ -194,7 +198,9 @@ def parse_raw(spec: str) -> tuple[str, int]:
     names = {"s16le": "pcm_s16le", "f32le": "pcm_f32le", "mulaw": "mulaw"}
     name, _, rate = spec.partition(":")
     if name not in names or not rate.isdigit() or int(rate) <= 0:
-        raise SourceError(f"--raw takes ENCODING:RATE with ENCODING one of {', '.join(names)}, e.g. s16le:16000")
+        raise SourceError(
+            f"--raw takes ENCODING:RATE with ENCODING one of {', '.join(names)}, e.g. s16le:16000"
+        )
     return names[name], int(rate)
 
 
@@ -214,13 +220,17 @@ class MicrophoneSource(AudioSource):
         try:
             info = sd.query_devices(self.device, "input")
         except (ValueError, sd.PortAudioError) as exc:
-            raise SourceError(f"no microphone: {exc}. Play a file instead (l) or pipe audio to --live -") from exc
+            raise SourceError(
+                f"no microphone: {exc}. Play a file instead (l) or pipe audio to --live -"
+            ) from exc
         rate = int(info["default_samplerate"])
         resampler = av.AudioResampler(format="s16", layout="mono", rate=RATE)
         lock = threading.Lock()
 
         def callback(indata: np.ndarray, frames: int, _time: Any, _status: Any) -> None:
-            frame = av.AudioFrame.from_ndarray(indata.reshape(1, -1).copy(), format="flt", layout="mono")
+            frame = av.AudioFrame.from_ndarray(
+                indata.reshape(1, -1).copy(), format="flt", layout="mono"
+            )
             frame.sample_rate = rate
             with lock:
                 outs = resampler.resample(frame)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -16,7 +15,14 @@ from textual.widgets import DataTable, Footer, Input, Label, TextArea
 
 from tui.core.batch import BatchJob, JobState
 from tui.core.levels import PeakHold
-from tui.messages import FinalReceived, JobChanged, LevelMeasured, LiveEnded, LiveNoticed, PartialReceived
+from tui.messages import (
+    FinalReceived,
+    JobChanged,
+    LevelMeasured,
+    LiveEnded,
+    LiveNoticed,
+    PartialReceived,
+)
 from tui.widgets.job_table import JobTable
 from tui.widgets.level_meter import LevelMeter
 from tui.widgets.live_transcript import LiveTranscript
@@ -33,7 +39,7 @@ NARROW = 120  # below this many columns the panels stack
 class MainScreen(Screen[None]):
     """Batch queue, live panel, status line and footer."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add_files", "Add file", tooltip="Type or paste audio file paths"),
         Binding("space", "toggle_live", "Live", tooltip="Start or stop the live session"),
         Binding("f", "live_file", "Live file", tooltip="Play a file live at real speed"),
@@ -42,6 +48,12 @@ class MainScreen(Screen[None]):
         Binding("x", "cancel_job", "Cancel", tooltip="Stop a queued or running job"),
         Binding("d", "delete_job", "Delete", tooltip="Remove the job from the queue"),
         Binding("s", "save_live", "Save live", tooltip="Write the live transcript to a file"),
+        Binding(
+            "c",
+            "compare_job",
+            "Compare",
+            tooltip="Batch vs real-time on the selected file, measured",
+        ),
         Binding("escape", "leave_input", "Back", show=False),
     ]
 
@@ -97,6 +109,8 @@ class MainScreen(Screen[None]):
             return job is not None and (job.state == JobState.QUEUED or job.state.active)
         if action == "delete_job":
             return job is not None
+        if action == "compare_job":
+            return job is not None and job.path.is_file() and self.tui.ready.is_set()
         if action == "live_file":
             return not self.live_running
         return True
@@ -178,6 +192,10 @@ class MainScreen(Screen[None]):
     def action_export_job(self) -> None:
         if (job := self.selected_job) is not None:
             self.tui.export_job(job)
+
+    def action_compare_job(self) -> None:
+        if (job := self.selected_job) is not None:
+            self.tui.compare_file(job.path)
 
     def action_retry_job(self) -> None:
         if (job := self.selected_job) is not None:

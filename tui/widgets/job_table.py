@@ -46,8 +46,9 @@ class JobTable(DataTable[str | Text]):
         """Add or refresh a job's row."""
         key = str(job.id)
         status = Text(job.state.value, style=STATE_STYLES[job.state])
-        if job.error:
-            status = Text(f"failed: {job.error}", style="bold red")
+        if job.error:  # the whole reason is in the transcript pane
+            reason = job.error if len(job.error) <= 24 else job.error[:23] + "…"
+            status = Text(f"failed: {reason}", style="bold red")
         rtf = job.real_time_factor
         cells: list[str | Text] = [
             job.name,

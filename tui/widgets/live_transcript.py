@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
@@ -12,7 +15,13 @@ PARAGRAPH_CHARS = 600  # a finished paragraph is never re-rendered
 class LiveTranscript(VerticalScroll):
     """Appends finals in paragraphs and shows the partial after the last one."""
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def __init__(
+        self, placeholder: str = "Press space to start live transcription.", **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.placeholder = placeholder
+
+    def compose(self) -> ComposeResult:
         yield Static(id="live-current")
 
     def on_mount(self) -> None:
@@ -22,16 +31,20 @@ class LiveTranscript(VerticalScroll):
         self._show_placeholder()
 
     def _show_placeholder(self) -> None:
-        hint = Text("Press space to start live transcription.", style="dim italic")
+        hint = Text(self.placeholder, style="dim italic")
         self.query_one("#live-current", Static).update(hint)
 
     def add_final(self, text: str) -> None:
         """Append final text (and drop the partial it settles)."""
         self._current += text
         self._partial = ""
-        if len(self._current) > PARAGRAPH_CHARS and self._current.rstrip().endswith((".", "?", "!")):
+        if len(self._current) > PARAGRAPH_CHARS and self._current.rstrip().endswith(
+            (".", "?", "!")
+        ):
             self._paragraphs.append(self._current)
-            self.mount(Static(self._current.strip(), classes="live-paragraph"), before="#live-current")
+            self.mount(
+                Static(self._current.strip(), classes="live-paragraph"), before="#live-current"
+            )
             self._current = ""
         self._render_current()
 

@@ -1,0 +1,88 @@
+"""An end-to-end comparison of assets/sample.wav on the local engine fills every field."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers import ASSETS, SAMPLE, references
+from tests.ui.conftest import engine_target
+from tui.core.compare import compare
+
+pytestmark = pytest.mark.engine
+
+
+def check_summary(summary: dict[str, Any]) -> None:
+    assert summary["file"] == "sample.wav" and summary["audio_s"] == pytest.approx(4.15, abs=0.05)
+    batch, rt, wer = summary["batch"], summary["realtime"], summary["wer"]
+    assert batch["error"] is None and batch["transcript"]
+    assert batch["turnaround_s"] > 0 and batch["turnaround_ratio"] > 0
+    for key in ("first_partial_s", "partial_lag_p50_s", "partial_lag_p95_s", "final_latency_p50_s",
+                "final_latency_p95_s", "final_latency_max_s", "words_per_minute"):  # fmt: skip
+        assert rt[key] is not None and rt[key] > 0, key
+    assert rt["pacing"] == pytest.approx(1.0, abs=0.02)
+    assert rt["session_s"] >= summary["audio_s"]
+    assert not rt["errors"]
+    assert all(wer[k] is not None for k in ("batch", "realtime", "between"))
+    assert wer["batch"] <= 0.25
+    words = rt["words"]
+    assert len(words) >= 5
+    assert all(w["final_arrival_s"] > 0 and w["latency_s"] > 0 for w in words)
+    assert [w["end_time"] for w in words] == sorted(w["end_time"] for w in words)
+    assert any(w["partial_first_seen_s"] is not None for w in words)
+    assert all(
+        w["partial_first_seen_s"] is None or w["partial_first_seen_s"] <= w["final_arrival_s"]
+        for w in words
+    )
+
+
+async def test_compare_sample_fills_every_field(engine: Any) -> None:
+    seen: list[str] = []
+    result = await compare(engine_target(engine), SAMPLE, references()["sample.wav"], 1.0,
+                           on_text=lambda kind, _text: seen.append(kind))  # fmt: skip
+    check_summary(result.summary())
+    assert "partial" in seen and "final" in seen and "batch" in seen
+
+
+def test_compare_command_writes_json(isolated: Path, tmp_path: Path) -> None:
+    out = tmp_path / "sample.json"
+    env = {**os.environ, "SM_TUI_DATA_DIR": str(isolated)}
+    run = subprocess.run(
+        [sys.executable, "-m", "tui", "compare", str(SAMPLE), "--reference", str(ASSETS / "sample.txt"),
+         "--json", str(out)],
+        capture_output=True, text=True, env=env, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert "final-word latency" in run.stdout and "The guide's comparison" in run.stdout
+    check_summary(json.loads(out.read_text()))
+
+
+def test_compare_folder_prints_a_row_per_file(isolated: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "bench"
+    folder.mkdir()
+    (folder / "a.wav").write_bytes(SAMPLE.read_bytes())
+    (folder / "b.wav").write_bytes(SAMPLE.read_bytes())
+    refs = tmp_path / "refs.tsv"
+    text = references()["sample.wav"]
+    refs.write_text(f"file\treference\na.wav\t{text}\nb.wav\t{text}\n")
+    env = {**os.environ, "SM_TUI_DATA_DIR": str(isolated), "COLUMNS": "200"}
+    run = subprocess.run(
+        [sys.executable, "-m", "tui", "compare", str(folder), "--references", str(refs), "--json", str(tmp_path / "o.json")],
+        capture_output=True, text=True, env=env, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert "a.wav" in run.stdout and "b.wav" in run.stdout and "all (2 files)" in run.stdout
+    assert len(json.loads((tmp_path / "o.json").read_text())["files"]) == 2
+
+
+def test_compare_missing_file_is_a_clear_error(isolated: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "tui", "compare", "nope.wav"], capture_output=True, text=True
+    )
+    assert run.returncode == 2 and "does not exist" in run.stderr

@@ -1,0 +1,121 @@
+"""Latency and WER maths on constructed message timelines (no engine)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tui.core.compare import (
+    BatchResult,
+    Comparison,
+    RealtimeResult,
+    RealtimeTimeline,
+    SendClock,
+    percentile,
+)
+from tui.core.report import benchmark_table, diff_text, figures_table, guide_table, sparkline
+from tui.core.wer import normalise, wer
+
+
+def message(
+    kind: str, words: list[tuple[str, float, float]], end: float | None = None
+) -> dict[str, Any]:
+    results = [
+        {
+            "type": "word",
+            "start_time": s,
+            "end_time": e,
+            "alternatives": [{"content": w, "confidence": 1.0}],
+        }
+        for w, s, e in words
+    ]
+    last = end if end is not None else (words[-1][2] if words else 0.0)
+    text = " ".join(w for w, _, _ in words)
+    return {
+        "message": kind,
+        "metadata": {"start_time": 0.0, "end_time": last, "transcript": text},
+        "results": results,
+    }
+
+
+def timeline_at(events: list[tuple[float, str, dict[str, Any]]]) -> RealtimeTimeline:
+    """A timeline whose audio was sent 0.1 s per 0.1 s from t=100, with messages at given times."""
+    clock = SendClock()
+    for step in range(1, 51):
+        clock.record(step / 10, 100.0 + step / 10)
+    timeline = RealtimeTimeline(clock)
+    timeline.started = 100.0
+    for at, kind, msg in events:
+        (timeline.partials if kind == "partial" else timeline.finals).append((at, msg))
+    return timeline
+
+
+def test_word_latency_is_arrival_minus_when_its_audio_was_sent() -> None:
+    timeline = timeline_at([
+        (100.9, "partial", message("AddPartialTranscript", [("hello", 0.2, 0.6)])),
+        (101.5, "final", message("AddTranscript", [("hello", 0.2, 0.6), ("world", 0.7, 1.05)])),
+    ])  # fmt: skip
+    result = timeline.result(audio_s=5.0, pacing=1.0, session_s=5.5)
+    hello, world = result.words
+    assert hello.latency_s == pytest.approx(1.5 - 0.6)  # audio to 0.6 s was sent at 100.6
+    assert world.latency_s == pytest.approx(1.5 - 1.1)  # 1.05 s lies in the chunk sent at 101.1
+    assert hello.partial_first_seen_s == pytest.approx(0.9)
+    assert world.partial_first_seen_s is None
+    assert hello.final_arrival_s == pytest.approx(1.5)
+    assert result.first_partial_s == pytest.approx(0.9)
+    assert result.partial_lags_s == [pytest.approx(0.3)]
+    assert result.transcript == "hello world"
+
+
+def test_percentiles_and_empty_values() -> None:
+    assert percentile([1.0, 2.0, 3.0, 4.0], 50) == pytest.approx(2.5)
+    assert percentile([1.0] * 19 + [10.0], 95) == pytest.approx(1.45)
+    assert percentile([], 50) is None
+
+
+def test_wer_normalisation() -> None:
+    assert (
+        normalise("It's 3:30 p.m., number 1-2-3!") == "it 3 30 pm number 123"
+    )  # 's dropped on both sides
+    assert normalise("one two three") == "123"
+    assert wer("Good morning, everyone.", "good morning everyone") == 0.0
+    assert wer("a b c d", "a x c d") == pytest.approx(0.25)
+    assert wer("a b", "") == 1.0
+    assert wer("", "") == 0.0
+
+
+def test_summary_and_reports_hold_every_figure() -> None:
+    timeline = timeline_at([
+        (100.5, "partial", message("AddPartialTranscript", [("good", 0.1, 0.3)])),
+        (101.0, "final", message("AddTranscript", [("good", 0.1, 0.3), ("morning", 0.4, 0.8)])),
+    ])  # fmt: skip
+    realtime = timeline.result(audio_s=2.0, pacing=0.999, session_s=2.4)
+    comparison = Comparison(
+        "a.wav",
+        2.0,
+        "local engine",
+        1.0,
+        BatchResult("Good morning.", 0.8),
+        realtime,
+        "Good morning",
+    )
+    summary = comparison.summary()
+    assert summary["batch"]["turnaround_s"] == 0.8
+    assert summary["batch"]["turnaround_ratio"] == 0.4
+    assert summary["realtime"]["final_latency_p50_s"] == pytest.approx((0.7 + 0.2) / 2, abs=1e-3)
+    assert summary["realtime"]["first_partial_s"] == 0.5
+    assert summary["realtime"]["pacing"] == 0.999
+    assert summary["wer"] == {"batch": 0.0, "realtime": 0.0, "between": 0.0}
+    assert summary["realtime"]["words"][0]["word"] == "good"
+    assert all(v is not None for k, v in summary["realtime"].items() if k != "errors")
+    for renderable in (
+        figures_table(summary),
+        guide_table(summary),
+        benchmark_table([summary, summary]),
+    ):
+        assert renderable.row_count >= 3
+    assert "max" in sparkline(summary).plain
+    diff = diff_text("the cat sat", "the dog sat")
+    assert diff.plain.split() == ["the", "cat", "dog", "sat"]
+    assert RealtimeResult().latencies == []

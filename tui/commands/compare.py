@@ -1,0 +1,129 @@
+"""``sm-tui compare``: batch and real-time on the same audio, measured side by side."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from tui.settings import Settings
+
+AUDIO_SUFFIXES = {".wav", ".mp3", ".flac", ".ogg", ".m4a", ".aac", ".mp4", ".opus"}
+
+
+def add_parser(sub: Any) -> None:
+    """Register the subcommand."""
+    parser = sub.add_parser("compare", help="measure batch against real-time on the same audio")
+    parser.add_argument("path", type=Path, help="an audio file, or a folder of them (a benchmark)")
+    parser.add_argument("--reference", help="the reference transcript, or a file holding it")
+    parser.add_argument(
+        "--references", type=Path, help="TSV of file names and transcripts (for a folder)"
+    )
+    parser.add_argument(
+        "--json", type=Path, dest="json_out", help="write every figure and word timing here"
+    )
+    parser.add_argument(
+        "--max-delay", type=float, default=None, help="real-time max_delay (0.7–4 s)"
+    )
+
+
+def _files(path: Path) -> list[Path]:
+    if path.is_dir():
+        return sorted(p for p in path.iterdir() if p.suffix.lower() in AUDIO_SUFFIXES)
+    return [path]
+
+
+def run_compare(args: argparse.Namespace, settings: Settings) -> int:
+    """Compare one file (a detailed report) or a folder (one row per file and a summary)."""
+    from rich.console import Console
+
+    from tui.core.references import load_references, reference_text
+
+    console = Console(stderr=False)
+    if not args.path.exists():
+        print(f"sm-tui compare: {args.path} does not exist", file=sys.stderr)
+        return 2
+    files = _files(args.path)
+    if not files:
+        print(f"sm-tui compare: no audio files in {args.path}", file=sys.stderr)
+        return 2
+    refs = load_references(args.references) if args.references else {}
+    single = reference_text(args.reference)
+    max_delay = args.max_delay or settings.max_delay
+    if not 0.7 <= max_delay <= 4.0:
+        print("sm-tui compare: --max-delay must be between 0.7 and 4", file=sys.stderr)
+        return 2
+    try:
+        summaries = asyncio.run(
+            _run(settings, files, refs, single, max_delay, console, args.path.is_dir())
+        )
+    except RuntimeError as exc:
+        print(f"sm-tui compare: {exc}", file=sys.stderr)
+        return 1
+    if args.json_out:
+        body: Any = (
+            summaries[0] if len(summaries) == 1 and not args.path.is_dir() else {"files": summaries}
+        )
+        args.json_out.write_text(
+            json.dumps(body, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        console.print(f"wrote {args.json_out}")
+    return 0
+
+
+async def _run(
+    settings: Settings,
+    files: list[Path],
+    refs: dict[str, str],
+    single: str | None,
+    max_delay: float,
+    console: Any,
+    benchmark: bool,
+) -> list[dict[str, Any]]:
+    from tui.core.compare import compare
+    from tui.core.report import benchmark_table, diff_text, figures_table, guide_table, sparkline
+    from tui.core.target import local_target, remote_target
+
+    engine = None
+    if settings.uses_local_engine:
+        from tui.core.engine_process import start_engine
+
+        console.print("[dim]starting the local engine…[/dim]")
+        engine = await asyncio.to_thread(start_engine, settings)
+        target = local_target(
+            engine.batch_url, engine.rt_url, engine.api_key, settings.engine_model
+        )
+    else:
+        target = remote_target(settings)
+    summaries = []
+    try:
+        for path in files:
+            reference = single if single is not None else refs.get(path.name)
+
+            def show(kind: str, text: str, name: str = path.name) -> None:
+                if kind != "partial" and not benchmark:
+                    console.print(f"[dim]{name} {kind}:[/dim] {text}")
+
+            console.print(f"[bold]{path.name}[/bold]: batch and real-time (paced at 1x)…")
+            result = await compare(target, path, reference, max_delay, settings.language, show)
+            summaries.append(result.summary())
+            if not benchmark:
+                summary = summaries[0]
+                console.print(figures_table(summary))
+                console.print(guide_table(summary))
+                console.print(sparkline(summary))
+                console.print(
+                    "[bold]batch vs real-time[/bold] (struck: batch only · green: real-time only)"
+                )
+                console.print(
+                    diff_text(summary["batch"]["transcript"], summary["realtime"]["transcript"])
+                )
+        if benchmark:
+            console.print(benchmark_table(summaries))
+    finally:
+        if engine is not None:
+            engine.stop()
+    return summaries

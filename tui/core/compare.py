@@ -1,0 +1,336 @@
+"""Batch and real-time on the same audio at the same time, measured.
+
+Every figure comes from monotonic clocks on this side of the API:
+
+* batch turnaround: from the start of the upload to the transcript in hand;
+* a word's real-time latency: when the message carrying it arrived, minus when the audio up
+  to that word's ``end_time`` had been sent (the stream is paced at 1x, as if live);
+* partial lag: a partial's arrival minus when the audio up to its ``end_time`` had been sent;
+* pacing: audio seconds sent divided by the wall-clock seconds it took, which should be 1.00.
+
+The real-time session is closed only after EndOfTranscript, so the last words count.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tui.core.target import EngineTarget
+from tui.core.wer import normalise, wer
+
+CHUNK_S = 0.1
+RATE = 16000
+
+
+@dataclass
+class WordTiming:
+    """One final word and when it was seen."""
+
+    word: str
+    start_time: float
+    end_time: float
+    partial_first_seen_s: float | None  # since the stream started
+    final_arrival_s: float
+    latency_s: float  # final arrival minus the time its audio had been sent
+
+
+@dataclass
+class RealtimeResult:
+    """What the real-time side measured."""
+
+    transcript: str = ""
+    first_partial_s: float | None = None
+    partial_lags_s: list[float] = field(default_factory=list)
+    words: list[WordTiming] = field(default_factory=list)
+    pacing: float = 0.0
+    audio_s: float = 0.0
+    session_s: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def latencies(self) -> list[float]:
+        """Final-word latencies in order."""
+        return [w.latency_s for w in self.words]
+
+
+@dataclass
+class BatchResult:
+    """What the batch side measured."""
+
+    transcript: str = ""
+    turnaround_s: float = 0.0
+    error: str | None = None
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """The q-th percentile (0–100) by linear interpolation, None for no values."""
+    if not values:
+        return None
+    return float(np.percentile(np.array(values), q))
+
+
+@dataclass
+class Comparison:
+    """A file through both modes."""
+
+    file: str
+    audio_s: float
+    engine: str
+    max_delay: float
+    batch: BatchResult
+    realtime: RealtimeResult
+    reference: str | None = None
+
+    def summary(self) -> dict[str, Any]:
+        """Every figure, with names that say what they are (the JSON output)."""
+        rt, batch = self.realtime, self.batch
+        minutes = self.audio_s / 60 if self.audio_s else 0
+        return {
+            "file": self.file,
+            "engine": self.engine,
+            "audio_s": round(self.audio_s, 3),
+            "max_delay_s": self.max_delay,
+            "batch": {
+                "turnaround_s": round(batch.turnaround_s, 3),
+                "turnaround_ratio": round(batch.turnaround_s / self.audio_s, 3)
+                if self.audio_s
+                else None,
+                "transcript": batch.transcript,
+                "words_per_minute": round(len(batch.transcript.split()) / minutes, 1)
+                if minutes
+                else None,
+                "error": batch.error,
+            },
+            "realtime": {
+                "first_partial_s": _r(rt.first_partial_s),
+                "partial_lag_p50_s": _r(percentile(rt.partial_lags_s, 50)),
+                "partial_lag_p95_s": _r(percentile(rt.partial_lags_s, 95)),
+                "final_latency_p50_s": _r(percentile(rt.latencies, 50)),
+                "final_latency_p95_s": _r(percentile(rt.latencies, 95)),
+                "final_latency_max_s": _r(max(rt.latencies) if rt.latencies else None),
+                "pacing": round(rt.pacing, 4),
+                "session_s": round(rt.session_s, 3),
+                "transcript": rt.transcript,
+                "words_per_minute": round(len(rt.transcript.split()) / minutes, 1)
+                if minutes
+                else None,
+                "errors": rt.errors,
+                "words": [asdict(w) for w in rt.words],
+            },
+            "wer": {
+                "batch": _r(wer(self.reference, batch.transcript)) if self.reference else None,
+                "realtime": _r(wer(self.reference, rt.transcript)) if self.reference else None,
+                "between": _r(wer(batch.transcript, rt.transcript)) if batch.transcript else None,
+            },
+            "reference": self.reference,
+        }
+
+
+def _r(value: float | None) -> float | None:
+    return round(value, 3) if value is not None else None
+
+
+class SendClock:
+    """When the audio up to each point had been sent."""
+
+    def __init__(self) -> None:
+        self.audio: list[float] = []  # audio seconds sent so far, after each chunk
+        self.wall: list[float] = []  # monotonic time right after each chunk was sent
+
+    def record(self, audio_s: float, wall: float) -> None:
+        """Audio up to ``audio_s`` had been sent at ``wall``."""
+        self.audio.append(audio_s)
+        self.wall.append(wall)
+
+    def sent_at(self, audio_s: float) -> float | None:
+        """When the audio up to ``audio_s`` had been sent (None if it never was)."""
+        index = bisect.bisect_left(self.audio, audio_s - 1e-6)
+        return self.wall[index] if index < len(self.wall) else None
+
+
+def final_words(message: dict[str, Any]) -> list[tuple[str, float, float]]:
+    """(content, start, end) of the word results in a transcript message."""
+    return [
+        (str(r["alternatives"][0]["content"]), float(r["start_time"]), float(r["end_time"]))
+        for r in message.get("results", [])
+        if r.get("type") == "word" and r.get("alternatives")
+    ]
+
+
+class RealtimeTimeline:
+    """Collects a session's messages with arrival times and turns them into figures."""
+
+    def __init__(
+        self, clock: SendClock, on_text: Callable[[str, str], object] | None = None
+    ) -> None:
+        self.clock = clock
+        self.started: float | None = None
+        self.partials: list[tuple[float, dict[str, Any]]] = []
+        self.finals: list[tuple[float, dict[str, Any]]] = []
+        self.errors: list[str] = []
+        self.on_text = on_text
+
+    def partial(self, message: dict[str, Any]) -> None:
+        self.partials.append((time.monotonic(), message))
+        if self.on_text is not None:
+            self.on_text("partial", str(message["metadata"]["transcript"]))
+
+    def final(self, message: dict[str, Any]) -> None:
+        self.finals.append((time.monotonic(), message))
+        if self.on_text is not None:
+            self.on_text("final", str(message["metadata"]["transcript"]))
+
+    def result(self, audio_s: float, pacing: float, session_s: float) -> RealtimeResult:
+        """The figures, from what was collected."""
+        started = self.started or 0.0
+        out = RealtimeResult(
+            audio_s=audio_s, pacing=pacing, session_s=session_s, errors=self.errors
+        )
+        out.transcript = "".join(str(m["metadata"]["transcript"]) for _, m in self.finals).strip()
+        seen = [(t, m) for t, m in self.partials if m.get("results")]
+        if seen:
+            out.first_partial_s = seen[0][0] - started
+        for arrived, message in seen:
+            sent = self.clock.sent_at(float(message["metadata"]["end_time"]))
+            if sent is not None:
+                out.partial_lags_s.append(arrived - sent)
+        for arrived, message in self.finals:
+            for word, start, end in final_words(message):
+                sent = self.clock.sent_at(end)
+                latency = arrived - sent if sent is not None else arrived - (started + end)
+                out.words.append(
+                    WordTiming(
+                        word,
+                        start,
+                        end,
+                        self._first_partial(word, start),
+                        arrived - started,
+                        latency,
+                    )
+                )
+        return out
+
+    def _first_partial(self, word: str, start: float) -> float | None:
+        """When a partial first showed this word (near the same time), since the start."""
+        key = normalise(word)
+        for arrived, message in self.partials:
+            for content, other_start, _ in final_words(message):
+                if normalise(content) == key and abs(other_start - start) < 0.6:
+                    return arrived - (self.started or 0.0)
+        return None
+
+
+def load_pcm(path: Path) -> np.ndarray:
+    """A file decoded to 16 kHz mono int16 with PyAV."""
+    from tui.engine.audio import decode_file
+
+    samples: np.ndarray = (np.clip(decode_file(path), -1, 1) * 32767).astype(np.int16)
+    return samples
+
+
+async def run_realtime(
+    target: EngineTarget,
+    pcm: np.ndarray,
+    max_delay: float,
+    language: str = "en",
+    on_text: Callable[[str, str], object] | None = None,
+) -> RealtimeResult:
+    """Stream int16 audio paced at 1x through the rt SDK and measure it."""
+    from speechmatics import rt
+
+    client = rt.AsyncClient(api_key=target.api_key, url=target.rt_url)
+    clock = SendClock()
+    timeline = RealtimeTimeline(clock, on_text)
+    client.on(rt.ServerMessageType.ADD_PARTIAL_TRANSCRIPT, timeline.partial)
+    client.on(rt.ServerMessageType.ADD_TRANSCRIPT, timeline.final)
+    client.on(
+        rt.ServerMessageType.ERROR,
+        lambda m: timeline.errors.append(f"{m.get('type')}: {m.get('reason')}"),
+    )
+    chunk = int(RATE * CHUNK_S)
+    await client.start_session(
+        transcription_config=rt.TranscriptionConfig(
+            language=language, enable_partials=True, max_delay=max_delay
+        ),
+        audio_format=rt.AudioFormat(
+            encoding=rt.AudioEncoding.PCM_S16LE, sample_rate=RATE, chunk_size=chunk * 2
+        ),
+    )
+    try:
+        started = time.monotonic()
+        timeline.started = started
+        first_send = last_send = started
+        for index in range(0, len(pcm), chunk):
+            due = started + index / RATE
+            await asyncio.sleep(max(0.0, due - time.monotonic()))
+            last_send = time.monotonic()
+            if index == 0:
+                first_send = last_send
+            block = pcm[index : index + chunk]
+            await client.send_audio(block.astype("<i2").tobytes())
+            clock.record((index + len(block)) / RATE, time.monotonic())
+        paced_audio = (len(pcm) - len(pcm[(len(pcm) - 1) // chunk * chunk :])) / RATE
+        pacing = paced_audio / (last_send - first_send) if last_send > first_send else 1.0
+        await asyncio.wait_for(client.stop_session(), timeout=max(60.0, len(pcm) / RATE))
+        session_s = time.monotonic() - started
+    finally:
+        await client.close()
+    return timeline.result(len(pcm) / RATE, pacing, session_s)
+
+
+async def run_batch(target: EngineTarget, path: Path, language: str = "en") -> BatchResult:
+    """Submit a file to the batch API and time it until the transcript is in hand."""
+    from speechmatics.batch import AsyncClient, TranscriptionConfig
+
+    from tui.core.errors import explain
+
+    started = time.monotonic()
+    try:
+        async with AsyncClient(api_key=target.api_key, url=target.batch_url) as client:
+            transcript = await client.transcribe(
+                str(path),
+                transcription_config=TranscriptionConfig(language=language),
+                polling_interval=0.5,
+                min_polling_interval=0.1,
+            )
+    except Exception as exc:  # reported in the comparison, not raised
+        return BatchResult(
+            turnaround_s=time.monotonic() - started, error=explain(exc, target.batch_url)
+        )
+    text = str(getattr(transcript, "transcript_text", transcript))
+    return BatchResult(transcript=text, turnaround_s=time.monotonic() - started)
+
+
+async def compare(
+    target: EngineTarget,
+    path: Path,
+    reference: str | None = None,
+    max_delay: float = 1.0,
+    language: str = "en",
+    on_text: Callable[[str, str], object] | None = None,
+) -> Comparison:
+    """Run a file through batch and real-time at the same time."""
+    pcm = await asyncio.to_thread(load_pcm, path)
+    batch, realtime = await asyncio.gather(
+        run_batch(target, path, language),
+        run_realtime(target, pcm, max_delay, language, on_text),
+    )
+    if on_text is not None:
+        on_text("batch", batch.transcript or f"(failed: {batch.error})")
+    return Comparison(
+        path.name, len(pcm) / RATE, target.label, max_delay, batch, realtime, reference
+    )
+
+
+def median(values: list[float]) -> float | None:
+    """The median, None for no values."""
+    return statistics.median(values) if values else None

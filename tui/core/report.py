@@ -1,0 +1,164 @@
+"""Comparison reports as Rich renderables: figures, the guide's table, a sparkline, a diff."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+
+BARS = "▁▂▃▄▅▆▇█"
+
+
+def _s(value: float | None, unit: str = "s") -> str:
+    return "–" if value is None else f"{value:.2f}{unit}"
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.1f}%"
+
+
+def figures_table(summary: dict[str, Any]) -> Table:
+    """Every measured figure, batch and real-time side by side."""
+    batch, rt, wer = summary["batch"], summary["realtime"], summary["wer"]
+    table = Table(
+        title=f"{summary['file']} · {summary['audio_s']:.1f}s of audio · {summary['engine']}"
+    )
+    table.add_column("measure")
+    table.add_column("batch", justify="right")
+    table.add_column("real-time", justify="right")
+    ratio = batch["turnaround_ratio"]
+    table.add_row("turnaround (submit → transcript)", _s(batch["turnaround_s"]), "–")
+    table.add_row("  ÷ audio length", f"{ratio:.2f}×" if ratio is not None else "–", "–")
+    table.add_row("time to first partial", "–", _s(rt["first_partial_s"]))
+    table.add_row(
+        "partial lag p50 / p95",
+        "–",
+        f"{_s(rt['partial_lag_p50_s'])} / {_s(rt['partial_lag_p95_s'])}",
+    )
+    table.add_row(
+        "final-word latency p50 / p95 / max",
+        "–",
+        f"{_s(rt['final_latency_p50_s'])} / {_s(rt['final_latency_p95_s'])} / {_s(rt['final_latency_max_s'])}",
+    )
+    table.add_row("pacing (1.00 = real time)", "–", f"{rt['pacing']:.3f}")
+    table.add_row("WER vs reference", _pct(wer["batch"]), _pct(wer["realtime"]))
+    table.add_row("WER between the two", _pct(wer["between"]), "")
+    table.add_row(
+        "words per minute",
+        f"{batch['words_per_minute'] or 0:.0f}",
+        f"{rt['words_per_minute'] or 0:.0f}",
+    )
+    return table
+
+
+def guide_table(summary: dict[str, Any]) -> Table:
+    """The batch-versus-real-time guide's table, filled in with what was just measured."""
+    batch, rt, wer = summary["batch"], summary["realtime"], summary["wer"]
+    table = Table(title="The guide's comparison, measured")
+    for column in ("", "batch", "real-time"):
+        table.add_column(column)
+    table.add_row(
+        "latency",
+        f"claimed minutes · measured {_s(batch['turnaround_s'])} for {summary['audio_s']:.1f}s",
+        f"claimed < 1 s · measured {_s(rt['final_latency_p50_s'])} p50, {_s(rt['final_latency_p95_s'])} p95",
+    )
+    table.add_row(
+        "accuracy",
+        f"claimed highest · WER {_pct(wer['batch'])}",
+        f"claimed very high · WER {_pct(wer['realtime'])}",
+    )
+    table.add_row("partial results", "no", f"yes · first after {_s(rt['first_partial_s'])}")
+    table.add_row(
+        "use case", "files, archives, best accuracy", "live captions, voice apps, monitoring"
+    )
+    return table
+
+
+def sparkline(summary: dict[str, Any], width: int = 60) -> Text:
+    """Final-word latency over the course of the audio: one bar per slice of time."""
+    words = summary["realtime"]["words"]
+    audio = summary["audio_s"] or 1.0
+    if not words:
+        return Text("(no final words)", style="dim")
+    slots: list[list[float]] = [[] for _ in range(width)]
+    for word in words:
+        slots[min(width - 1, int(word["end_time"] / audio * width))].append(word["latency_s"])
+    top = max(max(s) for s in slots if s)
+    line = Text("latency ")
+    for slot in slots:
+        if not slot:
+            line.append(" ")
+            continue
+        value = max(slot)
+        style = "green" if value <= 1.0 else "yellow" if value <= 2.0 else "red"
+        line.append(BARS[min(len(BARS) - 1, int(value / top * (len(BARS) - 1)))], style=style)
+    line.append(f"  max {top:.2f}s over {audio:.1f}s of audio")
+    return line
+
+
+def diff_text(batch: str, realtime: str) -> Text:
+    """The two transcripts as one text: words only in batch struck red, only in real time green."""
+    a, b = batch.split(), realtime.split()
+    matcher = difflib.SequenceMatcher(
+        a=[w.lower().strip(".,?!") for w in a], b=[w.lower().strip(".,?!") for w in b]
+    )
+    out = Text()
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            out.append(" ".join(b[j1:j2]) + " ")
+            continue
+        if i2 > i1:
+            out.append(" ".join(a[i1:i2]) + " ", style="strike red")
+        if j2 > j1:
+            out.append(" ".join(b[j1:j2]) + " ", style="bold green")
+    return out
+
+
+def benchmark_table(summaries: list[dict[str, Any]]) -> Table:
+    """One row per file and a summary row."""
+    table = Table(title="batch vs real-time")
+    for column in ("file", "audio", "batch turnaround", "batch WER", "RT first partial",
+                   "RT final p50", "RT final p95", "RT WER", "pacing"):  # fmt: skip
+        table.add_column(column, justify="left" if column == "file" else "right")
+    for s in summaries:
+        rt = s["realtime"]
+        table.add_row(
+            s["file"], _s(s["audio_s"]), _s(s["batch"]["turnaround_s"]), _pct(s["wer"]["batch"]),
+            _s(rt["first_partial_s"]), _s(rt["final_latency_p50_s"]), _s(rt["final_latency_p95_s"]),
+            _pct(s["wer"]["realtime"]), f"{rt['pacing']:.3f}",
+        )  # fmt: skip
+    if len(summaries) > 1:
+        table.add_section()
+        table.add_row(*summary_row(summaries), style="bold")
+    return table
+
+
+def summary_row(summaries: list[dict[str, Any]]) -> list[str]:
+    """All words' latencies pooled; WER as the mean over files."""
+    import numpy as np
+
+    latencies = [w["latency_s"] for s in summaries for w in s["realtime"]["words"]]
+    firsts = [
+        s["realtime"]["first_partial_s"]
+        for s in summaries
+        if s["realtime"]["first_partial_s"] is not None
+    ]
+    batch_wers = [s["wer"]["batch"] for s in summaries if s["wer"]["batch"] is not None]
+    rt_wers = [s["wer"]["realtime"] for s in summaries if s["wer"]["realtime"] is not None]
+
+    def mean(values: list[float]) -> float | None:
+        return float(np.mean(values)) if values else None
+
+    return [
+        f"all ({len(summaries)} files)",
+        _s(sum(s["audio_s"] for s in summaries)),
+        _s(sum(s["batch"]["turnaround_s"] for s in summaries)),
+        _pct(mean(batch_wers)),
+        _s(float(np.median(firsts)) if firsts else None),
+        _s(float(np.percentile(latencies, 50)) if latencies else None),
+        _s(float(np.percentile(latencies, 95)) if latencies else None),
+        _pct(mean(rt_wers)),
+        f"{mean([s['realtime']['pacing'] for s in summaries]) or 0:.3f}",
+    ]
