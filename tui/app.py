@@ -13,8 +13,10 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from tui.core.batch import BatchJob, JobState, run_job
+from tui.core.batch import BatchJob, JobState
 from tui.core.engine_process import EngineProcess
+from tui.core.queue import BatchQueue
+from tui.core.store import JobStore
 from tui.core.target import EngineTarget
 from tui.messages import EngineStatusChanged, JobChanged
 from tui.paths import DataPaths
@@ -46,11 +48,14 @@ class SmTuiApp(App[int]):
         super().__init__()
         self.settings = settings
         self.paths = DataPaths(settings.data_dir).ensure()
-        self.jobs: dict[int, BatchJob] = {}
+        self.store = JobStore(self.paths.store)
+        self.queue = BatchQueue(
+            self.store, self.paths.exports, settings.batch_concurrency, self._job_changed
+        )
+        self.jobs: dict[int, BatchJob] = {job.id: job for job in self.store.all()}
         self.target: EngineTarget | None = target
         self.engine: EngineProcess | None = None
         self.ready = asyncio.Event()
-        self.slots = asyncio.Semaphore(settings.batch_concurrency)
         self.initial_files = files or []
         self.live_spec = live
         self.live_stream = live_stream
@@ -66,6 +71,10 @@ class SmTuiApp(App[int]):
         self.install_screen(MainScreen(), "main")
         await self.push_screen("main")
         self.start_engine()
+        for job in self.jobs.values():  # the store as it was left
+            self.main.show_job(job)
+            if job.state in (JobState.QUEUED, JobState.UPLOADING, JobState.RUNNING):
+                self._start_job(job)
         self.queue_files(self.initial_files)
         if self.live_spec:
             self.call_after_refresh(self.toggle_live)
@@ -187,13 +196,13 @@ class SmTuiApp(App[int]):
 
     def on_unmount(self) -> None:
         self.stop_engine()
+        self.store.close()
 
     # --- batch ------------------------------------------------------------------------------
 
     def queue_files(self, paths: Iterable[Path]) -> None:
         """Add files to the queue; each runs as its own worker when a slot is free."""
-        for path in paths:
-            job = BatchJob(path=path)
+        for job in self.queue.add(paths, self.settings.language):
             self.jobs[job.id] = job
             self.main.show_job(job)
             self._start_job(job)
@@ -203,12 +212,9 @@ class SmTuiApp(App[int]):
                         description=f"batch {job.name}", exit_on_error=False)  # fmt: skip
 
     async def _run_job(self, job: BatchJob) -> None:
-        async with self.slots:
-            await self.ready.wait()
-            if job.state != JobState.QUEUED:
-                return
-            assert self.target is not None
-            await run_job(job, self.target, self._job_changed, self.settings.language)
+        await self.ready.wait()
+        assert self.target is not None
+        await self.queue.run(job, self.target, self.ready)
 
     def _job_changed(self, job: BatchJob) -> None:
         self.main.post_message(JobChanged(job.id))
@@ -219,7 +225,7 @@ class SmTuiApp(App[int]):
 
     def retry_job(self, job: BatchJob) -> None:
         """Queue a failed or cancelled job again."""
-        job.reset()
+        self.queue.retry(job)
         self.main.show_job(job)
         self._start_job(job)
 
@@ -228,12 +234,13 @@ class SmTuiApp(App[int]):
         for worker in self.workers:
             if worker.name == f"job-{job.id}":
                 worker.cancel()
-        job.state, job.error = JobState.CANCELLED, None
+        self.queue.cancel(job)
         self.main.show_job(job)
 
     def delete_job(self, job: BatchJob) -> None:
         """Forget a job."""
         self.cancel_job(job)
+        self.queue.delete(job)
         self.jobs.pop(job.id, None)
 
     def export_job(self, job: BatchJob) -> None:

@@ -86,9 +86,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="stop when standard input closes (the parent has gone)",
     )
+    from tui.commands.batch import add_parsers as add_batch
     from tui.commands.compare import add_parser as add_compare
 
     add_compare(sub)
+    add_batch(sub)
     return parser  # fmt: skip
 
 
@@ -107,6 +109,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"sm-tui: {exc} (check your environment or .env)", file=sys.stderr)
         return 2
+    if args.command in ("batch", "jobs"):
+        from tui.commands.batch import run_batch, run_jobs
+
+        return (run_batch if args.command == "batch" else run_jobs)(args, settings)
     if args.command == "compare":
         from tui.commands.compare import run_compare
 

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import itertools
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-from tui.core.errors import explain
-from tui.core.target import EngineTarget
 
 _ids = itertools.count(1)
 
@@ -48,12 +43,15 @@ class BatchJob:
     state: JobState = JobState.QUEUED
     error: str | None = None
     engine_job_id: str | None = None
-    submitted_at: float | None = None  # monotonic
+    submitted_at: float | None = None  # wall clock (seconds since the epoch), kept across runs
     finished_at: float | None = None
     transcript: dict[str, Any] | None = None
     text: str = ""
     txt: str = ""
     srt: str = ""
+    language: str = "en"
+    engine: str = ""  # the engine's label when it was submitted
+    created_at: float = field(default_factory=time.time)
 
     @property
     def name(self) -> str:
@@ -64,7 +62,7 @@ class BatchJob:
         """Seconds since submission, frozen when the job ends."""
         if self.submitted_at is None:
             return None
-        end = self.finished_at if self.finished_at is not None else (now or time.monotonic())
+        end = self.finished_at if self.finished_at is not None else (now or time.time())
         return end - self.submitted_at
 
     @property
@@ -97,7 +95,7 @@ def inspect(path: Path) -> tuple[int, float]:
     from tui.engine.audio import AudioDecodeError, probe_duration
 
     if not path.exists():
-        raise JobInputError(f"{path} does not exist")
+        raise JobInputError(f"{path.name} does not exist (in {path.parent})")
     if not path.is_file():
         raise JobInputError(f"{path} is not a file")
     size = path.stat().st_size
@@ -109,55 +107,6 @@ def inspect(path: Path) -> tuple[int, float]:
         raise JobInputError(f"{path.name} is not audio: {exc}") from None
     except PermissionError:
         raise JobInputError(f"{path.name} cannot be read (permission denied)") from None
-
-
-async def run_job(
-    job: BatchJob,
-    target: EngineTarget,
-    on_change: Callable[[BatchJob], None],
-    language: str = "en",
-) -> None:
-    """Submit a job, wait for it, fetch its transcript in json-v2, txt and srt.
-
-    Updates ``job`` in place and calls ``on_change`` at each step. Never raises for a failure
-    of the job itself: the job ends failed with the reason.
-    """
-    from speechmatics.batch import AsyncClient, FormatType, TranscriptionConfig
-
-    def step(state: JobState, error: str | None = None) -> None:
-        job.state, job.error = state, error
-        if state in (JobState.DONE, JobState.FAILED):
-            job.finished_at = time.monotonic()
-        on_change(job)
-
-    try:
-        job.size, job.duration = inspect(job.path)
-    except JobInputError as exc:
-        step(JobState.FAILED, str(exc))
-        return
-    job.submitted_at, job.finished_at = time.monotonic(), None
-    step(JobState.UPLOADING)
-    try:
-        async with AsyncClient(api_key=target.api_key, url=target.batch_url) as client:
-            details = await client.submit_job(
-                str(job.path), transcription_config=TranscriptionConfig(language=language)
-            )
-            job.engine_job_id = details.id
-            step(JobState.RUNNING)
-            transcript = await client.wait_for_completion(
-                details.id, polling_interval=2.0, min_polling_interval=0.2
-            )
-            job.txt = str(await client.get_transcript(details.id, format_type=FormatType.TXT))
-            job.srt = str(await client.get_transcript(details.id, format_type=FormatType.SRT))
-    except Exception as exc:  # every failure becomes the job's reason, shown in its row
-        step(JobState.FAILED, explain(exc, target.batch_url))
-        return
-    if isinstance(transcript, str):  # only for txt/srt requests; json-v2 was asked for
-        step(JobState.FAILED, "the engine sent text where a json-v2 transcript was expected")
-        return
-    job.transcript = without_nulls(dataclasses.asdict(transcript))
-    job.text = str(transcript.transcript_text)
-    step(JobState.DONE)
 
 
 def without_nulls(value: Any) -> Any:

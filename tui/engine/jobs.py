@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import os
 import secrets
 import string
 import time
@@ -55,10 +57,20 @@ class Job:
     status: str = "running"
     results: list[dict[str, Any]] | None = None
     errors: list[dict[str, str]] = field(default_factory=list)
-    finished_at: float | None = None
+    finished_at: float | None = None  # wall clock, so retention survives a restart
     transcript_created_at: str = ""
     task: asyncio.Task[None] | None = None
     expired: bool = False
+
+    def record(self) -> dict[str, Any]:
+        """What is kept on disk, so a restarted engine still has its jobs."""
+        return {
+            "id": self.id, "data_name": self.data_name, "config": self.config,
+            "audio": self.audio_path.name if self.audio_path else None, "duration": self.duration,
+            "created_at": self.created_at, "status": self.status, "results": self.results,
+            "errors": self.errors, "finished_at": self.finished_at,
+            "transcript_created_at": self.transcript_created_at, "expired": self.expired,
+        }  # fmt: skip
 
     @property
     def finished(self) -> bool:
@@ -129,11 +141,48 @@ class JobManager:
         self.engine = engine
         self.jobs: dict[str, Job] = {}
 
+    @property
+    def folder(self) -> Path:
+        """Where job records and uploads live."""
+        return self.engine.paths.engine
+
     def add(self, job: Job) -> Job:
         """Register a job and start transcribing it."""
         self.jobs[job.id] = job
+        self._persist(job)
         job.task = asyncio.create_task(self._run(job))
         return job
+
+    def _persist(self, job: Job) -> None:
+        target = self.folder / f"{job.id}.job.json"
+        temporary = target.with_suffix(".tmp")
+        temporary.write_text(json.dumps(job.record()), encoding="utf-8")
+        os.replace(temporary, target)  # atomic: a crash leaves the old record or the new one
+
+    def restore(self) -> None:
+        """Load the jobs a previous run of the engine left; restart those it was running."""
+        for record_path in sorted(self.folder.glob("*.job.json"), key=lambda p: p.stat().st_mtime):
+            try:
+                record = json.loads(record_path.read_text(encoding="utf-8"))
+                audio = self.folder / record["audio"] if record.get("audio") else None
+                job = Job(
+                    record["id"], record["data_name"], record["config"], audio, record["duration"],
+                    created_at=record["created_at"], status=record["status"], results=record["results"],
+                    errors=record["errors"], finished_at=record["finished_at"],
+                    transcript_created_at=record["transcript_created_at"], expired=record["expired"],
+                )  # fmt: skip
+            except (OSError, ValueError, KeyError, TypeError):
+                log.warning("skipping unreadable job record %s", record_path.name)
+                continue
+            self.jobs[job.id] = job
+            if job.status == "running":
+                if job.audio_path is not None and job.audio_path.is_file():
+                    job.task = asyncio.create_task(self._run(job))
+                else:
+                    self._reject(job, "The engine restarted and the job's audio was lost")
+                    self._persist(job)
+        if self.jobs:
+            log.info("restored %d job(s)", len(self.jobs))
 
     async def _run(self, job: Job) -> None:
         try:
@@ -156,10 +205,11 @@ class JobManager:
                 job.results = to_results(words, speaker=speaker, language=language)
                 job.transcript_created_at = utc_now()
                 job.status = "done"
-                job.finished_at = time.monotonic()
+                job.finished_at = time.time()
                 log.info("job %s done: %d words", job.id, len(words))
         finally:
             self._drop_audio(job)
+            self._persist(job)
 
     async def _transcribe(self, job: Job) -> list[Word]:
         assert job.audio_path is not None
@@ -176,7 +226,7 @@ class JobManager:
         if job.status == "running":
             job.status = "rejected"
             job.errors.append({"timestamp": utc_now(), "message": message})
-            job.finished_at = time.monotonic()
+            job.finished_at = time.time()
 
     def _drop_audio(self, job: Job) -> None:
         if job.audio_path is not None:
@@ -190,14 +240,20 @@ class JobManager:
             job.task.cancel()
         job.status = "deleted"
         job.results = None
-        job.finished_at = job.finished_at or time.monotonic()
+        job.finished_at = job.finished_at or time.time()
         self._drop_audio(job)
+        self._persist(job)
 
     def expire_old(self, retention_s: float) -> None:
         """Expire finished jobs older than the retention: data gone, answers 410."""
-        now = time.monotonic()
+        now = time.time()
         for job in self.jobs.values():
-            if job.finished_at is not None and now - job.finished_at > retention_s:
+            if (
+                job.finished_at is not None
+                and not job.expired
+                and now - job.finished_at > retention_s
+            ):
                 job.expired = True
                 job.results = None
                 self._drop_audio(job)
+                self._persist(job)

@@ -94,6 +94,7 @@ async def health(request: web.Request) -> web.Response:
 
 async def _expire_jobs(app: web.Application) -> AsyncIterator[None]:
     engine: Engine = app["engine"]
+    engine.jobs.restore()
 
     async def loop() -> None:
         while True:

@@ -47,7 +47,7 @@ class JobTable(DataTable[str | Text]):
         key = str(job.id)
         status = Text(job.state.value, style=STATE_STYLES[job.state])
         if job.error:  # the whole reason is in the transcript pane
-            reason = job.error if len(job.error) <= 24 else job.error[:23] + "…"
+            reason = job.error if len(job.error) <= 14 else job.error[:13] + "…"
             status = Text(f"failed: {reason}", style="bold red")
         rtf = job.real_time_factor
         cells: list[str | Text] = [

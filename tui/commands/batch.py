@@ -1,0 +1,100 @@
+"""``sm-tui batch`` and ``sm-tui jobs``: the persistent queue without the dashboard."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from tui.settings import Settings
+
+
+def add_parsers(sub: Any) -> None:
+    """Register the subcommands."""
+    batch = sub.add_parser("batch", help="queue files and run the queue; with no files, resume it")
+    batch.add_argument("files", nargs="*", type=Path, help="audio files to add to the queue")
+    sub.add_parser("jobs", help="list every job in the queue, one line each")
+
+
+def _fmt(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}s"
+
+
+def run_jobs(args: argparse.Namespace, settings: Settings) -> int:
+    """Print every job, one line each."""
+    from tui.core.store import JobStore
+    from tui.paths import DataPaths
+
+    store = JobStore(DataPaths(settings.data_dir).store)
+    jobs = store.all()
+    if not jobs:
+        print("no jobs yet: sm-tui batch FILE... adds some")
+    for job in jobs:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(job.created_at))
+        extra = f"  {job.error}" if job.error else ""
+        print(f"{job.id:>4}  {job.state.value:<9} {when}  {_fmt(job.duration):>7}  "
+              f"turnaround {_fmt(job.turnaround):>7}  {job.path}{extra}")  # fmt: skip
+    store.close()
+    return 0
+
+
+def run_batch(args: argparse.Namespace, settings: Settings) -> int:
+    """Add files, then run every unfinished job, printing each transcript as it finishes."""
+    return asyncio.run(_batch(args.files, settings))
+
+
+async def _batch(files: list[Path], settings: Settings) -> int:
+    from tui.core.batch import BatchJob, JobState
+    from tui.core.queue import BatchQueue
+    from tui.core.store import JobStore
+    from tui.core.target import local_target, remote_target
+    from tui.paths import DataPaths
+
+    paths = DataPaths(settings.data_dir).ensure()
+    store = JobStore(paths.store)
+
+    def changed(job: BatchJob) -> None:
+        if job.state == JobState.DONE:
+            print(
+                f"== {job.path.name} (job {job.id}, {_fmt(job.turnaround)})\n{job.text}\n",
+                flush=True,
+            )
+        elif job.state == JobState.FAILED:
+            print(
+                f"== {job.path.name} (job {job.id}) failed: {job.error}\n",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    queue = BatchQueue(store, paths.exports, settings.batch_concurrency, changed)
+    queue.add(files, settings.language)
+    pending = store.unfinished()
+    if not pending:
+        print("nothing to do: every job is finished (sm-tui jobs lists them)")
+        return 0
+    print(f"{len(pending)} job(s) to run; transcripts also go to {paths.exports}", flush=True)
+    engine = None
+    try:
+        if settings.uses_local_engine:
+            from tui.core.engine_process import EngineStartError, start_engine
+
+            try:
+                engine = await asyncio.to_thread(start_engine, settings)
+            except EngineStartError as exc:
+                print(f"sm-tui batch: {exc}", file=sys.stderr)
+                return 1
+            target = local_target(
+                engine.batch_url, engine.rt_url, engine.api_key, settings.engine_model
+            )
+        else:
+            target = remote_target(settings)
+        await asyncio.gather(*(queue.run(job, target) for job in pending))
+    finally:
+        if engine is not None:
+            engine.stop()
+        store.close()
+    failed = [j for j in pending if j.state != JobState.DONE]
+    return 1 if failed else 0
