@@ -55,6 +55,7 @@ class Settings:
         batch_concurrency: Batch jobs the dashboard runs at once.
         language: Transcription language.
         max_delay: Real-time ``max_delay`` in seconds.
+        max_session_s: Audio seconds after which a live session switches to a new API session.
         data_dir: Where sm-tui keeps its data (store, exports, engine files).
     """
 
@@ -71,6 +72,7 @@ class Settings:
     batch_concurrency: int = 2
     language: str = "en"
     max_delay: float = 1.0
+    max_session_s: float = 47 * 3600 + 50 * 60
     data_dir: Path = field(default_factory=default_data_dir)
 
     @property
@@ -150,5 +152,6 @@ class Settings:
             batch_concurrency=int(number("SM_TUI_BATCH_CONCURRENCY", 2, 1, 32)),
             language=text("SM_TUI_LANGUAGE") or "en",
             max_delay=number("SM_TUI_MAX_DELAY", 1.0, 0.7, 4.0),
+            max_session_s=number("SM_TUI_MAX_SESSION_S", 47 * 3600 + 50 * 60, 2.0, 48 * 3600),
             data_dir=Path(data_dir).expanduser() if data_dir else default_data_dir(),
         )

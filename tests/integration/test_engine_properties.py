@@ -19,18 +19,30 @@ ERROR_TYPES = {"invalid_message", "protocol_error", "invalid_config", "invalid_a
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
     max_leaves=12,
 )
 messages = st.one_of(
     st.text(max_size=200),
     json_values.map(json.dumps),
     st.fixed_dictionaries(
-        {"message": st.sampled_from(["StartRecognition", "EndOfStream", "AddAudio", "Bogus", "SetRecognitionConfig"])},
-        optional={"audio_format": json_values, "transcription_config": json_values, "last_seq_no": json_values},
+        {
+            "message": st.sampled_from(
+                ["StartRecognition", "EndOfStream", "AddAudio", "Bogus", "SetRecognitionConfig"]
+            )
+        },
+        optional={
+            "audio_format": json_values,
+            "transcription_config": json_values,
+            "last_seq_no": json_values,
+        },
     ).map(json.dumps),
 )
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 async def still_serves(engine: Any) -> None:
@@ -43,7 +55,9 @@ async def still_serves(engine: Any) -> None:
 
 @SETTINGS
 @given(first=messages, second=st.one_of(messages, st.binary(max_size=64)))
-async def test_malformed_messages_get_protocol_errors(engine: Any, first: str, second: str | bytes) -> None:
+async def test_malformed_messages_get_protocol_errors(
+    engine: Any, first: str, second: str | bytes
+) -> None:
     async with RawSession(engine) as raw:
         assert raw.ws is not None
         await raw.ws.send_str(first)
@@ -63,7 +77,10 @@ async def test_malformed_messages_get_protocol_errors(engine: Any, first: str, s
 
 
 @SETTINGS
-@given(config=st.one_of(st.text(max_size=100), json_values.map(json.dumps)), data=st.binary(max_size=2000))
+@given(
+    config=st.one_of(st.text(max_size=100), json_values.map(json.dumps)),
+    data=st.binary(max_size=2000),
+)
 async def test_malformed_uploads_get_400(engine: Any, config: str, data: bytes) -> None:
     form = aiohttp.FormData()
     form.add_field("config", config, content_type="text/plain")

@@ -20,7 +20,9 @@ KEY = "sk-snapshot-secret-key-9z9z"
 def dashboard(data: Path) -> Any:
     """A dashboard whose screen does not depend on timing: one file that cannot be found."""
     target = local_target("http://127.0.0.1:1/v2", "ws://127.0.0.1:1/v2", KEY, "tiny.en")
-    return make_app(Settings(data_dir=data), files=[Path("/nonexistent/missing.wav")], target=target)
+    return make_app(
+        Settings(data_dir=data), files=[Path("/nonexistent/missing.wav")], target=target
+    )
 
 
 async def settled(pilot: Pilot[Any]) -> None:

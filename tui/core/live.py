@@ -1,18 +1,33 @@
-"""A live session: audio from a source, through the real-time SDK, to events for the UI."""
+"""A live session: audio from a source, through the real-time SDK, to events for the UI.
+
+One live session may span several API sessions:
+
+* before ``max_session_s`` (Speechmatics allows 48 h) a new session opens and takes the audio
+  from the switch point on, while the old one flushes its last words in the background;
+* after a dropped connection or an engine restart it reconnects with backoff and resends the
+  audio kept since the last final word, so no word is lost and none is doubled.
+
+Each API session's times start at zero; finals are shifted by the stream time at which their
+session began, and the stitched transcript is ordered by that time.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import random
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from tui.core.errors import explain
 from tui.core.levels import Level, measure
-from tui.core.sources import END, AudioSource
+from tui.core.sources import END, AudioSource, Block
 from tui.core.target import EngineTarget
 
-CHUNK_BYTES = 3200  # 0.1 s of 16 kHz pcm_s16le
+CHUNK_BYTES = 1280  # 0.04 s of 16 kHz pcm_s16le
+DEFAULT_MAX_SESSION_S = 47 * 3600 + 50 * 60  # ten minutes inside Speechmatics' 48 h
 
 
 class LiveListener(Protocol):
@@ -33,15 +48,15 @@ class LiveListener(Protocol):
 
 @dataclass
 class LiveTranscript:
-    """Finals so far and the current partial."""
+    """Finals so far (with their stream start times) and the current partial."""
 
-    finals: list[str] = field(default_factory=list)
+    finals: list[tuple[float, str]] = field(default_factory=list)
     partial: str = ""
 
     @property
     def text(self) -> str:
-        """The final text."""
-        return "".join(self.finals).strip()
+        """The final text, stitched across sessions in stream order."""
+        return "".join(text for _, text in sorted(self.finals, key=lambda f: f[0])).strip()
 
     @property
     def word_count(self) -> int:
@@ -49,10 +64,31 @@ class LiveTranscript:
         return len(self.text.split())
 
 
-class LiveSession:
-    """Streams a source to the real-time API until the source ends or ``stop()`` is called.
+class _Dropped(Exception):
+    """The API session ended without being asked to."""
 
-    Stopping waits for EndOfTranscript, so the last words are not lost.
+
+@dataclass
+class _Api:
+    """One API session: its client and the stream time its audio starts at."""
+
+    client: Any
+    offset: float
+    opened_at_audio: float
+    failed: bool = False
+
+
+class LiveSession:
+    """Streams a source until it ends or ``stop()`` is called; stopping waits for EndOfTranscript.
+
+    Args:
+        target: The engine.
+        source: Where audio comes from.
+        listener: Who hears about partials, finals, levels and problems.
+        max_delay: Real-time ``max_delay``.
+        language: Transcription language.
+        max_session_s: Audio seconds after which a new API session takes over.
+        reconnect_for_s: How long to keep trying to reconnect after a drop.
     """
 
     def __init__(
@@ -62,16 +98,25 @@ class LiveSession:
         listener: LiveListener,
         max_delay: float = 1.0,
         language: str = "en",
+        max_session_s: float = DEFAULT_MAX_SESSION_S,
+        reconnect_for_s: float = 60.0,
     ) -> None:
         self.target = target
         self.source = source
         self.listener = listener
         self.max_delay = max_delay
         self.language = language
+        self.max_session_s = max_session_s
+        self.reconnect_for_s = reconnect_for_s
         self.transcript = LiveTranscript()
         self.started_at: float | None = None
         self.audio_seconds = 0.0
         self.ended_cleanly = False
+        self.sessions_opened = 0
+        self.reconnects = 0
+        self._last_final_end = 0.0
+        self._kept: deque[tuple[float, Block]] = deque()  # audio sent since the last final word
+        self._flushing: set[asyncio.Task[None]] = set()
 
     def stop(self) -> None:
         """Stop capturing; the session then flushes and ends."""
@@ -84,15 +129,58 @@ class LiveSession:
         return self.transcript.word_count / minutes if minutes > 0 else 0.0
 
     async def run(self) -> None:
-        """Run the session. Failures are reported through the listener, never raised."""
+        """Run until the source ends. Failures are reported through the listener, never raised."""
+        try:
+            await self._run()
+        finally:
+            self.source.stop()
+            if self._flushing:
+                await asyncio.gather(*self._flushing, return_exceptions=True)
+        if self.source.error:
+            self.listener.notice("error", self.source.error)
+
+    async def _run(self) -> None:
+        api = await self._open(self.audio_seconds, first=True)
+        if api is None:
+            return
+        self.source.start()
+        self.started_at = time.monotonic()
+        while True:
+            try:
+                outcome = await self._stream(api)
+            except _Dropped as exc:
+                self.listener.notice("warning", f"connection lost ({exc}); reconnecting…")
+                await self._close(api.client)
+                api = await self._reconnect()
+                if api is None:
+                    return
+                continue
+            if outcome == "ended":
+                await self._finish(api, final=True)
+                return
+            # rollover: the old session flushes in the background; the new one starts here
+            task = asyncio.create_task(self._finish(api, final=False))
+            self._flushing.add(task)
+            task.add_done_callback(self._flushing.discard)
+            self._kept.clear()
+            self._last_final_end = max(self._last_final_end, self.audio_seconds)
+            next_api = await self._open(self.audio_seconds)
+            if next_api is None:
+                next_api = await self._reconnect()
+                if next_api is None:
+                    return
+            api = next_api
+
+    async def _open(self, offset: float, first: bool = False) -> _Api | None:
+        """Start an API session whose audio begins at stream time ``offset``."""
         from speechmatics import rt
 
         client = rt.AsyncClient(api_key=self.target.api_key, url=self.target.rt_url)
+        api = _Api(client, offset, self.audio_seconds)
         client.on(rt.ServerMessageType.ADD_PARTIAL_TRANSCRIPT, self._on_partial)
-        client.on(rt.ServerMessageType.ADD_TRANSCRIPT, self._on_final)
-        client.on(rt.ServerMessageType.ERROR, self._on_error)
+        client.on(rt.ServerMessageType.ADD_TRANSCRIPT, lambda m: self._on_final(m, api.offset))
+        client.on(rt.ServerMessageType.ERROR, lambda m: self._on_error(m, api))
         client.on(rt.ServerMessageType.WARNING, self._on_warning)
-        client.on(rt.ServerMessageType.END_OF_TRANSCRIPT, self._on_end)
         try:
             await client.start_session(
                 transcription_config=rt.TranscriptionConfig(
@@ -103,46 +191,96 @@ class LiveSession:
                 ),
             )
         except Exception as exc:  # shown to the user; the app stays up
-            self.listener.notice(
-                "error", f"live session could not start: {explain(exc, self.target.rt_url)}"
-            )
-            await client.close()
-            return
-        try:
-            await self._pump(client)
-            await asyncio.wait_for(client.stop_session(), timeout=60)
-        except Exception as exc:  # a dropped connection ends the session with a message
-            self.listener.notice("error", f"live session ended: {explain(exc, self.target.rt_url)}")
-        finally:
-            self.source.stop()
-            await client.close()
-        if self.source.error:
-            self.listener.notice("error", self.source.error)
+            await self._close(client)
+            if first:
+                self.listener.notice(
+                    "error", f"live session could not start: {explain(exc, self.target.rt_url)}"
+                )
+            return None
+        self.sessions_opened += 1
+        return api
 
-    async def _pump(self, client: Any) -> None:
-        self.source.start()
-        self.started_at = time.monotonic()
+    async def _reconnect(self) -> _Api | None:
+        """Reconnect with backoff and jitter, resending the audio since the last final word."""
+        deadline = time.monotonic() + self.reconnect_for_s
+        delay = 0.25
+        while time.monotonic() < deadline:
+            api = await self._open(self._last_final_end)
+            if api is not None:
+                self.reconnects += 1
+                resend = sum(block.seconds for _, block in self._kept)
+                self.listener.notice(
+                    "information", f"reconnected; resending {resend:.1f}s of audio"
+                )
+                return api
+            await asyncio.sleep(delay * random.uniform(0.8, 1.2))
+            delay = min(delay * 2, 4.0)
+        self.listener.notice(
+            "error",
+            f"gave up reconnecting to {self.target.rt_url} after {self.reconnect_for_s:.0f}s",
+        )
+        return None
+
+    async def _stream(self, api: _Api) -> str:
+        """Send audio until the source ends ("ended") or the session is old ("rollover")."""
+        for start, kept in list(self._kept):  # what the last session never finalised
+            if start >= api.offset - 1e-6:
+                await self._send(api, kept)
         while True:
-            block = await asyncio.to_thread(self.source.get, 0.5)
+            if api.failed:
+                raise _Dropped("the engine ended the session")
+            if self.audio_seconds - api.opened_at_audio >= self.max_session_s:
+                return "rollover"
+            block = await asyncio.to_thread(self.source.get, 0.2)
             if block is None:
                 continue
             if block is END:
-                return
+                return "ended"
             self.listener.level(measure(block.samples))
-            await client.send_audio(block.pcm)
+            self._kept.append((self.audio_seconds, block))
             self.audio_seconds += block.seconds
+            await self._send(api, block)
+
+    async def _send(self, api: _Api, block: Block) -> None:
+        try:
+            await api.client.send_audio(block.pcm)
+        except Exception as exc:  # a closed socket: reconnect and resend what is kept
+            raise _Dropped(exc.__class__.__name__) from exc
+
+    async def _finish(self, api: _Api, final: bool) -> None:
+        """End an API session, waiting for its EndOfTranscript so its last words count."""
+        try:
+            await asyncio.wait_for(api.client.stop_session(), timeout=60)
+            self.ended_cleanly = final or self.ended_cleanly
+        except Exception as exc:  # the words already final are kept; say what happened
+            if final:
+                self.listener.notice(
+                    "error", f"live session ended: {explain(exc, self.target.rt_url)}"
+                )
+        finally:
+            await self._close(api.client)
+
+    @staticmethod
+    async def _close(client: Any) -> None:
+        with contextlib.suppress(Exception):
+            await client.close()
 
     def _on_partial(self, message: dict[str, Any]) -> None:
         self.transcript.partial = str(message["metadata"]["transcript"])
         self.listener.partial(self.transcript.partial)
 
-    def _on_final(self, message: dict[str, Any]) -> None:
-        text = str(message["metadata"]["transcript"])
+    def _on_final(self, message: dict[str, Any], offset: float) -> None:
+        meta = message["metadata"]
+        self._last_final_end = max(self._last_final_end, offset + float(meta["end_time"]))
+        while self._kept and self._kept[0][0] + self._kept[0][1].seconds <= self._last_final_end:
+            self._kept.popleft()
+        text = str(meta["transcript"])
         if text:
-            self.transcript.finals.append(text)
+            self.transcript.finals.append((offset + float(meta["start_time"]), text))
             self.listener.final(text)
 
-    def _on_error(self, message: dict[str, Any]) -> None:
+    def _on_error(self, message: dict[str, Any], api: _Api) -> None:
+        api.failed = True
         self.listener.notice(
             "error", f"engine error {message.get('type')}: {message.get('reason')}"
         )
@@ -151,6 +289,3 @@ class LiveSession:
         self.listener.notice(
             "warning", f"engine warning {message.get('type')}: {message.get('reason')}"
         )
-
-    def _on_end(self, message: dict[str, Any]) -> None:
-        self.ended_cleanly = True

@@ -1,0 +1,121 @@
+"""Live sessions survive the session limit and an engine restart: no words lost, none doubled."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import joined, references, wer
+from tui.core.levels import Level
+from tui.core.live import LiveSession
+from tui.core.sources import FileSource
+from tui.core.target import local_target
+
+pytestmark = pytest.mark.engine
+
+
+class Recorder:
+    """A listener that keeps everything it hears."""
+
+    def __init__(self) -> None:
+        self.notices: list[tuple[str, str]] = []
+        self.finals: list[str] = []
+        self.levels = 0
+
+    def partial(self, text: str) -> None:
+        pass
+
+    def final(self, text: str) -> None:
+        self.finals.append(text)
+
+    def level(self, level: Level) -> None:
+        self.levels += 1
+
+    def notice(self, severity: str, text: str) -> None:
+        self.notices.append((severity, text))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def serve(port: int, data: Path, *extra: str) -> subprocess.Popen[str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tui", "serve", "--port", str(port), "--announce", "--api-key", "k", *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        env={**os.environ, "SM_TUI_DATA_DIR": str(data)},
+    )  # fmt: skip
+    assert process.stdout is not None
+    assert process.stdout.readline().startswith("READY")
+    return process
+
+
+def no_doubles(text: str) -> bool:
+    """No word repeated back to back (a doubled final across a switch would show as one)."""
+    words = [w.strip(".,?!").lower() for w in text.split()]
+    return all(a != b for a, b in zip(words, words[1:], strict=False))
+
+
+async def test_rollover_before_the_session_limit(tmp_path: Path, shared_audio: Path) -> None:
+    port = free_port()
+    engine = serve(port, tmp_path / "engine", "--max-session-seconds", "6")
+    try:
+        target = local_target(
+            f"http://127.0.0.1:{port}/v2", f"ws://127.0.0.1:{port}/v2", "k", "tiny.en"
+        )
+        audio = joined(
+            tmp_path / "talk.wav", shared_audio / "agent.wav", shared_audio / "customer.wav"
+        )
+        heard = Recorder()
+        session = LiveSession(target, FileSource(audio), heard, max_delay=1.0, max_session_s=4.0)
+        await asyncio.wait_for(session.run(), timeout=90)
+    finally:
+        engine.send_signal(signal.SIGINT)
+        engine.wait(10)
+    reference = references()["agent.wav"] + " " + references()["customer.wav"]
+    assert session.sessions_opened >= 4  # 20 s of audio, a new session every 4 s
+    assert session.ended_cleanly
+    assert wer(reference, session.transcript.text) <= 0.3, session.transcript.text
+    assert no_doubles(session.transcript.text)
+    assert not [n for n in heard.notices if n[0] == "error"], heard.notices
+
+
+async def test_engine_killed_and_restarted_mid_stream(tmp_path: Path, shared_audio: Path) -> None:
+    port = free_port()
+    data = tmp_path / "engine"
+    engine = serve(port, data)
+    target = local_target(
+        f"http://127.0.0.1:{port}/v2", f"ws://127.0.0.1:{port}/v2", "k", "tiny.en"
+    )
+    audio = joined(
+        tmp_path / "talk.wav", shared_audio / "hello.wav", 0.5, shared_audio / "agent.wav"
+    )
+    heard = Recorder()
+    session = LiveSession(target, FileSource(audio), heard, max_delay=1.0, reconnect_for_s=60)
+    running = asyncio.create_task(session.run())
+    try:
+        await asyncio.sleep(7.5)  # inside agent.wav's first sentence
+        engine.kill()
+        engine.wait()
+        await asyncio.sleep(1.0)
+        engine = serve(port, data)
+        await asyncio.wait_for(running, timeout=90)
+    finally:
+        engine.send_signal(signal.SIGINT)
+        engine.wait(10)
+    reference = references()["hello.wav"] + " " + references()["agent.wav"]
+    assert session.reconnects >= 1
+    assert any("reconnect" in text for _, text in heard.notices), heard.notices
+    # losing the 2–3 s resent after the restart would cost about six of these 23 words
+    assert wer(reference, session.transcript.text) <= 0.15, session.transcript.text
+    assert no_doubles(session.transcript.text)
+    assert session.ended_cleanly
