@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import signal
 import socket
@@ -62,7 +63,7 @@ def serve(port: int, data: Path, *extra: str) -> subprocess.Popen[str]:
 def no_doubles(text: str) -> bool:
     """No word repeated back to back (a doubled final across a switch would show as one)."""
     words = [w.strip(".,?!").lower() for w in text.split()]
-    return all(a != b for a, b in zip(words, words[1:], strict=False))
+    return all(a != b for a, b in itertools.pairwise(words))
 
 
 async def test_rollover_before_the_session_limit(tmp_path: Path, shared_audio: Path) -> None:
