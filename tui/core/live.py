@@ -2,8 +2,9 @@
 
 One live session may span several API sessions:
 
-* before ``max_session_s`` (Speechmatics allows 48 h) a new session opens and takes the audio
-  from the switch point on, while the old one flushes its last words in the background;
+* once ``max_session_s`` is reached (Speechmatics allows 48 h) a new session opens at the next
+  quiet moment and takes the audio from there on, while the old one flushes its last words in
+  the background;
 * after a dropped connection or an engine restart it reconnects with backoff and resends the
   audio kept since the last final word, so no word is lost and none is doubled.
 
@@ -27,6 +28,9 @@ from tui.core.sources import END, AudioSource, Block
 from tui.core.target import EngineTarget
 
 CHUNK_BYTES = 1280  # 0.04 s of 16 kHz pcm_s16le
+QUIET_DB = -40.0  # a switch between sessions waits for this much quiet…
+QUIET_BLOCKS = 3  # …for this many blocks in a row, so no word is cut in two
+MAX_GRACE_S = 600.0
 DEFAULT_MAX_SESSION_S = 47 * 3600 + 50 * 60  # ten minutes inside Speechmatics' 48 h
 
 
@@ -116,6 +120,7 @@ class LiveSession:
         self.reconnects = 0
         self._last_final_end = 0.0
         self._kept: deque[tuple[float, Block]] = deque()  # audio sent since the last final word
+        self._quiet_blocks = 0
         self._flushing: set[asyncio.Task[None]] = set()
 
     def stop(self) -> None:
@@ -229,17 +234,27 @@ class LiveSession:
         while True:
             if api.failed:
                 raise _Dropped("the engine ended the session")
-            if self.audio_seconds - api.opened_at_audio >= self.max_session_s:
+            if self._time_to_switch(api):
                 return "rollover"
             block = await asyncio.to_thread(self.source.get, 0.2)
             if block is None:
                 continue
             if block is END:
                 return "ended"
-            self.listener.level(measure(block.samples))
+            level = measure(block.samples)
+            self._quiet_blocks = self._quiet_blocks + 1 if level.rms_db < QUIET_DB else 0
+            self.listener.level(level)
             self._kept.append((self.audio_seconds, block))
             self.audio_seconds += block.seconds
             await self._send(api, block)
+
+    def _time_to_switch(self, api: _Api) -> bool:
+        """Past the session limit, at a quiet moment (or at the end of the grace period)."""
+        age = self.audio_seconds - api.opened_at_audio
+        grace = min(MAX_GRACE_S, self.max_session_s / 4)
+        if age < self.max_session_s:
+            return False
+        return self._quiet_blocks >= QUIET_BLOCKS or age >= self.max_session_s + grace
 
     async def _send(self, api: _Api, block: Block) -> None:
         try:
