@@ -11,6 +11,7 @@ from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from tui.core.batch import BatchJob, JobState
@@ -61,6 +62,7 @@ class SmTuiApp(App[int]):
         self.live_stream = live_stream
         self.raw = raw
         self.live_worker: Worker[None] | None = None
+        self.engine_watch: Timer | None = None
 
     @property
     def main(self) -> MainScreen:
@@ -76,8 +78,14 @@ class SmTuiApp(App[int]):
             if job.state in (JobState.QUEUED, JobState.UPLOADING, JobState.RUNNING):
                 self._start_job(job)
         self.queue_files(self.initial_files)
-        if self.live_spec:
-            self.call_after_refresh(self.toggle_live)
+        self.main.default_source = self._source_label()
+
+    def _source_label(self) -> str:
+        if self.live_spec == "-":
+            return "stdin"
+        if self.live_spec and self.live_spec != "mic":
+            return Path(self.live_spec).name
+        return "microphone"
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -158,8 +166,12 @@ class SmTuiApp(App[int]):
         bar.engine = event.text
         bar.state = "ready" if event.ready else "failed" if event.failed else "starting"
         if event.ready:
+            first = not self.ready.is_set() and self.engine_watch is None
             self.ready.set()
-            self.set_interval(2.0, self._watch_engine, name="engine-watch")
+            if self.engine_watch is None:
+                self.engine_watch = self.set_interval(2.0, self._watch_engine, name="engine-watch")
+            if first and self.live_spec:  # --live: start as soon as the engine can take it
+                self.toggle_live()
         elif event.failed:
             self.tell(event.text, "error")
 

@@ -178,3 +178,13 @@ async def test_no_portaudio_library(engine: Any, isolated: Path, monkeypatch: An
         await pilot.pause()
         assert "PortAudio library is missing" in notices(app)
         assert "libportaudio2" in notices(app)
+
+
+async def test_live_option_starts_when_the_engine_is_ready(engine: Any, isolated: Path) -> None:
+    app = app_for(isolated, engine, live=str(SHARED_AUDIO / "meeting.wav"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.main.live_running)
+        assert app.main.default_source == "meeting.wav"
+        live = app.main.query_one(LiveTranscript)
+        await wait_for(pilot, lambda: not app.main.live_running and bool(live.text), timeout=60)
+        assert wer(references()["meeting.wav"], live.text) <= 0.3

@@ -61,6 +61,8 @@ class MainScreen(Screen[None]):
     """What the path input adds to: 'batch' queues files, 'live' plays one live."""
     live_running: reactive[bool] = reactive(False)
     """Whether a live session is running."""
+    default_source: reactive[str] = reactive("microphone")
+    """What space starts: the microphone, stdin, or the --live file."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -265,7 +267,7 @@ class MainScreen(Screen[None]):
                 f"Live  ·  {state} {self._live_source}  ·  {clock}  ·  {session.words_per_minute:.0f} wpm"
             )
         elif not self.live_running:
-            title.update("Live  ·  idle (space: microphone, f: file)")
+            title.update(f"Live  ·  idle (space: {self.default_source}, f: file)")
         table = self.query_one(JobTable)
         for job in self.tui.jobs.values():
             if job.state.active:
