@@ -63,6 +63,7 @@ class SmTuiApp(App[int]):
         self.raw = raw
         self.live_worker: Worker[None] | None = None
         self.engine_watch: Timer | None = None
+        self.mic_device: int | None = None
 
     @property
     def main(self) -> MainScreen:
@@ -97,6 +98,7 @@ class SmTuiApp(App[int]):
             "Live: start or stop", "Microphone, stdin or the --live source", self.toggle_live
         )
         yield SystemCommand("Live from a file", "Play a file at real speed", main.action_live_file)
+        yield SystemCommand("Choose microphone", "Pick the input device", self.pick_microphone)
         yield SystemCommand("Export job", "Write txt, srt, vtt and json-v2", main.action_export_job)
         yield SystemCommand("Retry job", "Queue a failed job again", main.action_retry_job)
         yield SystemCommand("Cancel job", "Stop the selected job", main.action_cancel_job)
@@ -301,9 +303,35 @@ class SmTuiApp(App[int]):
                     raise SourceError(
                         "no microphone found: press f to play a file live, or pipe audio to `sm-tui --live -`"
                     )
-                self._start_live(MicrophoneSource(), "microphone")
+                self._start_live(MicrophoneSource(self.mic_device), "microphone")
         except SourceError as exc:
             self.tell(str(exc), "error")
+
+    def pick_microphone(self) -> None:
+        """Choose the input device the microphone source uses."""
+        from tui.core.sources import SourceError, input_devices
+        from tui.screens.devices import DevicePicker
+
+        try:
+            devices = input_devices()
+        except SourceError as exc:
+            self.tell(str(exc), "error")
+            return
+        if not devices:
+            self.tell(
+                "no microphone found: press f to play a file live, or pipe audio to `sm-tui --live -`",
+                "error",
+            )
+            return
+
+        def chosen(index: int | None) -> None:
+            if index is not None:
+                self.mic_device = index
+                name = next(n for i, n, _ in devices if i == index)
+                self.main.default_source = f"mic {name}"[:30]
+                self.tell(f"microphone: {name}")
+
+        self.push_screen(DevicePicker(devices), chosen)
 
     def start_live_file(self, path: Path) -> None:
         """Play a file live at real speed."""

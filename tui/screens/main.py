@@ -40,14 +40,15 @@ class MainScreen(Screen[None]):
     """Batch queue, live panel, status line and footer."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "add_files", "Add file", tooltip="Type or paste audio file paths"),
+        Binding("a", "add_files", "Add", tooltip="Type or paste audio file paths"),
         Binding("space", "toggle_live", "Live", tooltip="Start or stop the live session"),
-        Binding("f", "live_file", "Live file", tooltip="Play a file live at real speed"),
+        Binding("f", "live_file", "File", tooltip="Play a file live at real speed"),
+        Binding("m", "pick_microphone", "Mic", tooltip="Choose the input device"),
         Binding("e", "export_job", "Export", tooltip="Write txt, srt, vtt and json-v2"),
         Binding("r", "retry_job", "Retry", tooltip="Queue a failed job again"),
         Binding("x", "cancel_job", "Cancel", tooltip="Stop a queued or running job"),
-        Binding("d", "delete_job", "Delete", tooltip="Remove the job from the queue"),
-        Binding("s", "save_live", "Save live", tooltip="Write the live transcript to a file"),
+        Binding("d", "delete_job", "Del", tooltip="Remove the job from the queue"),
+        Binding("s", "save_live", "Save", tooltip="Write the live transcript to a file"),
         Binding(
             "c",
             "compare_job",
@@ -89,7 +90,7 @@ class MainScreen(Screen[None]):
                 yield Label("Live  ·  idle", id="live-title", classes="panel-title")
                 yield LevelMeter(id="meter")
                 yield LiveTranscript(id="live-transcript")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#path-input").display = False
@@ -214,6 +215,9 @@ class MainScreen(Screen[None]):
             self.show_selected_transcript()
 
     # --- live -------------------------------------------------------------------------------
+
+    def action_pick_microphone(self) -> None:
+        self.tui.pick_microphone()
 
     def action_toggle_live(self) -> None:
         self.tui.toggle_live()
