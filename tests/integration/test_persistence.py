@@ -192,3 +192,54 @@ def test_api_key_never_appears_anywhere(isolated: Path, tmp_path: Path) -> None:
             texts.append(path.read_bytes().decode("utf-8", errors="replace"))
     assert len(texts) > 8
     assert not [t[:80] for t in texts if key in t]
+
+
+async def test_rejected_job_shows_the_engine_reason(isolated: Path, tmp_path: Path) -> None:
+    """A file that is fine here but over the engine's upload limit: the engine's words reach the row."""
+    import numpy as np
+
+    from tests.helpers import write_wav
+    from tui.core.engine_process import start_engine
+    from tui.settings import Settings
+
+    hollow = write_wav(tmp_path / "hollow.wav", np.zeros(0, dtype=np.float32))
+    big = write_wav(tmp_path / "big.wav", 0.3 * np.sin(np.arange(40 * 16000) / 5))
+    small = start_engine(Settings(data_dir=tmp_path / "small"), ["--max-upload-mb", "1"])
+    try:
+        queue = BatchQueue(JobStore(isolated / "jobs.sqlite3"), isolated / "exports", 2)
+        too_big, empty = queue.add([big, hollow])
+        await asyncio.wait_for(asyncio.gather(queue.run(too_big, engine_target(small)),
+                                              queue.run(empty, engine_target(small))), timeout=60)  # fmt: skip
+    finally:
+        small.stop()
+    assert too_big.state == JobState.FAILED and "upload limit" in (too_big.error or ""), (
+        too_big.error
+    )
+    assert empty.state == JobState.FAILED and "no audio samples" in (empty.error or ""), empty.error
+
+
+async def test_expired_job_says_so(isolated: Path, tmp_path: Path) -> None:
+    from speechmatics.batch import AsyncClient, JobExpiredError
+
+    from tui.core.engine_process import start_engine
+    from tui.settings import Settings
+
+    short = start_engine(Settings(data_dir=tmp_path / "short"), ["--retention", "1"])
+    try:
+        target = engine_target(short)
+        async with AsyncClient(api_key=short.api_key, url=short.batch_url) as client:
+            submitted = await client.submit_job(str(SAMPLE))
+            await client.wait_for_completion(submitted.id, polling_interval=0.2)
+            for _ in range(50):
+                await asyncio.sleep(0.2)
+                try:
+                    await client.get_job_info(submitted.id)
+                except JobExpiredError:
+                    break
+        queue = BatchQueue(JobStore(isolated / "jobs.sqlite3"), isolated / "exports", 1)
+        (job,) = queue.add([SAMPLE])
+        job.state, job.engine_job_id = JobState.RUNNING, submitted.id  # as a resumed job would be
+        await asyncio.wait_for(queue.run(job, target), timeout=60)
+        assert job.state == JobState.FAILED and "expired" in (job.error or "")
+    finally:
+        short.stop()
