@@ -96,7 +96,12 @@ class MainScreen(Screen[None]):
         self.query_one("#path-input").display = False
         self.query_one("#job-transcript", TextArea).text = "Select a job to see its transcript."
         self.set_interval(0.5, self._tick)
+        self._tick()  # the title is whole from the first frame, not after the first tick
         self.query_one(JobTable).focus()
+
+    def watch_default_source(self) -> None:
+        if self.is_mounted:
+            self._tick()
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW, "narrow")
