@@ -17,7 +17,7 @@ from tui.widgets.live_transcript import LiveTranscript
 async def test_compare_selected_job(engine: Any, isolated: Path) -> None:
     app = app_for(isolated, engine, files=[SAMPLE])
     async with app.run_test(size=(160, 48)) as pilot:
-        job = next(iter(app.jobs.values()))
+        job = next(iter(app.batch.jobs.values()))
         await wait_for(pilot, lambda: job.state == JobState.DONE)
         await pilot.press("c")
         await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen))

@@ -22,7 +22,7 @@ async def test_sample_queues_finishes_and_exports(isolated: Path) -> None:
     app = app_for(isolated, files=[SAMPLE])
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.main.query_one(StatusBar).state == "ready", timeout=120)
-        job = next(iter(app.jobs.values()))
+        job = next(iter(app.batch.jobs.values()))
         await wait_for(pilot, lambda: job.state in (JobState.DONE, JobState.FAILED))
         assert job.state == JobState.DONE, job.error
         assert wer(references()["sample.wav"], job.text) <= 0.25
@@ -38,7 +38,7 @@ async def test_sample_queues_finishes_and_exports(isolated: Path) -> None:
         assert data["results"] and data["format"]
         vtt = next((isolated / "exports").glob("*.vtt")).read_text()
         assert vtt.startswith("WEBVTT") and "-->" in vtt
-    assert app.engine is None  # stopped on exit
+    assert app.supervisor.process is None  # stopped on exit
 
 
 async def test_add_file_with_the_path_input(engine: Any, isolated: Path) -> None:
@@ -48,9 +48,12 @@ async def test_add_file_with_the_path_input(engine: Any, isolated: Path) -> None
         assert app.main.query_one("#path-input").has_focus
         await pilot.press(*str(SHARED_AUDIO / "hello.wav"), "enter")
         await wait_for(
-            pilot, lambda: bool(app.jobs) and next(iter(app.jobs.values())).state == JobState.DONE
+            pilot,
+            lambda: (
+                bool(app.batch.jobs) and next(iter(app.batch.jobs.values())).state == JobState.DONE
+            ),
         )
-        job = next(iter(app.jobs.values()))
+        job = next(iter(app.batch.jobs.values()))
         assert wer(references()["hello.wav"], job.text) <= 0.25
         assert app.main.query_one(JobTable).has_focus
 
@@ -89,9 +92,11 @@ async def test_missing_and_non_audio_files_fail_clearly(engine: Any, isolated: P
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(
             pilot,
-            lambda: all(j.state in (JobState.DONE, JobState.FAILED) for j in app.jobs.values()),
+            lambda: all(
+                j.state in (JobState.DONE, JobState.FAILED) for j in app.batch.jobs.values()
+            ),
         )
-        errors = [j.error or "" for j in app.jobs.values()]
+        errors = [j.error or "" for j in app.batch.jobs.values()]
         assert "does not exist" in errors[0]
         assert "not audio" in errors[1]
         assert "empty" in errors[2]
@@ -109,7 +114,7 @@ async def test_wrong_key_is_reported_and_never_shown(engine: Any, isolated: Path
     )
     app = app_for(isolated, settings=settings, target=remote_target(settings), files=[SAMPLE])
     async with app.run_test(size=(120, 40)) as pilot:
-        job = next(iter(app.jobs.values()))
+        job = next(iter(app.batch.jobs.values()))
         await wait_for(pilot, lambda: job.state == JobState.FAILED)
         assert "API key was refused" in (job.error or "")
         await pilot.press("f", *str(SAMPLE), "enter")
@@ -128,7 +133,7 @@ async def test_unreachable_engine(isolated: Path) -> None:
                         data_dir=isolated)  # fmt: skip
     app = app_for(isolated, settings=settings, target=remote_target(settings), files=[SAMPLE])
     async with app.run_test(size=(80, 24)) as pilot:
-        job = next(iter(app.jobs.values()))
+        job = next(iter(app.batch.jobs.values()))
         await wait_for(pilot, lambda: job.state == JobState.FAILED)
         assert "cannot reach the engine" in (job.error or "")
         await pilot.press("r")  # retry is offered and fails the same way, the app stays up
@@ -140,8 +145,8 @@ async def test_engine_that_dies_is_reported(isolated: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         status = app.main.query_one(StatusBar)
         await wait_for(pilot, lambda: status.state == "ready", timeout=120)
-        assert app.engine is not None
-        app.engine.process.kill()
+        assert app.supervisor.process is not None
+        app.supervisor.process.process.kill()
         await wait_for(pilot, lambda: status.state == "failed", timeout=10)
         assert "stopped" in status.engine and "ctrl+r" in status.engine
         await pilot.press("ctrl+r")

@@ -46,5 +46,5 @@ async def test_pasting_paths_queues_them(engine: Any, isolated: Path) -> None:
     app = app_for(isolated, engine)
     async with app.run_test(size=(80, 24)) as pilot:
         app.main.post_message(events.Paste(f"{SAMPLE}\n{SHARED_AUDIO / 'meeting.wav'}\n"))
-        await wait_for(pilot, lambda: len(app.jobs) == 2)
-        assert sorted(j.name for j in app.jobs.values()) == ["meeting.wav", "sample.wav"]
+        await wait_for(pilot, lambda: len(app.batch.jobs) == 2)
+        assert sorted(j.name for j in app.batch.jobs.values()) == ["meeting.wav", "sample.wav"]

@@ -27,7 +27,7 @@ def dashboard(data: Path) -> Any:
 
 async def settled(pilot: Pilot[Any]) -> None:
     app: Any = pilot.app
-    await wait_for(pilot, lambda: all(j.state == JobState.FAILED for j in app.jobs.values()))
+    await wait_for(pilot, lambda: all(j.state == JobState.FAILED for j in app.batch.jobs.values()))
     await pilot.pause()
 
 

@@ -118,7 +118,7 @@ class MainScreen(Screen[None]):
         if action == "delete_job":
             return job is not None
         if action == "compare_job":
-            return job is not None and job.path.is_file() and self.tui.ready.is_set()
+            return job is not None and job.path.is_file() and self.tui.supervisor.ready.is_set()
         if action == "live_file":
             return not self.live_running
         return True
@@ -129,7 +129,7 @@ class MainScreen(Screen[None]):
     def selected_job(self) -> BatchJob | None:
         """The job under the table's cursor."""
         job_id = self.query_one(JobTable).selected_job_id
-        return self.tui.jobs.get(job_id) if job_id is not None else None
+        return self.tui.batch.jobs.get(job_id) if job_id is not None else None
 
     def show_job(self, job: BatchJob) -> None:
         """Refresh a job's row, and the transcript pane if it is selected."""
@@ -153,7 +153,7 @@ class MainScreen(Screen[None]):
 
     @on(JobChanged)
     def _job_changed(self, event: JobChanged) -> None:
-        job = self.tui.jobs.get(event.job_id)
+        job = self.tui.batch.jobs.get(event.job_id)
         if job is not None:
             self.show_job(job)
 
@@ -187,48 +187,48 @@ class MainScreen(Screen[None]):
         if not paths:
             return
         if self.input_mode == "live":
-            self.tui.start_live_file(paths[0])
+            self.tui.live.start_file(paths[0])
         else:
-            self.tui.queue_files(paths)
+            self.tui.batch.queue_files(paths)
 
     def on_paste(self, event: object) -> None:
         """Pasting paths anywhere on the screen queues them."""
         text = getattr(event, "text", "")
         if text and not self.query_one("#path-input").has_focus:
-            self.tui.queue_files(split_paths(text))
+            self.tui.batch.queue_files(split_paths(text))
 
     def action_export_job(self) -> None:
         if (job := self.selected_job) is not None:
-            self.tui.export_job(job)
+            self.tui.batch.export(job)
 
     def action_compare_job(self) -> None:
         if (job := self.selected_job) is not None:
-            self.tui.compare_file(job.path)
+            self.tui.batch.compare(job.path)
 
     def action_retry_job(self) -> None:
         if (job := self.selected_job) is not None:
-            self.tui.retry_job(job)
+            self.tui.batch.retry(job)
 
     def action_cancel_job(self) -> None:
         if (job := self.selected_job) is not None:
-            self.tui.cancel_job(job)
+            self.tui.batch.cancel(job)
 
     def action_delete_job(self) -> None:
         if (job := self.selected_job) is not None:
-            self.tui.delete_job(job)
+            self.tui.batch.delete(job)
             self.query_one(JobTable).remove_job(job.id)
             self.show_selected_transcript()
 
     # --- live -------------------------------------------------------------------------------
 
     def action_pick_microphone(self) -> None:
-        self.tui.pick_microphone()
+        self.tui.live.pick_microphone()
 
     def action_toggle_live(self) -> None:
-        self.tui.toggle_live()
+        self.tui.live.toggle()
 
     def action_save_live(self) -> None:
-        self.tui.save_live(self.query_one(LiveTranscript).text)
+        self.tui.live.save(self.query_one(LiveTranscript).text)
 
     def live_started(self, session: LiveSession, source_name: str) -> None:
         """A session began: reset the panel."""
@@ -278,6 +278,6 @@ class MainScreen(Screen[None]):
         elif not self.live_running:
             title.update(f"Live  ·  idle (space: {self.default_source}, f: file)")
         table = self.query_one(JobTable)
-        for job in self.tui.jobs.values():
+        for job in self.tui.batch.jobs.values():
             if job.state.active:
                 table.show_job(job)
