@@ -193,3 +193,21 @@ async def test_live_option_starts_when_the_engine_is_ready(engine: Any, isolated
         live = app.main.query_one(LiveTranscript)
         await wait_for(pilot, lambda: not app.main.live_running and bool(live.text), timeout=60)
         assert wer(references()["meeting.wav"], live.text) <= 0.3
+
+
+async def test_live_sessions_get_the_session_limit_from_settings(
+    engine: Any, isolated: Path
+) -> None:
+    from tui.settings import Settings
+
+    settings = Settings(data_dir=isolated, max_session_s=7.0, max_delay=2.0)
+    app = app_for(isolated, engine, settings=settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f", *str(SHARED_AUDIO / "meeting.wav"), "enter")
+        await wait_for(pilot, lambda: app.main.live_running)
+        session = app.main.session
+        assert session is not None
+        assert (session.max_session_s, session.max_delay) == (7.0, 2.0)
+        await pilot.press("space")  # stop: it flushes and ends cleanly
+        await wait_for(pilot, lambda: not app.main.live_running, timeout=60)
+        assert session.ended_cleanly
