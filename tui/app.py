@@ -42,6 +42,7 @@ class SmTuiApp(App[int]):
         live_stream: IO[bytes] | None = None,
         raw: str | None = None,
         target: EngineTarget | None = None,
+        sample: bool = False,
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -50,6 +51,8 @@ class SmTuiApp(App[int]):
         self.batch = BatchController(self, settings, paths, self.supervisor)
         self.live = LiveController(self, settings, paths, self.supervisor, live, live_stream, raw)
         self.initial_files = files or []
+        # The files are the default sample: queue it once, not on every run.
+        self.queue_sample_once = sample
 
     @property
     def main(self) -> MainScreen:
@@ -61,7 +64,7 @@ class SmTuiApp(App[int]):
         await self.push_screen("main")
         self.supervisor.start()
         self.batch.resume()
-        self.batch.queue_files(self.initial_files)
+        self.batch.queue_files(self.initial_files, skip_known=self.queue_sample_once)
         self.main.default_source = self.live.source_label
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
@@ -134,6 +137,7 @@ def make_app(
     live_stream: IO[bytes] | None = None,
     raw: str | None = None,
     target: EngineTarget | None = None,
+    sample: bool = False,
 ) -> SmTuiApp:
     """Build the app from settings (nothing here reads the environment).
 
@@ -144,7 +148,14 @@ def make_app(
         live_stream: The audio pipe when ``live`` is ``-``.
         raw: Raw PCM format of the pipe (``s16le:16000``), or None for a container stream.
         target: An engine to use instead of choosing one from the settings.
+        sample: ``files`` is the default sample, queued only if the store does not have it.
     """
     return SmTuiApp(
-        settings, files=files, live=live, live_stream=live_stream, raw=raw, target=target
+        settings,
+        files=files,
+        live=live,
+        live_stream=live_stream,
+        raw=raw,
+        target=target,
+        sample=sample,
     )

@@ -211,3 +211,20 @@ async def test_live_sessions_get_the_session_limit_from_settings(
         await pilot.press("space")  # stop: it flushes and ends cleanly
         await wait_for(pilot, lambda: not app.main.live_running, timeout=60)
         assert session.ended_cleanly
+
+
+async def test_store_is_shown_again_and_the_sample_queued_once(engine: Any, isolated: Path) -> None:
+    """A second run shows the first run's jobs from the store and does not queue the sample twice."""
+    first = app_for(isolated, engine, files=[SAMPLE], sample=True)
+    async with first.run_test(size=(80, 24)) as pilot:
+        await wait_for(
+            pilot, lambda: all(j.state == JobState.DONE for j in first.batch.jobs.values())
+        )
+    second = app_for(isolated, engine, files=[SAMPLE], sample=True)
+    async with second.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        jobs = list(second.batch.jobs.values())
+        assert (
+            len(jobs) == 1 and jobs[0].state == JobState.DONE and "morning" in jobs[0].text.lower()
+        )
+        assert second.main.query_one(JobTable).row_count == 1

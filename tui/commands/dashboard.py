@@ -28,8 +28,9 @@ def _stdin_audio() -> IO[bytes]:
 def run_dashboard(args: argparse.Namespace, settings: Settings) -> int:
     """Open the dashboard."""
     files: list[Path] = list(args.files)
-    if not files and not args.no_sample and (sample := sample_audio()) is not None:
-        files = [sample]
+    use_sample = not files and not args.no_sample and sample_audio() is not None
+    if use_sample:
+        files = [sample_audio()]  # type: ignore[list-item]
     live_stream = None
     if args.live == "-":
         if sys.stdin.isatty():
@@ -43,7 +44,14 @@ def run_dashboard(args: argparse.Namespace, settings: Settings) -> int:
             return 2
     from tui.app import make_app
 
-    app = make_app(settings, files=files, live=args.live, live_stream=live_stream, raw=args.raw)
+    app = make_app(
+        settings,
+        files=files,
+        live=args.live,
+        live_stream=live_stream,
+        raw=args.raw,
+        sample=use_sample,
+    )
     try:
         app.run()
     finally:

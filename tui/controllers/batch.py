@@ -41,8 +41,16 @@ class BatchController:
             if job.state in (JobState.QUEUED, JobState.UPLOADING, JobState.RUNNING):
                 self._start(job)
 
-    def queue_files(self, paths: Iterable[Path]) -> None:
-        """Add files to the queue; each runs as its own worker when a slot is free."""
+    def queue_files(self, paths: Iterable[Path], skip_known: bool = False) -> None:
+        """Add files to the queue; each runs as its own worker when a slot is free.
+
+        Args:
+            paths: The files.
+            skip_known: Leave out files the store already has (the sample queued by default).
+        """
+        if skip_known:
+            known = {job.path for job in self.jobs.values()}
+            paths = [p for p in paths if Path(p).expanduser().absolute() not in known]
         for job in self.queue.add(paths, self.settings.language):
             self.jobs[job.id] = job
             self.app.main.show_job(job)
