@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tui.core.wer import normalise, wer
 
@@ -56,3 +56,24 @@ def joined(path: Path, *parts: Path | float) -> Path:
         for part in parts
     ]
     return write_wav(path, np.concatenate(pieces))
+
+
+async def transcribe_then_expire(batch: Any) -> str:
+    """Submit the sample with a batch client, wait for it, then until the engine expires it.
+
+    The engine must run with a short ``--retention``. Returns the expired job's id.
+    """
+    import asyncio
+
+    import pytest
+    from speechmatics.batch import JobExpiredError
+
+    job = await batch.submit_job(str(SAMPLE))
+    await batch.wait_for_completion(job.id, polling_interval=0.2)
+    for _ in range(50):
+        await asyncio.sleep(0.2)
+        try:
+            await batch.get_job_info(job.id)
+        except JobExpiredError:
+            return str(job.id)
+    pytest.fail("the job never expired")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ from speechmatics.batch import (
     TranscriptNotReadyError,
 )
 
-from tests.helpers import SAMPLE, joined, references, wer, write_wav
+from tests.helpers import SAMPLE, joined, references, transcribe_then_expire, wer, write_wav
 
 pytestmark = pytest.mark.engine
 RECORDINGS = ["meeting.wav", "hello.wav", "config_demo.wav", "agent.wav", "customer.wav"]
@@ -199,7 +198,6 @@ async def test_oversized_upload_is_rejected(tmp_path: Path) -> None:
 
 
 async def test_jobs_expire_after_retention(tmp_path: Path) -> None:
-    from speechmatics.batch import JobExpiredError
 
     from tui.core.engine_process import start_engine
     from tui.settings import Settings
@@ -207,16 +205,7 @@ async def test_jobs_expire_after_retention(tmp_path: Path) -> None:
     short = start_engine(Settings(data_dir=tmp_path / "short"), ["--retention", "1"])
     try:
         async with client(short) as batch:
-            job = await batch.submit_job(str(SAMPLE))
-            await batch.wait_for_completion(job.id, polling_interval=0.2)
-            for _ in range(50):
-                await asyncio.sleep(0.2)
-                try:
-                    await batch.get_job_info(job.id)
-                except JobExpiredError:
-                    break
-            else:
-                pytest.fail("the job never expired")
+            await transcribe_then_expire(batch)
         assert not list((tmp_path / "short" / "engine").glob("*.upload"))  # its audio is gone
     finally:
         short.stop()

@@ -17,7 +17,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from tests.helpers import SAMPLE, joined, references, wer
+from tests.helpers import SAMPLE, joined, references, transcribe_then_expire, wer
 from tests.ui.conftest import engine_target
 from tui.core.batch import JobState
 from tui.core.queue import BatchQueue
@@ -219,7 +219,7 @@ async def test_rejected_job_shows_the_engine_reason(isolated: Path, tmp_path: Pa
 
 
 async def test_expired_job_says_so(isolated: Path, tmp_path: Path) -> None:
-    from speechmatics.batch import AsyncClient, JobExpiredError
+    from speechmatics.batch import AsyncClient
 
     from tui.core.engine_process import start_engine
     from tui.settings import Settings
@@ -228,17 +228,10 @@ async def test_expired_job_says_so(isolated: Path, tmp_path: Path) -> None:
     try:
         target = engine_target(short)
         async with AsyncClient(api_key=short.api_key, url=short.batch_url) as client:
-            submitted = await client.submit_job(str(SAMPLE))
-            await client.wait_for_completion(submitted.id, polling_interval=0.2)
-            for _ in range(50):
-                await asyncio.sleep(0.2)
-                try:
-                    await client.get_job_info(submitted.id)
-                except JobExpiredError:
-                    break
+            expired_id = await transcribe_then_expire(client)
         queue = BatchQueue(JobStore(isolated / "jobs.sqlite3"), isolated / "exports", 1)
         (job,) = queue.add([SAMPLE])
-        job.state, job.engine_job_id = JobState.RUNNING, submitted.id  # as a resumed job would be
+        job.state, job.engine_job_id = JobState.RUNNING, expired_id  # as a resumed job would be
         await asyncio.wait_for(queue.run(job, target), timeout=60)
         assert job.state == JobState.FAILED and "expired" in (job.error or "")
     finally:
