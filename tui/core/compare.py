@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import bisect
-import statistics
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -278,7 +277,7 @@ async def run_realtime(
             block = pcm[index : index + chunk]
             await client.send_audio(block.astype("<i2").tobytes())
             clock.record((index + len(block)) / RATE, time.monotonic())
-        paced_audio = (len(pcm) - len(pcm[(len(pcm) - 1) // chunk * chunk :])) / RATE
+        paced_audio = (len(pcm) - 1) // chunk * chunk / RATE  # audio sent before the last chunk
         pacing = paced_audio / (last_send - first_send) if last_send > first_send else 1.0
         await asyncio.wait_for(client.stop_session(), timeout=max(60.0, len(pcm) / RATE))
         session_s = time.monotonic() - started
@@ -329,8 +328,3 @@ async def compare(
     return Comparison(
         path.name, len(pcm) / RATE, target.label, max_delay, batch, realtime, reference
     )
-
-
-def median(values: list[float]) -> float | None:
-    """The median, None for no values."""
-    return statistics.median(values) if values else None

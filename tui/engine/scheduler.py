@@ -29,7 +29,6 @@ class InferenceScheduler:
         self._counter = itertools.count()
         self._thread = threading.Thread(target=self._work, name="inference", daemon=True)
         self._thread.start()
-        self.busy_seconds = 0.0
 
     async def run(self, priority: int, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(*args)`` on the inference thread and await its result."""
@@ -43,8 +42,6 @@ class InferenceScheduler:
         self._queue.put((99, next(self._counter), None))
 
     def _work(self) -> None:
-        import time
-
         while True:
             _, _, item = self._queue.get()
             if item is None:
@@ -52,14 +49,12 @@ class InferenceScheduler:
             fn, args, loop, future = item
             if future.cancelled():
                 continue
-            started = time.monotonic()
             try:
                 result = fn(*args)
             except BaseException as exc:  # handed to the awaiting task
                 loop.call_soon_threadsafe(_settle, future, None, exc)
             else:
                 loop.call_soon_threadsafe(_settle, future, result, None)
-            self.busy_seconds += time.monotonic() - started
 
 
 def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
