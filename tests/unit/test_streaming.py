@@ -102,3 +102,16 @@ def test_no_end_of_utterance_without_trigger() -> None:
     rec = StreamingRecognizer(max_delay=1.0, eou_trigger=0.0)
     feed(rec, 2.0)
     assert rec.apply(rec.plan(), words(("hi", 0.2, 0.6)), [(0.1, 0.7)]).end_of_utterance is None
+
+
+def test_memory_of_finals_stays_bounded_in_a_long_session() -> None:
+    rec = StreamingRecognizer(max_delay=4.0)
+    for step in range(500):
+        feed(rec, 1.0)
+        window = rec.plan(flush=True)
+        length = window.end - window.start
+        rec.apply(window, words((f"w{step}", length - 0.6, length - 0.2)), [(0.0, length)])
+    assert len(rec._finals) <= 200
+    assert rec.final_end == 499.8
+    last = rec.plan().prompt.split()[-1]
+    assert int(last[1:]) >= 495  # the prompt still ends with the newest words out of the window

@@ -32,6 +32,12 @@ SILENCE_FINAL_S = 0.4  # this much silence after speech finalises the utterance
 CONTEXT_S = 1.5  # audio kept before the last final word, so the next window starts mid-speech
 MAX_WINDOW_S = 15.0
 PROMPT_CHARS = 200
+KEPT_FINALS = 200  # final words remembered: enough for the prompt and the repeat check
+
+
+def _speech_end(window: Window, speech: list[tuple[float, float]]) -> float:
+    """Stream time at which the window's last speech ends (its start if it has none)."""
+    return window.start + speech[-1][1] if speech else window.start
 
 
 def _clamped(word: Word, boundary: float) -> Word:
@@ -151,7 +157,7 @@ class StreamingRecognizer:
         """How many leading words of the hypothesis are final."""
         if window.flush:
             return len(hypothesis)
-        speech_end = window.start + speech[-1][1] if speech else window.start
+        speech_end = _speech_end(window, speech)
         if window.end - speech_end >= SILENCE_FINAL_S:
             return sum(1 for w in hypothesis if w.end <= speech_end + 0.3)
         deadline = min(window.end + self.step_cost - self.max_delay, window.end - EDGE_GUARD_S)
@@ -188,7 +194,9 @@ class StreamingRecognizer:
         return [_clamped(w, boundary) for w in fresh]
 
     def _commit(self, finals: list[Word], window: Window, partial: list[Word]) -> None:
-        self._finals.extend(finals)
+        # Only the latest words are ever read (prompt, repeat check): the list stays bounded
+        # however long the session, and so does the work per step.
+        self._finals = [*self._finals, *finals][-KEPT_FINALS:]
         self._final_end = max(finals[-1].end, self._final_end)
         self._eou_pending = True
         self._drop_until(min(self._final_end - CONTEXT_S, window.end))
@@ -208,8 +216,7 @@ class StreamingRecognizer:
     ) -> float | None:
         if self.eou_trigger <= 0 or not self._eou_pending or partial:
             return None
-        speech_end = window.start + speech[-1][1] if speech else window.start
-        if window.end - max(speech_end, self._final_end) >= self.eou_trigger:
+        if window.end - max(_speech_end(window, speech), self._final_end) >= self.eou_trigger:
             self._eou_pending = False
             return self._final_end
         return None
