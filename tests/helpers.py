@@ -19,12 +19,10 @@ __all__ = ["normalise", "wer"]
 
 def references() -> dict[str, str]:
     """File name to reference transcript, from the shared ``references.tsv`` and the sample."""
-    refs = {"sample.wav": (ASSETS / "sample.txt").read_text(encoding="utf-8").strip()}
-    lines = (SHARED_AUDIO / "references.tsv").read_text(encoding="utf-8").splitlines()[1:]
-    for line in lines:
-        name, _channels, _rate, _seconds, text = line.split("\t")
-        if text != "-":
-            refs[name] = text
+    from tui.core.references import load_references
+
+    refs = load_references(SHARED_AUDIO / "references.tsv")
+    refs["sample.wav"] = (ASSETS / "sample.txt").read_text(encoding="utf-8").strip()
     return refs
 
 
