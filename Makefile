@@ -4,18 +4,22 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest benchmark clean
+.PHONY: run test lint typecheck imports pytest benchmark clean
 
 run: $(STAMP)
 	$(BIN)/sm-tui $(ARGS)
 
-test: lint typecheck pytest
+test: lint typecheck imports pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check tui tests
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+# The import contracts in pyproject.toml: layers, no cycles, a headless core.
+imports: $(STAMP)
+	$(BIN)/lint-imports
 
 # pytest exits 5 when it collects no test: that is a failure here too, but said plainly.
 pytest: $(STAMP)

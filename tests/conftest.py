@@ -49,6 +49,16 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
 
 
 @pytest.fixture(scope="session")
+def standin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """The real engine with the stand-in recogniser, in this process: fast and deterministic."""
+    from tests.standin import InProcessEngine
+
+    engine = InProcessEngine(tmp_path_factory.mktemp("standin-data")).start()
+    yield engine
+    engine.stop()
+
+
+@pytest.fixture(scope="session")
 def root() -> Path:
     """The checkout."""
     return ROOT

@@ -45,7 +45,7 @@ def joined(path: Path, *parts: Path | float) -> Path:
     """A WAV of recordings (paths) and silences (seconds) one after another, at 16 kHz."""
     import numpy as np
 
-    from tui.engine.audio import decode_file
+    from tui.shared.audio import decode_file
 
     pieces = [
         np.zeros(int(part * 16000), dtype=np.float32)
@@ -75,3 +75,18 @@ async def transcribe_then_expire(batch: Any) -> str:
         except JobExpiredError:
             return str(job.id)
     pytest.fail("the job never expired")
+
+
+def live_session(target: Any, source: Any, listener: Any, **overrides: Any) -> Any:
+    """A ``LiveSession`` with the settings' defaults, some of them overridden."""
+    from tui.core.live import LiveSession
+    from tui.settings import Settings
+
+    defaults = Settings()
+    options: dict[str, Any] = {
+        "max_delay": defaults.max_delay,
+        "language": defaults.language,
+        "max_session_s": defaults.max_session_s,
+        **overrides,
+    }
+    return LiveSession(target, source, listener, **options)

@@ -15,7 +15,6 @@ from tui import __version__
 from tui.settings import Settings, SettingsError
 
 SUBCOMMANDS = ("dashboard", "serve", "compare", "batch", "jobs")
-DEFAULT_SERVE_PORT = 8900
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -53,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
         "--port",
         type=int,
         default=None,
-        help=f"port (default {DEFAULT_SERVE_PORT}; 0 picks a free one)",
+        help="port (default SM_TUI_ENGINE_PORT, else 8900; 0 picks a free one)",
     )
     serve.add_argument(
         "--model",
@@ -74,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--max-sessions", type=int, default=None, help="real-time sessions at once")
     serve.add_argument(
-        "--max-session-seconds", type=float, default=48 * 3600, help="longest real-time session"
+        "--max-session-seconds", type=float, default=None, help="longest real-time session"
     )
     serve.add_argument(
         "--announce",

@@ -1,35 +1,61 @@
-"""Events that cross widgets: past-tense, posted by workers and handled by the screen."""
+"""Events that cross the app's parts: past tense, posted by controllers and workers, handled by the app.
+
+Controllers post these to the app; the app hands what they carry down to the screen. Messages
+that arrive at a high rate say which queued ones they replace.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from textual.message import Message
 
+from tui.core.batch import BatchJob, JobState
+from tui.core.errors import Severity
 from tui.core.levels import Level
+
+EngineState = Literal["starting", "ready", "failed"]
+"""What the status line says of the engine."""
 
 
 @dataclass
 class EngineStatusChanged(Message):
-    """The engine's status line changed (starting, ready, failed)."""
+    """The engine's status changed: what to show, and its state."""
 
     text: str
-    ready: bool = False
-    failed: bool = False
+    state: EngineState = "starting"
 
 
 @dataclass
 class JobChanged(Message):
-    """A batch job changed state."""
+    """A batch job was added or changed; ``state`` is its state when this was posted."""
+
+    job: BatchJob
+    state: JobState
+
+
+@dataclass
+class JobRemoved(Message):
+    """A batch job was deleted."""
 
     job_id: int
 
 
 @dataclass
+class LiveStarted(Message):
+    """A live session began, from the named source."""
+
+    source: str
+
+
+@dataclass
 class LevelMeasured(Message):
-    """A captured block's level. Arrives at the capture rate, so queued ones merge."""
+    """A captured block's level, and how far the session has got. Queued ones merge."""
 
     level: Level
+    audio_s: float
+    words_per_minute: float
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, LevelMeasured)
@@ -56,7 +82,7 @@ class FinalReceived(Message):
 class LiveNoticed(Message):
     """An error, warning or notice from a live session."""
 
-    severity: str
+    severity: Severity
     text: str
 
 
@@ -65,3 +91,10 @@ class LiveEnded(Message):
     """A live session ended (after EndOfTranscript, or with an error)."""
 
     clean: bool
+
+
+@dataclass
+class MicrophonesListed(Message):
+    """Input devices were found: (index, name, rate) each; the user picks one."""
+
+    devices: list[tuple[int, str, int]]

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 
 from tui.paths import default_data_dir
 
@@ -47,11 +48,14 @@ class Settings:
         engine_model: Whisper model for the local engine: ``tiny.en`` (bundled), a
             CTranslate2 model folder, or a faster-whisper model name.
         engine_host: Interface the local engine binds to.
-        engine_port: Port of the local engine; 0 picks a free one.
+        engine_port: Port ``sm-tui serve`` listens on; 0 picks a free one (the dashboard's
+            own engine always takes a free one).
         engine_api_key: Key the local engine demands (``serve``); None accepts any key.
         engine_max_upload_mb: Largest batch upload the local engine accepts.
         engine_retention_s: Seconds a finished local job and its audio are kept.
         engine_max_sessions: Real-time sessions the local engine runs at once.
+        engine_max_session_s: Longest real-time session the local engine allows (Speechmatics:
+            48 h).
         batch_concurrency: Batch jobs the dashboard runs at once.
         language: Transcription language.
         max_delay: Real-time ``max_delay`` in seconds.
@@ -64,11 +68,12 @@ class Settings:
     rt_url: str | None = None
     engine_model: str = DEFAULT_MODEL
     engine_host: str = "127.0.0.1"
-    engine_port: int = 0
+    engine_port: int = 8900
     engine_api_key: str | None = field(default=None, repr=False)
     engine_max_upload_mb: int = 512
     engine_retention_s: int = 24 * 3600
     engine_max_sessions: int = 4
+    engine_max_session_s: float = 48 * 3600
     batch_concurrency: int = 2
     language: str = "en"
     max_delay: float = 1.0
@@ -125,10 +130,10 @@ class Settings:
             value = env.get(name, "").strip()
             return value or None
 
-        def number(name: str, default: float, low: float, high: float) -> float:
+        def number(name: str, default: Any, low: float, high: float) -> float:
             raw = text(name)
             if raw is None:
-                return default
+                return float(default)
             try:
                 value = float(raw)
             except ValueError:
@@ -138,20 +143,37 @@ class Settings:
             return value
 
         data_dir = text("SM_TUI_DATA_DIR")
+        d = _defaults()
         return cls(
             api_key=text("SPEECHMATICS_API_KEY"),
             batch_url=text("SPEECHMATICS_BATCH_URL"),
             rt_url=text("SPEECHMATICS_RT_URL"),
-            engine_model=text("SM_TUI_ENGINE_MODEL") or DEFAULT_MODEL,
-            engine_host=text("SM_TUI_ENGINE_HOST") or "127.0.0.1",
-            engine_port=int(number("SM_TUI_ENGINE_PORT", 0, 0, 65535)),
+            engine_model=text("SM_TUI_ENGINE_MODEL") or d["engine_model"],
+            engine_host=text("SM_TUI_ENGINE_HOST") or d["engine_host"],
+            engine_port=int(number("SM_TUI_ENGINE_PORT", d["engine_port"], 0, 65535)),
             engine_api_key=text("SM_TUI_ENGINE_API_KEY"),
-            engine_max_upload_mb=int(number("SM_TUI_ENGINE_MAX_UPLOAD_MB", 512, 1, 10240)),
-            engine_retention_s=int(number("SM_TUI_ENGINE_RETENTION_S", 86400, 1, 10**8)),
-            engine_max_sessions=int(number("SM_TUI_ENGINE_MAX_SESSIONS", 4, 1, 64)),
-            batch_concurrency=int(number("SM_TUI_BATCH_CONCURRENCY", 2, 1, 32)),
-            language=text("SM_TUI_LANGUAGE") or "en",
-            max_delay=number("SM_TUI_MAX_DELAY", 1.0, 0.7, 4.0),
-            max_session_s=number("SM_TUI_MAX_SESSION_S", 47 * 3600 + 50 * 60, 2.0, 48 * 3600),
+            engine_max_upload_mb=int(
+                number("SM_TUI_ENGINE_MAX_UPLOAD_MB", d["engine_max_upload_mb"], 1, 10240)
+            ),
+            engine_retention_s=int(
+                number("SM_TUI_ENGINE_RETENTION_S", d["engine_retention_s"], 1, 10**8)
+            ),
+            engine_max_sessions=int(
+                number("SM_TUI_ENGINE_MAX_SESSIONS", d["engine_max_sessions"], 1, 64)
+            ),
+            engine_max_session_s=number(
+                "SM_TUI_ENGINE_MAX_SESSION_S", d["engine_max_session_s"], 2.0, 48 * 3600
+            ),
+            batch_concurrency=int(
+                number("SM_TUI_BATCH_CONCURRENCY", d["batch_concurrency"], 1, 32)
+            ),
+            language=text("SM_TUI_LANGUAGE") or d["language"],
+            max_delay=number("SM_TUI_MAX_DELAY", d["max_delay"], 0.7, 4.0),
+            max_session_s=number("SM_TUI_MAX_SESSION_S", d["max_session_s"], 2.0, 48 * 3600),
             data_dir=Path(data_dir).expanduser() if data_dir else default_data_dir(),
         )
+
+
+def _defaults() -> dict[str, Any]:
+    """The defaults of the fields that have a plain one: they are written once, above."""
+    return {f.name: f.default for f in fields(Settings) if f.default is not MISSING}

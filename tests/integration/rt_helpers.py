@@ -13,7 +13,7 @@ import aiohttp
 import numpy as np
 from speechmatics import rt
 
-from tui.engine.audio import decode_file
+from tui.shared.audio import decode_file
 
 
 def pcm(path: Path, encoding: str = "pcm_s16le", rate: int = 16000) -> bytes:

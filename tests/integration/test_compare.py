@@ -46,7 +46,7 @@ async def test_compare_sample_fills_every_field(engine: Any) -> None:
     seen: list[str] = []
     result = await compare(engine_target(engine), SAMPLE, references()["sample.wav"], 1.0,
                            on_text=lambda kind, _text: seen.append(kind))  # fmt: skip
-    check_summary(result.summary())
+    check_summary(result.summary().to_json())
     assert "partial" in seen and "final" in seen and "batch" in seen
 
 

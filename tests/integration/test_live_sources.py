@@ -8,11 +8,10 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import references, wer
+from tests.helpers import live_session, references, wer
 from tests.integration.rt_helpers import pcm
 from tests.integration.test_live_reconnect import Recorder
 from tests.ui.conftest import engine_target
-from tui.core.live import LiveSession
 from tui.core.sources import PipeSource, SourceError, parse_raw
 
 pytestmark = pytest.mark.engine
@@ -22,7 +21,7 @@ pytestmark = pytest.mark.engine
 async def test_stdin_pipe(engine: Any, shared_audio: Path, raw: str | None) -> None:
     data = pcm(shared_audio / "hello.wav") if raw else (shared_audio / "hello.wav").read_bytes()
     heard = Recorder()
-    session = LiveSession(engine_target(engine), PipeSource(io.BytesIO(data), raw), heard)
+    session = live_session(engine_target(engine), PipeSource(io.BytesIO(data), raw), heard)
     await session.run()
     assert wer(references()["hello.wav"], session.transcript.text) <= 0.3, session.transcript.text
     assert heard.levels > 50  # the meter moves for stdin too
@@ -38,7 +37,7 @@ def test_raw_format_flags() -> None:
 
 async def test_pipe_of_garbage_says_so(engine: Any) -> None:
     heard = Recorder()
-    session = LiveSession(
+    session = live_session(
         engine_target(engine), PipeSource(io.BytesIO(b"not audio at all" * 100)), heard
     )
     await session.run()

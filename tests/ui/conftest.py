@@ -1,39 +1,56 @@
-"""Pilot test helpers: the app against the real local engine."""
+"""Pilot test helpers: the app against an engine, and a record of the messages it posts."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from textual.message import Message
 from textual.pilot import Pilot
 
 from tui.app import SmTuiApp, make_app
 from tui.core.target import EngineTarget, local_target
 from tui.settings import Settings
 
+M = TypeVar("M", bound=Message)
+
 
 def engine_target(engine: Any) -> EngineTarget:
-    """The session's engine as a dashboard target."""
+    """An engine (a child process, or the in-process stand-in) as a dashboard target."""
     return local_target(engine.batch_url, engine.rt_url, engine.api_key, "tiny.en")
 
 
 def app_for(data: Path, engine: Any | None = None, **kwargs: Any) -> SmTuiApp:
-    """An app on the session engine (or, without one, starting its own)."""
+    """An app on the given engine (or, without one, starting its own local engine)."""
     settings = kwargs.pop("settings", None) or Settings(data_dir=data)
     target = engine_target(engine) if engine is not None else kwargs.pop("target", None)
     return make_app(settings, target=target, **kwargs)
 
 
+class Messages:
+    """Every message the app's parts post, in order (``run_test(message_hook=...)``)."""
+
+    def __init__(self) -> None:
+        self.seen: list[Message] = []
+
+    def __call__(self, message: Message) -> None:
+        self.seen.append(message)
+
+    def of(self, kind: type[M]) -> list[M]:
+        """The messages of one type, in the order they were posted."""
+        return [m for m in self.seen if isinstance(m, kind)]
+
+
 async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 60.0) -> None:
-    """Let the app run until ``condition`` holds."""
+    """Let the app run until ``condition`` holds (the timeout only guards against a hang)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not condition():
         if loop.time() > deadline:
             raise AssertionError("timed out waiting for the app")
-        await pilot.pause(0.1)
+        await pilot.pause(0.05)
 
 
 def notices(app: SmTuiApp) -> str:

@@ -7,15 +7,20 @@ from typing import Any
 
 from textual.widgets import Static
 
-from tests.helpers import SAMPLE
+from tests.helpers import normalise
+from tests.standin import expected_text, tone_file
 from tests.ui.conftest import app_for, wait_for
 from tui.core.batch import JobState
 from tui.screens.compare import CompareScreen
 from tui.widgets.live_transcript import LiveTranscript
 
+TALK = ["alpha bravo charlie", "delta echo"]
 
-async def test_compare_selected_job(engine: Any, isolated: Path) -> None:
-    app = app_for(isolated, engine, files=[SAMPLE])
+
+async def test_compare_selected_job(standin: Any, isolated: Path, tmp_path: Path) -> None:
+    talk = tone_file(tmp_path / "talk.wav", TALK)
+    (tmp_path / "talk.txt").write_text(expected_text(TALK))  # the reference beside the file
+    app = app_for(isolated, standin, files=[talk])
     async with app.run_test(size=(160, 48)) as pilot:
         job = next(iter(app.batch.jobs.values()))
         await wait_for(pilot, lambda: job.state == JobState.DONE)
@@ -23,13 +28,15 @@ async def test_compare_selected_job(engine: Any, isolated: Path) -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen))
         screen = app.screen
         assert isinstance(screen, CompareScreen)
-        assert screen.reference is not None  # assets/sample.txt sits beside the file
-        await wait_for(pilot, lambda: screen.summary is not None, timeout=60)
-        assert screen.query_one("#compare-realtime", LiveTranscript).text
-        assert "morning" in str(screen.query_one("#compare-batch", Static).render()).lower()
+        assert screen.reference == expected_text(TALK)
+        await wait_for(pilot, lambda: screen.summary is not None)
+        realtime = screen.query_one("#compare-realtime", LiveTranscript).text
+        assert normalise(realtime) == normalise(expected_text(TALK))
+        batch = str(screen.query_one("#compare-batch", Static).render())
+        assert normalise(batch) == normalise(expected_text(TALK))
         summary = screen.summary
         assert summary is not None
-        assert summary["realtime"]["final_latency_p50_s"] is not None
-        assert summary["wer"]["batch"] is not None
+        assert summary.realtime.final_latency_p50_s is not None
+        assert summary.wer.batch == 0.0 and summary.wer.realtime == 0.0
         await pilot.press("escape")
         assert app.screen is app.main

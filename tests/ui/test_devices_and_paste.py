@@ -1,4 +1,4 @@
-"""The microphone picker, and pasting paths to queue them."""
+"""The microphone picker on its own, and pasting paths to queue them."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 from textual import events
 from textual.app import App
 
-from tests.helpers import SAMPLE, SHARED_AUDIO
-from tests.ui.conftest import app_for, notices, wait_for
+from tests.standin import tone_file
+from tests.ui.conftest import app_for, wait_for
 from tui.screens.devices import DevicePicker
 
 
@@ -29,22 +29,13 @@ async def test_picker_returns_the_chosen_device() -> None:
     assert chosen == [5]
 
 
-async def test_m_without_a_microphone_says_what_to_do(engine: Any, isolated: Path) -> None:
-    app = app_for(isolated, engine)
+async def test_pasting_paths_queues_them(standin: Any, isolated: Path, tmp_path: Path) -> None:
+    one = tone_file(tmp_path / "one.wav", ["alpha"])
+    two = tone_file(tmp_path / "two.wav", ["bravo"])
+    app = app_for(isolated, standin)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("m")
-        await pilot.pause()
-        told = notices(app)
-        assert (
-            "no microphone found" in told
-            or "PortAudio" in told
-            or isinstance(app.screen, DevicePicker)
-        )
-
-
-async def test_pasting_paths_queues_them(engine: Any, isolated: Path) -> None:
-    app = app_for(isolated, engine)
-    async with app.run_test(size=(80, 24)) as pilot:
-        app.main.post_message(events.Paste(f"{SAMPLE}\n{SHARED_AUDIO / 'meeting.wav'}\n"))
+        app.main.post_message(events.Paste(f"{one}\n{two}\n"))
         await wait_for(pilot, lambda: len(app.batch.jobs) == 2)
-        assert sorted(j.name for j in app.batch.jobs.values()) == ["meeting.wav", "sample.wav"]
+        assert sorted(j.name for j in app.batch.jobs.values()) == ["one.wav", "two.wav"]
+        await wait_for(pilot, lambda: all(j.state.finished for j in app.batch.jobs.values()))
+        assert sorted(j.text.strip() for j in app.batch.jobs.values()) == ["Alpha.", "Bravo."]

@@ -101,14 +101,16 @@ def test_summary_and_reports_hold_every_figure() -> None:
         "Good morning",
     )
     summary = comparison.summary()
-    assert summary["batch"]["turnaround_s"] == 0.8
-    assert summary["batch"]["turnaround_ratio"] == 0.4
-    assert summary["realtime"]["final_latency_p50_s"] == pytest.approx((0.7 + 0.2) / 2, abs=1e-3)
-    assert summary["realtime"]["first_partial_s"] == 0.5
-    assert summary["realtime"]["pacing"] == 0.999
-    assert summary["wer"] == {"batch": 0.0, "realtime": 0.0, "between": 0.0}
-    assert summary["realtime"]["words"][0]["word"] == "good"
-    assert all(v is not None for k, v in summary["realtime"].items() if k != "errors")
+    assert summary.batch.turnaround_s == 0.8
+    assert summary.batch.turnaround_ratio == 0.4
+    assert summary.realtime.final_latency_p50_s == pytest.approx((0.7 + 0.2) / 2, abs=1e-3)
+    assert summary.realtime.first_partial_s == 0.5
+    assert summary.realtime.pacing == 0.999
+    data = summary.to_json()  # JSON only at the edge, with the names the README documents
+    assert data["wer"] == {"batch": 0.0, "realtime": 0.0, "between": 0.0}
+    assert data["realtime"]["words"][0]["word"] == "good"
+    assert all(v is not None for k, v in data["realtime"].items() if k != "errors")
+    assert data["batch"]["turnaround_s"] == 0.8 and data["max_delay_s"] == 1.0
     for renderable in (
         figures_table(summary),
         guide_table(summary),

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from tui.engine.asr import Word
-from tui.engine.results import render, render_srt, render_txt, render_vtt, to_results
+from tui.engine.results import to_results
+from tui.shared.transcripts import render, render_srt, render_txt, render_vtt
 
 
 def sample() -> list[dict[str, object]]:

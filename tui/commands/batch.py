@@ -50,7 +50,6 @@ async def _batch(files: list[Path], settings: Settings) -> int:
     from tui.core.batch import BatchJob, JobState
     from tui.core.queue import BatchQueue
     from tui.core.store import JobStore
-    from tui.core.target import local_target, remote_target
     from tui.paths import DataPaths
 
     paths = DataPaths(settings.data_dir).ensure()
@@ -76,25 +75,19 @@ async def _batch(files: list[Path], settings: Settings) -> int:
         print("nothing to do: every job is finished (sm-tui jobs lists them)")
         return 0
     print(f"{len(pending)} job(s) to run; transcripts also go to {paths.exports}", flush=True)
-    engine = None
-    try:
-        if settings.uses_local_engine:
-            from tui.core.engine_process import EngineStartError, start_engine
+    from tui.core.engine_process import EngineStartError
+    from tui.core.target import open_target
 
-            try:
-                engine = await asyncio.to_thread(start_engine, settings)
-            except EngineStartError as exc:
-                print(f"sm-tui batch: {exc}", file=sys.stderr)
-                return 1
-            target = local_target(
-                engine.batch_url, engine.rt_url, engine.api_key, settings.engine_model
-            )
-        else:
-            target = remote_target(settings)
-        await asyncio.gather(*(queue.run(job, target) for job in pending))
+    try:
+        opened = await asyncio.to_thread(open_target, settings)
+    except EngineStartError as exc:
+        print(f"sm-tui batch: {exc}", file=sys.stderr)
+        store.close()
+        return 1
+    try:
+        await asyncio.gather(*(queue.run(job, opened.target) for job in pending))
     finally:
-        if engine is not None:
-            engine.stop()
+        opened.close()
         store.close()
     failed = [j for j in pending if j.state != JobState.DONE]
     return 1 if failed else 0

@@ -7,9 +7,12 @@ import asyncio
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.settings import Settings
+
+if TYPE_CHECKING:
+    from tui.core.compare import ComparisonSummary, TextKind
 
 AUDIO_SUFFIXES = {".wav", ".mp3", ".flac", ".ogg", ".m4a", ".aac", ".mp4", ".opus"}
 
@@ -64,9 +67,8 @@ def run_compare(args: argparse.Namespace, settings: Settings) -> int:
         print(f"sm-tui compare: {exc}", file=sys.stderr)
         return 1
     if args.json_out:
-        body: Any = (
-            summaries[0] if len(summaries) == 1 and not args.path.is_dir() else {"files": summaries}
-        )
+        jsons = [summary.to_json() for summary in summaries]
+        body: Any = jsons[0] if len(jsons) == 1 and not args.path.is_dir() else {"files": jsons}
         args.json_out.write_text(
             json.dumps(body, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
@@ -82,48 +84,43 @@ async def _run(
     max_delay: float,
     console: Any,
     benchmark: bool,
-) -> list[dict[str, Any]]:
+) -> list[ComparisonSummary]:
     from tui.core.compare import compare
+    from tui.core.engine_process import EngineStartError
     from tui.core.report import benchmark_table, diff_text, figures_table, guide_table, sparkline
-    from tui.core.target import local_target, remote_target
+    from tui.core.target import open_target
 
-    engine = None
     if settings.uses_local_engine:
-        from tui.core.engine_process import start_engine
-
         console.print("[dim]starting the local engine…[/dim]")
-        engine = await asyncio.to_thread(start_engine, settings)
-        target = local_target(
-            engine.batch_url, engine.rt_url, engine.api_key, settings.engine_model
-        )
-    else:
-        target = remote_target(settings)
+    try:
+        opened = await asyncio.to_thread(open_target, settings)
+    except EngineStartError as exc:
+        raise RuntimeError(str(exc)) from exc
     summaries = []
     try:
         for path in files:
             reference = single if single is not None else refs.get(path.name)
 
-            def show(kind: str, text: str, name: str = path.name) -> None:
+            def show(kind: TextKind, text: str, name: str = path.name) -> None:
                 if kind != "partial" and not benchmark:
                     console.print(f"[dim]{name} {kind}:[/dim] {text}")
 
             console.print(f"[bold]{path.name}[/bold]: batch and real-time (paced at 1x)…")
-            result = await compare(target, path, reference, max_delay, settings.language, show)
-            summaries.append(result.summary())
+            result = await compare(
+                opened.target, path, reference, max_delay, settings.language, show
+            )
+            summary = result.summary()
+            summaries.append(summary)
             if not benchmark:
-                summary = summaries[0]
                 console.print(figures_table(summary))
                 console.print(guide_table(summary))
                 console.print(sparkline(summary))
                 console.print(
                     "[bold]batch vs real-time[/bold] (struck: batch only · green: real-time only)"
                 )
-                console.print(
-                    diff_text(summary["batch"]["transcript"], summary["realtime"]["transcript"])
-                )
+                console.print(diff_text(summary.batch.transcript, summary.realtime.transcript))
         if benchmark:
             console.print(benchmark_table(summaries))
     finally:
-        if engine is not None:
-            engine.stop()
+        opened.close()
     return summaries

@@ -11,7 +11,19 @@ import threading
 
 from tui.settings import Settings
 
-DEFAULT_PORT = 8900
+
+def engine_settings(args: argparse.Namespace, settings: Settings) -> Settings:
+    """The settings with the command line's options laid over them."""
+    changes = {
+        "engine_host": args.host,
+        "engine_port": args.port,
+        "engine_model": args.model,
+        "engine_max_upload_mb": args.max_upload_mb,
+        "engine_retention_s": args.retention,
+        "engine_max_sessions": args.max_sessions,
+        "engine_max_session_s": args.max_session_seconds,
+    }
+    return settings.with_changes(**{k: v for k, v in changes.items() if v is not None})
 
 
 def run_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -22,25 +34,14 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
         stream=sys.stderr,
     )
     logging.getLogger("faster_whisper").setLevel(logging.WARNING)
-    logging.info("loading model %s", args.model or settings.engine_model)
+    settings = engine_settings(args, settings)
+    logging.info("loading model %s", settings.engine_model)
     from tui.engine.asr import ModelLoadError
-    from tui.engine.server import Limits, build_engine, serve
+    from tui.engine.server import build_engine, serve
 
-    limits = Limits(
-        max_upload_bytes=(args.max_upload_mb or settings.engine_max_upload_mb) * 1024 * 1024,
-        retention_s=args.retention or settings.engine_retention_s,
-        max_sessions=args.max_sessions or settings.engine_max_sessions,
-        max_session_s=args.max_session_seconds,
-    )
-    port = args.port if args.port is not None else (settings.engine_port or DEFAULT_PORT)
-    host = args.host or settings.engine_host
+    host, port = settings.engine_host, settings.engine_port
     try:
-        engine = build_engine(
-            args.model or settings.engine_model,
-            settings.data_dir,
-            args.api_key or settings.engine_api_key,
-            limits,
-        )
+        engine = build_engine(settings, api_key=args.api_key or settings.engine_api_key)
     except ModelLoadError as exc:
         print(f"sm-tui serve: {exc}", file=sys.stderr)
         return 1

@@ -1,4 +1,6 @@
 """What the app does, one controller per activity: the engine, the batch queue, live sessions.
 
-Controllers start workers and talk to the screen; the app only wires them together.
+Controllers see the app only through ``Host`` (run a worker, post a message, tell the user,
+keep a timer) and announce what happened with messages from ``tui.messages``; they never touch
+a screen or a widget, and screens never import them.
 """

@@ -1,101 +1,124 @@
-"""Choosing the engine, and supervising the local one."""
+"""The engine the dashboard uses: given, Speechmatics, or the local engine it supervises.
+
+All state here is touched on the UI thread only: the blocking start (loading the model) runs in
+a thread worker that returns its result, and a generation number drops the result of a start
+that a restart has since replaced.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from typing import TYPE_CHECKING
 
-from tui.core.engine_process import EngineProcess
-from tui.core.target import EngineTarget
-from tui.messages import EngineStatusChanged
+from tui.controllers.host import Host
+from tui.core.target import EngineTarget, OpenedTarget
+from tui.messages import EngineState, EngineStatusChanged
 from tui.settings import Settings
 
 if TYPE_CHECKING:
     from textual.timer import Timer
 
-    from tui.app import SmTuiApp
+WATCH_S = 1.0
 
 
 class EngineSupervisor:
-    """Speechmatics with a key; otherwise a local engine in a child process, watched."""
+    """Chooses the engine with ``open_target`` and watches the local one.
 
-    def __init__(self, app: SmTuiApp, settings: Settings, target: EngineTarget | None) -> None:
-        self.app = app
+    Args:
+        host: The app.
+        settings: Which engine, and how to start the local one.
+        target: An engine someone else runs, used as it is (tests, ``--url`` setups).
+    """
+
+    def __init__(self, host: Host, settings: Settings, target: EngineTarget | None) -> None:
+        self.host = host
         self.settings = settings
-        self.target = target
-        self.process: EngineProcess | None = None
+        self.given = target
+        self.opened: OpenedTarget | None = None
+        self.state: EngineState = "starting"
         self.ready = asyncio.Event()
+        self._generation = 0
         self._watch: Timer | None = None
 
+    @property
+    def target(self) -> EngineTarget | None:
+        """The engine to talk to, once there is one."""
+        if self.given is not None:
+            return self.given
+        return self.opened.target if self.opened is not None else None
+
+    @property
+    def restartable(self) -> bool:
+        """Whether ctrl+r applies: a local engine that is not starting right now."""
+        return self.given is None and self.settings.uses_local_engine and self.state != "starting"
+
     def start(self) -> None:
-        """Use the given target, Speechmatics when a key is set, or start the local engine."""
-        from tui.core.target import remote_target
+        """Use the given engine, Speechmatics when a key is set, or start the local engine."""
+        if self.given is not None or not self.settings.uses_local_engine:
+            from tui.core.target import open_target
 
-        if self.target is not None:  # given (an engine someone else runs)
-            self.app.post_message(EngineStatusChanged(self.target.label, ready=True))
+            if self.given is None:
+                self.opened = open_target(self.settings)  # remote: nothing to start
+            assert self.target is not None
+            self._set("ready", self.target.label)
             return
-        if not self.settings.uses_local_engine:
-            self.target = remote_target(self.settings)
-            self.app.post_message(EngineStatusChanged(self.target.label, ready=True))
-            return
-        self.app.post_message(
-            EngineStatusChanged(f"starting the local engine ({self.settings.engine_model})…")
-        )
-        self.app.run_worker(self._run_local, thread=True, group="engine",
-                            description="starting the local engine", exit_on_error=False)  # fmt: skip
+        self._generation += 1
+        self._set("starting", f"starting the local engine ({self.settings.engine_model})…")
+        self.host.run_worker(self._start_local(self._generation), group="engine",
+                             description="starting the local engine", exit_on_error=False)  # fmt: skip
 
-    def _run_local(self) -> None:
-        """Runs on a thread: the model load takes seconds."""
-        from tui.core.engine_process import EngineStartError, start_engine
-        from tui.core.target import local_target
+    async def _start_local(self, generation: int) -> None:
+        from tui.core.engine_process import EngineStartError
+        from tui.core.target import open_target
 
-        def progress(line: str) -> None:
+        def progress(line: str) -> None:  # on the engine's output thread: only post
             shown = line.split(": ", 1)[-1][:70]
-            self.app.post_message(EngineStatusChanged(f"local engine starting · {shown}"))
+            self.host.post_message(EngineStatusChanged(f"local engine starting · {shown}"))
 
+        previous, self.opened = self.opened, None
+        if previous is not None:
+            await asyncio.to_thread(previous.close)
         try:
-            process = start_engine(self.settings, on_progress=progress)
+            opened = await asyncio.to_thread(open_target, self.settings, progress)
         except EngineStartError as exc:
-            self.app.post_message(EngineStatusChanged(f"{exc} — ctrl+r retries", failed=True))
+            if generation == self._generation:
+                self._set("failed", f"{exc} — ctrl+r retries")
             return
-        self.process = process
-        self.target = local_target(
-            process.batch_url, process.rt_url, process.api_key, self.settings.engine_model
-        )
-        self.app.post_message(
-            EngineStatusChanged(f"{self.target.label} · {process.batch_url}", ready=True)
-        )
-
-    def status_changed(self, event: EngineStatusChanged) -> bool:
-        """Track readiness; True the first time the engine becomes ready."""
-        if not event.ready:
-            return False
-        first = not self.ready.is_set() and self._watch is None
-        self.ready.set()
+        if generation != self._generation:  # a newer start replaced this one
+            await asyncio.to_thread(opened.close)
+            return
+        self.opened = opened
+        assert opened.process is not None
+        self._set("ready", f"{opened.target.label} · {opened.process.batch_url}")
         if self._watch is None:
-            self._watch = self.app.set_interval(2.0, self._check, name="engine-watch")
-        return first
+            self._watch = self.host.set_interval(WATCH_S, self._check, name="engine-watch")
+
+    def _set(self, state: EngineState, text: str) -> None:
+        self.state = state
+        if state == "ready":
+            self.ready.set()
+        else:
+            self.ready.clear()
+        self.host.post_message(EngineStatusChanged(text, state))
 
     def _check(self) -> None:
-        if self.process is not None and not self.process.alive and self.ready.is_set():
-            self.ready.clear()
-            log = self.process.log_path
-            self.app.post_message(
-                EngineStatusChanged(
-                    f"the local engine stopped (log: {log}) — ctrl+r restarts", failed=True
-                )
+        process = self.opened.process if self.opened is not None else None
+        if self.state == "ready" and process is not None and not process.alive:
+            self._set(
+                "failed", f"the local engine stopped (log: {process.log_path}) — ctrl+r restarts"
             )
 
     def restart(self) -> None:
-        """Start the local engine again (after it died or failed to start)."""
-        if not self.settings.uses_local_engine or (self.process is None and self.ready.is_set()):
+        """Stop the local engine and start a new one (after it died, or at will)."""
+        if not self.restartable:
+            if self.state == "starting":
+                self.host.tell("the engine is still starting", "warning")
             return
-        self.ready.clear()
-        self.stop()
         self.start()
 
     def stop(self) -> None:
-        """Stop the local engine if this app started it."""
-        if self.process is not None:
-            self.process.stop()
-            self.process = None
+        """Stop the local engine if this app started it (blocking, at most a few seconds)."""
+        self._generation += 1  # a start still under way closes what it opens
+        if self.opened is not None:
+            self.opened.close()
+            self.opened = None

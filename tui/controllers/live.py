@@ -1,46 +1,101 @@
-"""Live sessions in the dashboard: choosing the source, running the session worker."""
+"""Live sessions in the dashboard: the source, the session worker, and the live state.
+
+The controller owns the session: what is running, from which source, and its stitched
+transcript (in stream order, across reconnects), which is what saving writes.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
 from tui.controllers.engine import EngineSupervisor
+from tui.controllers.host import Host
+from tui.core.errors import Severity
+from tui.core.levels import Level
 from tui.core.live import LiveSession
 from tui.core.sources import AudioSource, SourceError
+from tui.messages import (
+    FinalReceived,
+    LevelMeasured,
+    LiveEnded,
+    LiveNoticed,
+    LiveStarted,
+    MicrophonesListed,
+    PartialReceived,
+)
 from tui.paths import DataPaths
 from tui.settings import Settings
 
-if TYPE_CHECKING:
-    from tui.app import SmTuiApp
-
+Devices = list[tuple[int, str, int]]
 NO_MICROPHONE = (
     "no microphone found: press f to play a file live, or pipe audio to `sm-tui --live -`"
 )
 
 
+class MessageListener:
+    """Turns a live session's callbacks into messages for the app (on the app's loop)."""
+
+    def __init__(self, host: Host) -> None:
+        self.host = host
+        self.session: LiveSession | None = None
+
+    def partial(self, text: str) -> None:
+        self.host.post_message(PartialReceived(text))
+
+    def final(self, text: str) -> None:
+        self.host.post_message(FinalReceived(text))
+
+    def level(self, level: Level) -> None:
+        session = self.session
+        audio_s = session.audio_seconds if session is not None else 0.0
+        wpm = session.words_per_minute if session is not None else 0.0
+        self.host.post_message(LevelMeasured(level, audio_s, wpm))
+
+    def notice(self, severity: Severity, text: str) -> None:
+        self.host.post_message(LiveNoticed(severity, text))
+
+
 class LiveController:
-    """Starts and stops live sessions from the microphone, stdin or a file."""
+    """Starts and stops live sessions from the microphone, stdin or a file.
+
+    Args:
+        host: The app.
+        settings: max_delay, language and the session limit.
+        paths: Where saved transcripts go.
+        engine: The engine to stream to.
+        spec: The ``--live`` source: a file, ``-`` for stdin, ``mic``, or None.
+        stream: The audio pipe when ``spec`` is ``-``.
+        raw: Raw PCM format of the pipe, or None for a container stream.
+        list_devices: Lists input devices (PortAudio's, unless a test gives its own).
+    """
 
     def __init__(
         self,
-        app: SmTuiApp,
+        host: Host,
         settings: Settings,
         paths: DataPaths,
         engine: EngineSupervisor,
         spec: str | None,
         stream: IO[bytes] | None,
         raw: str | None,
+        list_devices: Callable[[], Devices] | None = None,
     ) -> None:
-        self.app = app
+        self.host = host
         self.settings = settings
         self.paths = paths
         self.engine = engine
         self.spec = spec
         self.stream = stream
         self.raw = raw
+        self.list_devices = list_devices or _portaudio_devices
         self.mic_device: int | None = None
+        self.mic_name: str | None = None
+        self.session: LiveSession | None = None
+        self.running = False
+        self.source_name = ""
 
     @property
     def source_label(self) -> str:
@@ -49,16 +104,20 @@ class LiveController:
             return "stdin"
         if self.spec and self.spec != "mic":
             return Path(self.spec).name
-        return "microphone"
+        return f"mic {self.mic_name}"[:30] if self.mic_name else "microphone"
+
+    @property
+    def transcript(self) -> str:
+        """The session's final text, stitched in stream order."""
+        return self.session.transcript.text if self.session is not None else ""
 
     def toggle(self) -> None:
         """Start a session from the configured source, or stop the running one."""
-        main = self.app.main
-        if main.live_running and main.session is not None:
-            main.session.stop()
-            self.app.tell("stopping: waiting for the last words…")
+        if self.running and self.session is not None:
+            self.session.stop()
+            self.host.tell("stopping: waiting for the last words…")
             return
-        from tui.core.sources import FileSource, MicrophoneSource, PipeSource, input_devices
+        from tui.core.sources import FileSource, MicrophoneSource, PipeSource
 
         try:
             if self.spec == "-" and self.stream is not None:
@@ -66,81 +125,86 @@ class LiveController:
             elif self.spec and self.spec != "mic":
                 self._start(FileSource(Path(self.spec)), Path(self.spec).name)
             else:
-                if not input_devices():
+                if not self.list_devices():
                     raise SourceError(NO_MICROPHONE)
                 self._start(MicrophoneSource(self.mic_device), "microphone")
         except SourceError as exc:
-            self.app.tell(str(exc), "error")
+            self.host.tell(str(exc), "error")
 
     def pick_microphone(self) -> None:
-        """Choose the input device the microphone source uses."""
-        from tui.core.sources import input_devices
-        from tui.screens.devices import DevicePicker
-
+        """List the input devices, for the user to pick one (``use_microphone``)."""
         try:
-            devices = input_devices()
+            devices = self.list_devices()
         except SourceError as exc:
-            self.app.tell(str(exc), "error")
+            self.host.tell(str(exc), "error")
             return
         if not devices:
-            self.app.tell(NO_MICROPHONE, "error")
+            self.host.tell(NO_MICROPHONE, "error")
             return
+        self.host.post_message(MicrophonesListed(devices))
 
-        def chosen(index: int | None) -> None:
-            if index is not None:
-                self.mic_device = index
-                name = next(n for i, n, _ in devices if i == index)
-                self.app.main.default_source = f"mic {name}"[:30]
-                self.app.tell(f"microphone: {name}")
-
-        self.app.push_screen(DevicePicker(devices), chosen)
+    def use_microphone(self, index: int, name: str) -> None:
+        """The microphone the next session uses."""
+        self.mic_device, self.mic_name = index, name
+        self.host.tell(f"microphone: {name}")
 
     def start_file(self, path: Path) -> None:
         """Play a file live at real speed."""
         from tui.core.sources import FileSource
 
-        if self.app.main.live_running:
-            self.app.tell("a live session is running: press space to stop it first", "warning")
+        if self.running:
+            self.host.tell("a live session is running: press space to stop it first", "warning")
             return
         try:
             self._start(FileSource(path), path.name)
         except SourceError as exc:
-            self.app.tell(str(exc), "error")
+            self.host.tell(str(exc), "error")
 
     def _start(self, source: AudioSource, name: str) -> None:
-        from tui.listener import ScreenListener
-
         if self.engine.target is None or not self.engine.ready.is_set():
-            self.app.tell("the engine is not ready yet", "warning")
+            self.host.tell("the engine is not ready yet", "warning")
             return
+        listener = MessageListener(self.host)
         session = LiveSession(
-            self.engine.target, source, ScreenListener(self.app.main), self.settings.max_delay,
-            self.settings.language, max_session_s=self.settings.max_session_s,
+            self.engine.target, source, listener, max_delay=self.settings.max_delay,
+            language=self.settings.language, max_session_s=self.settings.max_session_s,
         )  # fmt: skip
-        self.app.main.live_started(session, name)
-        self.app.run_worker(self._run(session), group="live", name="live",
-                            description=f"live from {name}", exit_on_error=False)  # fmt: skip
+        listener.session = session
+        self.session, self.running, self.source_name = session, True, name
+        self.host.post_message(LiveStarted(name))
+        self.host.run_worker(self._run(session), group="live", name="live",
+                             description=f"live from {name}", exit_on_error=False)  # fmt: skip
 
     async def _run(self, session: LiveSession) -> None:
-        from tui.messages import LiveEnded
-
         try:
             await session.run()
         finally:
-            self.app.main.post_message(LiveEnded(session.ended_cleanly))
+            if session is self.session:
+                self.running = False
+            self.host.post_message(LiveEnded(session.ended_cleanly))
 
     def stop(self) -> None:
         """Stop a running session's capture (it then flushes)."""
-        main = self.app.main
-        if main.live_running and main.session is not None:
-            main.session.stop()
+        if self.running and self.session is not None:
+            self.session.stop()
 
-    def save(self, text: str) -> None:
-        """Write the live transcript to the exports folder."""
+    def save(self) -> None:
+        """Write the stitched live transcript to the exports folder."""
         from tui.core.exports import export_text
 
+        text = self.transcript
         if not text:
-            self.app.tell("nothing to save yet", "warning")
+            self.host.tell("nothing to save yet", "warning")
             return
-        path = export_text(text, self.paths.exports, time.strftime("live-%Y%m%d-%H%M%S"))
-        self.app.tell(f"saved the live transcript to {path}")
+        try:
+            path = export_text(text, self.paths.exports, time.strftime("live-%Y%m%d-%H%M%S"))
+        except OSError as exc:
+            self.host.tell(f"could not save the live transcript: {exc}", "error")
+            return
+        self.host.tell(f"saved the live transcript to {path}")
+
+
+def _portaudio_devices() -> Devices:
+    from tui.core.sources import input_devices
+
+    return input_devices()

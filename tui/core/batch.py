@@ -27,6 +27,11 @@ class JobState(enum.StrEnum):
         """True while the job is uploading or running."""
         return self in (JobState.UPLOADING, JobState.RUNNING)
 
+    @property
+    def finished(self) -> bool:
+        """True once the job is done, failed or cancelled."""
+        return self in (JobState.DONE, JobState.FAILED, JobState.CANCELLED)
+
 
 class JobInputError(ValueError):
     """A file that cannot be transcribed; the message says why."""
@@ -92,7 +97,7 @@ def inspect(path: Path) -> tuple[int, float]:
     Raises:
         JobInputError: Missing, empty, unreadable or not audio.
     """
-    from tui.engine.audio import AudioDecodeError, probe_duration
+    from tui.shared.audio import AudioDecodeError, probe_duration
 
     if not path.exists():
         raise JobInputError(f"{path.name} does not exist (in {path.parent})")

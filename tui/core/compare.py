@@ -19,15 +19,15 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from tui.core.target import EngineTarget
 from tui.core.wer import normalise, wer
+from tui.shared.audio import RATE
 
 CHUNK_S = 0.1
-RATE = 16000
 
 
 @dataclass
@@ -70,11 +70,72 @@ class BatchResult:
     error: str | None = None
 
 
+TextKind = Literal["partial", "final", "batch"]
+"""Which side a piece of text shown during a comparison comes from."""
+OnText = Callable[[TextKind, str], object]
+
+
 def percentile(values: list[float], q: float) -> float | None:
     """The q-th percentile (0–100) by linear interpolation, None for no values."""
     if not values:
         return None
     return float(np.percentile(np.array(values), q))
+
+
+@dataclass(frozen=True)
+class BatchFigures:
+    """The batch side's figures."""
+
+    turnaround_s: float
+    turnaround_ratio: float | None
+    transcript: str
+    words_per_minute: float | None
+    error: str | None
+
+
+@dataclass(frozen=True)
+class RealtimeFigures:
+    """The real-time side's figures (seconds, on this side's monotonic clock)."""
+
+    first_partial_s: float | None
+    partial_lag_p50_s: float | None
+    partial_lag_p95_s: float | None
+    final_latency_p50_s: float | None
+    final_latency_p95_s: float | None
+    final_latency_max_s: float | None
+    pacing: float
+    session_s: float
+    transcript: str
+    words_per_minute: float | None
+    errors: list[str]
+    words: list[WordTiming]
+
+
+@dataclass(frozen=True)
+class WerFigures:
+    """Word error rates: each side against the reference, and the two sides against each other."""
+
+    batch: float | None
+    realtime: float | None
+    between: float | None
+
+
+@dataclass(frozen=True)
+class ComparisonSummary:
+    """Every figure of one comparison, with names that say what they are."""
+
+    file: str
+    engine: str
+    audio_s: float
+    max_delay_s: float
+    batch: BatchFigures
+    realtime: RealtimeFigures
+    wer: WerFigures
+    reference: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form (``sm-tui compare --json``)."""
+        return asdict(self)
 
 
 @dataclass
@@ -89,49 +150,49 @@ class Comparison:
     realtime: RealtimeResult
     reference: str | None = None
 
-    def summary(self) -> dict[str, Any]:
-        """Every figure, with names that say what they are (the JSON output)."""
+    def summary(self) -> ComparisonSummary:
+        """Every figure, rounded for reading."""
         rt, batch = self.realtime, self.batch
         minutes = self.audio_s / 60 if self.audio_s else 0
-        return {
-            "file": self.file,
-            "engine": self.engine,
-            "audio_s": round(self.audio_s, 3),
-            "max_delay_s": self.max_delay,
-            "batch": {
-                "turnaround_s": round(batch.turnaround_s, 3),
-                "turnaround_ratio": round(batch.turnaround_s / self.audio_s, 3)
-                if self.audio_s
-                else None,
-                "transcript": batch.transcript,
-                "words_per_minute": round(len(batch.transcript.split()) / minutes, 1)
-                if minutes
-                else None,
-                "error": batch.error,
-            },
-            "realtime": {
-                "first_partial_s": _r(rt.first_partial_s),
-                "partial_lag_p50_s": _r(percentile(rt.partial_lags_s, 50)),
-                "partial_lag_p95_s": _r(percentile(rt.partial_lags_s, 95)),
-                "final_latency_p50_s": _r(percentile(rt.latencies, 50)),
-                "final_latency_p95_s": _r(percentile(rt.latencies, 95)),
-                "final_latency_max_s": _r(max(rt.latencies) if rt.latencies else None),
-                "pacing": round(rt.pacing, 4),
-                "session_s": round(rt.session_s, 3),
-                "transcript": rt.transcript,
-                "words_per_minute": round(len(rt.transcript.split()) / minutes, 1)
-                if minutes
-                else None,
-                "errors": rt.errors,
-                "words": [asdict(w) for w in rt.words],
-            },
-            "wer": {
-                "batch": _r(wer(self.reference, batch.transcript)) if self.reference else None,
-                "realtime": _r(wer(self.reference, rt.transcript)) if self.reference else None,
-                "between": _r(wer(batch.transcript, rt.transcript)) if batch.transcript else None,
-            },
-            "reference": self.reference,
-        }
+
+        def per_minute(text: str) -> float | None:
+            return round(len(text.split()) / minutes, 1) if minutes else None
+
+        ratio = round(batch.turnaround_s / self.audio_s, 3) if self.audio_s else None
+        reference = self.reference
+        return ComparisonSummary(
+            file=self.file,
+            engine=self.engine,
+            audio_s=round(self.audio_s, 3),
+            max_delay_s=self.max_delay,
+            batch=BatchFigures(
+                turnaround_s=round(batch.turnaround_s, 3),
+                turnaround_ratio=ratio,
+                transcript=batch.transcript,
+                words_per_minute=per_minute(batch.transcript),
+                error=batch.error,
+            ),
+            realtime=RealtimeFigures(
+                first_partial_s=_r(rt.first_partial_s),
+                partial_lag_p50_s=_r(percentile(rt.partial_lags_s, 50)),
+                partial_lag_p95_s=_r(percentile(rt.partial_lags_s, 95)),
+                final_latency_p50_s=_r(percentile(rt.latencies, 50)),
+                final_latency_p95_s=_r(percentile(rt.latencies, 95)),
+                final_latency_max_s=_r(max(rt.latencies) if rt.latencies else None),
+                pacing=round(rt.pacing, 4),
+                session_s=round(rt.session_s, 3),
+                transcript=rt.transcript,
+                words_per_minute=per_minute(rt.transcript),
+                errors=list(rt.errors),
+                words=list(rt.words),
+            ),
+            wer=WerFigures(
+                batch=_r(wer(reference, batch.transcript)) if reference else None,
+                realtime=_r(wer(reference, rt.transcript)) if reference else None,
+                between=_r(wer(batch.transcript, rt.transcript)) if batch.transcript else None,
+            ),
+            reference=reference,
+        )
 
 
 def _r(value: float | None) -> float | None:
@@ -168,9 +229,7 @@ def final_words(message: dict[str, Any]) -> list[tuple[str, float, float]]:
 class RealtimeTimeline:
     """Collects a session's messages with arrival times and turns them into figures."""
 
-    def __init__(
-        self, clock: SendClock, on_text: Callable[[str, str], object] | None = None
-    ) -> None:
+    def __init__(self, clock: SendClock, on_text: OnText | None = None) -> None:
         self.clock = clock
         self.started: float | None = None
         self.partials: list[tuple[float, dict[str, Any]]] = []
@@ -230,10 +289,9 @@ class RealtimeTimeline:
 
 def load_pcm(path: Path) -> np.ndarray:
     """A file decoded to 16 kHz mono int16 with PyAV."""
-    from tui.engine.audio import decode_file
+    from tui.shared.audio import decode_file, to_int16
 
-    samples: np.ndarray = (np.clip(decode_file(path), -1, 1) * 32767).astype(np.int16)
-    return samples
+    return to_int16(decode_file(path))
 
 
 async def run_realtime(
@@ -241,7 +299,7 @@ async def run_realtime(
     pcm: np.ndarray,
     max_delay: float,
     language: str = "en",
-    on_text: Callable[[str, str], object] | None = None,
+    on_text: OnText | None = None,
 ) -> RealtimeResult:
     """Stream int16 audio paced at 1x through the rt SDK and measure it."""
     from speechmatics import rt
@@ -315,7 +373,7 @@ async def compare(
     reference: str | None = None,
     max_delay: float = 1.0,
     language: str = "en",
-    on_text: Callable[[str, str], object] | None = None,
+    on_text: OnText | None = None,
 ) -> Comparison:
     """Run a file through batch and real-time at the same time."""
     pcm = await asyncio.to_thread(load_pcm, path)

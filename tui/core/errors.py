@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
+Severity = Literal["information", "warning", "error"]
+"""How a message to the user is shown: as Textual's notification severities."""
+
 
 def explain(exc: BaseException, url: str) -> str:
     """A one-line, actionable description of a failure talking to an engine at ``url``."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -21,7 +20,7 @@ def export_job(job: BatchJob, folder: Path, formats: tuple[str, ...] = FORMATS) 
     Raises:
         ValueError: The job has no transcript.
     """
-    from tui.engine.results import render_vtt
+    from tui.shared.transcripts import render_json, render_vtt
 
     if job.transcript is None:
         raise ValueError(f"{job.name} has no transcript yet")
@@ -31,7 +30,7 @@ def export_job(job: BatchJob, folder: Path, formats: tuple[str, ...] = FORMATS) 
         "txt": job.txt or job.text + "\n",
         "srt": job.srt,
         "vtt": render_vtt(results),
-        "json": json.dumps(job.transcript, indent=2, ensure_ascii=False) + "\n",
+        "json": render_json(job.transcript),
     }
     written = []
     for fmt in formats:

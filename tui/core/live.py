@@ -22,7 +22,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from tui.core.errors import explain
+from tui.core.errors import Severity, explain
 from tui.core.levels import Level, measure
 from tui.core.sources import END, AudioSource, Block
 from tui.core.target import EngineTarget
@@ -31,7 +31,6 @@ CHUNK_BYTES = 1280  # 0.04 s of 16 kHz pcm_s16le
 QUIET_DB = -40.0  # a switch between sessions waits for this much quiet…
 QUIET_BLOCKS = 3  # …for this many blocks in a row, so no word is cut in two
 MAX_GRACE_S = 600.0
-DEFAULT_MAX_SESSION_S = 47 * 3600 + 50 * 60  # ten minutes inside Speechmatics' 48 h
 
 
 class LiveListener(Protocol):
@@ -46,12 +45,12 @@ class LiveListener(Protocol):
     def level(self, level: Level) -> None:
         """A captured block's level."""
 
-    def notice(self, severity: str, text: str) -> None:
+    def notice(self, severity: Severity, text: str) -> None:
         """An error, warning or information for the user."""
 
 
 @dataclass
-class LiveTranscript:
+class StitchedTranscript:
     """Finals so far (with their stream start times) and the current partial."""
 
     finals: list[tuple[float, str]] = field(default_factory=list)
@@ -100,9 +99,10 @@ class LiveSession:
         target: EngineTarget,
         source: AudioSource,
         listener: LiveListener,
-        max_delay: float = 1.0,
-        language: str = "en",
-        max_session_s: float = DEFAULT_MAX_SESSION_S,
+        *,
+        max_delay: float,
+        language: str,
+        max_session_s: float,
         reconnect_for_s: float = 60.0,
     ) -> None:
         self.target = target
@@ -112,7 +112,7 @@ class LiveSession:
         self.language = language
         self.max_session_s = max_session_s
         self.reconnect_for_s = reconnect_for_s
-        self.transcript = LiveTranscript()
+        self.transcript = StitchedTranscript()
         self.started_at: float | None = None
         self.audio_seconds = 0.0
         self.ended_cleanly = False

@@ -28,3 +28,12 @@ def reference_text(value: str | None) -> str | None:
     if len(value) < 4096 and candidate.is_file():
         return candidate.read_text(encoding="utf-8").strip()
     return value
+
+
+def sidecar_reference(audio: Path) -> str | None:
+    """The reference beside an audio file: ``talk.txt`` for ``talk.wav``, if there is one."""
+    candidate = audio.with_suffix(".txt")
+    try:
+        return candidate.read_text(encoding="utf-8").strip() if candidate.is_file() else None
+    except (OSError, UnicodeDecodeError):
+        return None

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import difflib
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 from rich.text import Text
+
+if TYPE_CHECKING:
+    from tui.core.compare import ComparisonSummary
 
 BARS = "▁▂▃▄▅▆▇█"
 
@@ -19,72 +22,70 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:.1f}%"
 
 
-def figures_table(summary: dict[str, Any]) -> Table:
+def figures_table(summary: ComparisonSummary) -> Table:
     """Every measured figure, batch and real-time side by side."""
-    batch, rt, wer = summary["batch"], summary["realtime"], summary["wer"]
-    table = Table(
-        title=f"{summary['file']} · {summary['audio_s']:.1f}s of audio · {summary['engine']}"
-    )
+    batch, rt, wer = summary.batch, summary.realtime, summary.wer
+    table = Table(title=f"{summary.file} · {summary.audio_s:.1f}s of audio · {summary.engine}")
     table.add_column("measure")
     table.add_column("batch", justify="right")
     table.add_column("real-time", justify="right")
-    ratio = batch["turnaround_ratio"]
-    table.add_row("turnaround (submit → transcript)", _s(batch["turnaround_s"]), "–")
+    ratio = batch.turnaround_ratio
+    table.add_row("turnaround (submit → transcript)", _s(batch.turnaround_s), "–")
     table.add_row("  ÷ audio length", f"{ratio:.2f}×" if ratio is not None else "–", "–")
-    table.add_row("time to first partial", "–", _s(rt["first_partial_s"]))
+    table.add_row("time to first partial", "–", _s(rt.first_partial_s))
     table.add_row(
         "partial lag p50 / p95",
         "–",
-        f"{_s(rt['partial_lag_p50_s'])} / {_s(rt['partial_lag_p95_s'])}",
+        f"{_s(rt.partial_lag_p50_s)} / {_s(rt.partial_lag_p95_s)}",
     )
     table.add_row(
         "final-word latency p50 / p95 / max",
         "–",
-        f"{_s(rt['final_latency_p50_s'])} / {_s(rt['final_latency_p95_s'])} / {_s(rt['final_latency_max_s'])}",
+        f"{_s(rt.final_latency_p50_s)} / {_s(rt.final_latency_p95_s)} / {_s(rt.final_latency_max_s)}",
     )
-    table.add_row("pacing (1.00 = real time)", "–", f"{rt['pacing']:.3f}")
-    table.add_row("WER vs reference", _pct(wer["batch"]), _pct(wer["realtime"]))
-    table.add_row("WER between the two", _pct(wer["between"]), "")
+    table.add_row("pacing (1.00 = real time)", "–", f"{rt.pacing:.3f}")
+    table.add_row("WER vs reference", _pct(wer.batch), _pct(wer.realtime))
+    table.add_row("WER between the two", _pct(wer.between), "")
     table.add_row(
         "words per minute",
-        f"{batch['words_per_minute'] or 0:.0f}",
-        f"{rt['words_per_minute'] or 0:.0f}",
+        f"{batch.words_per_minute or 0:.0f}",
+        f"{rt.words_per_minute or 0:.0f}",
     )
     return table
 
 
-def guide_table(summary: dict[str, Any]) -> Table:
+def guide_table(summary: ComparisonSummary) -> Table:
     """The batch-versus-real-time guide's table, filled in with what was just measured."""
-    batch, rt, wer = summary["batch"], summary["realtime"], summary["wer"]
+    batch, rt, wer = summary.batch, summary.realtime, summary.wer
     table = Table(title="The guide's comparison, measured")
     for column in ("", "batch", "real-time"):
         table.add_column(column)
     table.add_row(
         "latency",
-        f"claimed minutes · measured {_s(batch['turnaround_s'])} for {summary['audio_s']:.1f}s",
-        f"claimed < 1 s · measured {_s(rt['final_latency_p50_s'])} p50, {_s(rt['final_latency_p95_s'])} p95",
+        f"claimed minutes · measured {_s(batch.turnaround_s)} for {summary.audio_s:.1f}s",
+        f"claimed < 1 s · measured {_s(rt.final_latency_p50_s)} p50, {_s(rt.final_latency_p95_s)} p95",
     )
     table.add_row(
         "accuracy",
-        f"claimed highest · WER {_pct(wer['batch'])}",
-        f"claimed very high · WER {_pct(wer['realtime'])}",
+        f"claimed highest · WER {_pct(wer.batch)}",
+        f"claimed very high · WER {_pct(wer.realtime)}",
     )
-    table.add_row("partial results", "no", f"yes · first after {_s(rt['first_partial_s'])}")
+    table.add_row("partial results", "no", f"yes · first after {_s(rt.first_partial_s)}")
     table.add_row(
         "use case", "files, archives, best accuracy", "live captions, voice apps, monitoring"
     )
     return table
 
 
-def sparkline(summary: dict[str, Any], width: int = 60) -> Text:
+def sparkline(summary: ComparisonSummary, width: int = 60) -> Text:
     """Final-word latency over the course of the audio: one bar per slice of time."""
-    words = summary["realtime"]["words"]
-    audio = summary["audio_s"] or 1.0
+    words = summary.realtime.words
+    audio = summary.audio_s or 1.0
     if not words:
         return Text("(no final words)", style="dim")
     slots: list[list[float]] = [[] for _ in range(width)]
     for word in words:
-        slots[min(width - 1, int(word["end_time"] / audio * width))].append(word["latency_s"])
+        slots[min(width - 1, int(word.end_time / audio * width))].append(word.latency_s)
     top = max(max(s) for s in slots if s)
     line = Text("latency ")
     for slot in slots:
@@ -116,18 +117,18 @@ def diff_text(batch: str, realtime: str) -> Text:
     return out
 
 
-def benchmark_table(summaries: list[dict[str, Any]]) -> Table:
+def benchmark_table(summaries: list[ComparisonSummary]) -> Table:
     """One row per file and a summary row."""
     table = Table(title="batch vs real-time")
     for column in ("file", "audio", "batch turnaround", "batch WER", "RT first partial",
                    "RT final p50", "RT final p95", "RT WER", "pacing"):  # fmt: skip
         table.add_column(column, justify="left" if column == "file" else "right")
     for s in summaries:
-        rt = s["realtime"]
+        rt = s.realtime
         table.add_row(
-            s["file"], _s(s["audio_s"]), _s(s["batch"]["turnaround_s"]), _pct(s["wer"]["batch"]),
-            _s(rt["first_partial_s"]), _s(rt["final_latency_p50_s"]), _s(rt["final_latency_p95_s"]),
-            _pct(s["wer"]["realtime"]), f"{rt['pacing']:.3f}",
+            s.file, _s(s.audio_s), _s(s.batch.turnaround_s), _pct(s.wer.batch),
+            _s(rt.first_partial_s), _s(rt.final_latency_p50_s), _s(rt.final_latency_p95_s),
+            _pct(s.wer.realtime), f"{rt.pacing:.3f}",
         )  # fmt: skip
     if len(summaries) > 1:
         table.add_section()
@@ -135,30 +136,28 @@ def benchmark_table(summaries: list[dict[str, Any]]) -> Table:
     return table
 
 
-def summary_row(summaries: list[dict[str, Any]]) -> list[str]:
+def summary_row(summaries: list[ComparisonSummary]) -> list[str]:
     """All words' latencies pooled; WER as the mean over files."""
     import numpy as np
 
-    latencies = [w["latency_s"] for s in summaries for w in s["realtime"]["words"]]
+    latencies = [w.latency_s for s in summaries for w in s.realtime.words]
     firsts = [
-        s["realtime"]["first_partial_s"]
-        for s in summaries
-        if s["realtime"]["first_partial_s"] is not None
+        s.realtime.first_partial_s for s in summaries if s.realtime.first_partial_s is not None
     ]
-    batch_wers = [s["wer"]["batch"] for s in summaries if s["wer"]["batch"] is not None]
-    rt_wers = [s["wer"]["realtime"] for s in summaries if s["wer"]["realtime"] is not None]
+    batch_wers = [s.wer.batch for s in summaries if s.wer.batch is not None]
+    rt_wers = [s.wer.realtime for s in summaries if s.wer.realtime is not None]
 
     def mean(values: list[float]) -> float | None:
         return float(np.mean(values)) if values else None
 
     return [
         f"all ({len(summaries)} files)",
-        _s(sum(s["audio_s"] for s in summaries)),
-        _s(sum(s["batch"]["turnaround_s"] for s in summaries)),
+        _s(sum(s.audio_s for s in summaries)),
+        _s(sum(s.batch.turnaround_s for s in summaries)),
         _pct(mean(batch_wers)),
         _s(float(np.median(firsts)) if firsts else None),
         _s(float(np.percentile(latencies, 50)) if latencies else None),
         _s(float(np.percentile(latencies, 95)) if latencies else None),
         _pct(mean(rt_wers)),
-        f"{mean([s['realtime']['pacing'] for s in summaries]) or 0:.3f}",
+        f"{mean([s.realtime.pacing for s in summaries]) or 0:.3f}",
     ]

@@ -17,7 +17,8 @@ from typing import IO, Any
 
 import numpy as np
 
-RATE = 16000
+from tui.shared.audio import RATE, to_int16
+
 BLOCK_S = 0.04  # 25 blocks a second: the level meter's refresh rate
 QUEUE_BLOCKS = 50  # five seconds of audio
 
@@ -105,36 +106,13 @@ class AudioSource:
 
 def _blocks_from_container(handle: Any, stop: threading.Event) -> Iterator[np.ndarray]:
     """Decode any container PyAV reads to 16 kHz mono int16 blocks of BLOCK_S."""
-    import av
+    from tui.shared.audio import AudioDecodeError, blocks, iter_decoded
 
     try:
-        container = av.open(handle, mode="r")
-    except (av.error.FFmpegError, OSError, ValueError) as exc:
-        raise SourceError(
-            f"not an audio file or stream PyAV can read ({exc.__class__.__name__})"
-        ) from exc
-    with container:
-        if not container.streams.audio:
-            raise SourceError("the input has no audio stream")
-        resampler = av.AudioResampler(format="s16", layout="mono", rate=RATE)
-        pending = np.zeros(0, dtype=np.int16)
-        size = int(RATE * BLOCK_S)
-        frames: Iterator[Any] = container.decode(audio=0)
-        for frame in _then_flush(frames):
-            for out in resampler.resample(frame):
-                pending = np.concatenate([pending, out.to_ndarray().reshape(-1)])
-            while len(pending) >= size:
-                yield pending[:size]
-                pending = pending[size:]
-            if stop.is_set():
-                return
-        if len(pending):
-            yield pending
-
-
-def _then_flush(frames: Iterator[Any]) -> Iterator[Any]:
-    yield from frames
-    yield None
+        for block in blocks(iter_decoded(handle, stop), int(RATE * BLOCK_S)):
+            yield to_int16(block)
+    except AudioDecodeError as exc:
+        raise SourceError(f"not an audio file or stream PyAV can read ({exc})") from exc
 
 
 class FileSource(AudioSource):
@@ -177,7 +155,7 @@ class PipeSource(AudioSource):
                 self._put(Block(samples))
             return
         encoding, rate = self.raw
-        from tui.engine.audio import RawDecoder
+        from tui.shared.audio import RawDecoder
 
         decoder = RawDecoder(encoding, rate)
         width = decoder.width
@@ -186,7 +164,7 @@ class PipeSource(AudioSource):
             if not data:
                 break
             floats = decoder.feed(data)
-            self._put(Block((np.clip(floats, -1, 1) * 32767).astype(np.int16)))
+            self._put(Block(to_int16(floats)))
 
 
 def parse_raw(spec: str) -> tuple[str, int]:
@@ -214,28 +192,24 @@ class MicrophoneSource(AudioSource):
         self.device = device
 
     def run(self) -> None:
-        import av
+        from tui.shared.audio import Resampler
 
         sd = load_sounddevice()
         try:
             info = sd.query_devices(self.device, "input")
         except (ValueError, sd.PortAudioError) as exc:
             raise SourceError(
-                f"no microphone: {exc}. Play a file instead (l) or pipe audio to --live -"
+                f"no microphone: {exc}. Play a file instead (f) or pipe audio to --live -"
             ) from exc
         rate = int(info["default_samplerate"])
-        resampler = av.AudioResampler(format="s16", layout="mono", rate=RATE)
+        resampler = Resampler(rate)
         lock = threading.Lock()
 
         def callback(indata: np.ndarray, frames: int, _time: Any, _status: Any) -> None:
-            frame = av.AudioFrame.from_ndarray(
-                indata.reshape(1, -1).copy(), format="flt", layout="mono"
-            )
-            frame.sample_rate = rate
             with lock:
-                outs = resampler.resample(frame)
-            for out in outs:
-                self._put(Block(out.to_ndarray().reshape(-1)), wait=False)
+                out = resampler.feed(indata.reshape(-1))
+            if len(out):
+                self._put(Block(to_int16(out)), wait=False)
 
         try:
             with sd.InputStream(

@@ -1,10 +1,20 @@
-"""Which engine the SDK clients talk to, and how the dashboard names it."""
+"""Which engine the SDK clients talk to, how it is named, and opening it.
+
+``open_target(settings)`` is the one place that chooses: Speechmatics with a key (or the URLs
+the settings name, e.g. on-premises), otherwise the embedded engine started as a child process.
+Every command and the dashboard get their engine from it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from tui.settings import Settings
+
+if TYPE_CHECKING:
+    from tui.core.engine_process import EngineProcess
 
 SAAS_BATCH_URL = "https://asr.api.speechmatics.com/v2"
 SAAS_RT_URL = "wss://eu2.rt.speechmatics.com/v2"
@@ -34,3 +44,41 @@ def remote_target(settings: Settings) -> EngineTarget:
 def local_target(batch_url: str, rt_url: str, api_key: str, model: str) -> EngineTarget:
     """The embedded engine the dashboard started."""
     return EngineTarget(batch_url, rt_url, api_key, f"local engine · {model}", local=True)
+
+
+@dataclass
+class OpenedTarget:
+    """An engine ready for the clients, and the child process behind it if sm-tui started one."""
+
+    target: EngineTarget
+    process: EngineProcess | None = None
+
+    def close(self) -> None:
+        """Stop the local engine if it was started for this target."""
+        if self.process is not None:
+            self.process.stop()
+            self.process = None
+
+
+def open_target(
+    settings: Settings,
+    on_progress: Callable[[str], None] | None = None,
+    extra_args: Sequence[str] = (),
+) -> OpenedTarget:
+    """The engine the settings choose, ready to use (blocking: a local engine loads its model).
+
+    Args:
+        settings: With a key, Speechmatics or its URLs; without, the local engine.
+        on_progress: Hears each line the local engine logs while it starts.
+        extra_args: More ``sm-tui serve`` options for the local engine.
+
+    Raises:
+        EngineStartError: The local engine did not start; the message says why.
+    """
+    if not settings.uses_local_engine:
+        return OpenedTarget(remote_target(settings))
+    from tui.core.engine_process import start_engine
+
+    process = start_engine(settings, extra_args=extra_args, on_progress=on_progress)
+    target = local_target(process.batch_url, process.rt_url, process.api_key, settings.engine_model)
+    return OpenedTarget(target, process)

@@ -6,11 +6,11 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
-from tui.engine.audio import RATE
+from tui.shared.audio import RATE
 
 BUNDLED_NAMES = {"", "tiny.en", "bundled"}
 
@@ -27,6 +27,23 @@ class Word:
     def shifted(self, offset: float) -> Word:
         """The same word with its times moved by ``offset`` seconds."""
         return Word(self.text, self.start + offset, self.end + offset, self.probability)
+
+
+class SpeechModel(Protocol):
+    """What the engine needs of a recogniser: Whisper here, a stand-in in fast tests."""
+
+    name: str
+
+    def transcribe(
+        self, audio: np.ndarray, *, prompt: str | None = None, beam_size: int = 1
+    ) -> list[Word]:
+        """Transcribe a short window; its words with times relative to its start."""
+
+    def segments(self, audio: np.ndarray, beam_size: int = 5) -> Iterator[list[Word]]:
+        """Transcribe a recording lazily, one window's words per ``next()``."""
+
+    def speech_regions(self, audio: np.ndarray) -> list[tuple[float, float]]:
+        """Where the audio holds speech, in seconds."""
 
 
 class ModelLoadError(RuntimeError):
@@ -90,6 +107,10 @@ class Recognizer:
             raise ModelLoadError(f"cannot load Whisper model {model!r}: {exc}") from exc
         speech_regions(np.zeros(RATE, dtype=np.float32))
         self.transcribe(np.zeros(RATE, dtype=np.float32))
+
+    def speech_regions(self, audio: np.ndarray) -> list[tuple[float, float]]:
+        """Silero VAD's speech regions, in seconds."""
+        return speech_regions(audio)
 
     def transcribe(
         self, audio: np.ndarray, *, prompt: str | None = None, beam_size: int = 1

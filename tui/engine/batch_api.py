@@ -7,19 +7,17 @@ import contextlib
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlparse
 
 import aiohttp
 from aiohttp import BodyPartReader, web
 
 from tui.engine import config as cfg
-from tui.engine.audio import AudioDecodeError, probe_duration
+from tui.engine.context import ENGINE, Engine
 from tui.engine.jobs import Job, new_job_id
-from tui.engine.results import render_srt, render_txt
-
-if TYPE_CHECKING:
-    from tui.engine.server import Engine
+from tui.shared.audio import AudioDecodeError, probe_duration
+from tui.shared.transcripts import render_srt, render_txt
 
 JSON_TYPE = "application/json"
 FORMATS = {"json-v2", "txt", "srt"}
@@ -42,7 +40,7 @@ class ApiError(Exception):
 
 
 def _engine(request: web.Request) -> Engine:
-    engine: Engine = request.app["engine"]
+    engine: Engine = request.app[ENGINE]
     return engine
 
 

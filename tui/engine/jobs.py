@@ -13,15 +13,12 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from tui.engine.asr import Word
-from tui.engine.audio import AudioDecodeError, decode_file
+from tui.engine.asr import SpeechModel, Word
 from tui.engine.results import LANGUAGE_PACK, to_results
-from tui.engine.scheduler import BATCH
-
-if TYPE_CHECKING:
-    from tui.engine.server import Engine
+from tui.engine.scheduler import BATCH, InferenceScheduler
+from tui.shared.audio import AudioDecodeError, decode_file
 
 log = logging.getLogger("sm_tui.engine.batch")
 ID_ALPHABET = string.ascii_lowercase + string.digits
@@ -137,14 +134,14 @@ def _without_nulls(value: Any) -> Any:
 class JobManager:
     """Holds the engine's jobs and runs them on the inference scheduler."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.jobs: dict[str, Job] = {}
-
-    @property
-    def folder(self) -> Path:
+    def __init__(
+        self, folder: Path, scheduler: InferenceScheduler, recognizer: SpeechModel
+    ) -> None:
+        self.folder = folder
         """Where job records and uploads live."""
-        return self.engine.paths.engine
+        self.scheduler = scheduler
+        self.recognizer = recognizer
+        self.jobs: dict[str, Job] = {}
 
     def add(self, job: Job) -> Job:
         """Register a job and start transcribing it."""
@@ -213,7 +210,7 @@ class JobManager:
 
     async def _transcribe(self, job: Job) -> list[Word]:
         assert job.audio_path is not None
-        scheduler, recognizer = self.engine.scheduler, self.engine.recognizer
+        scheduler, recognizer = self.scheduler, self.recognizer
         audio = await asyncio.to_thread(decode_file, job.audio_path)
         segments = await scheduler.run(BATCH, recognizer.segments, audio)
         words: list[Word] = []

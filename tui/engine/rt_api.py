@@ -1,31 +1,36 @@
-"""The real-time v2 WebSocket API: one ``RealtimeSession`` per connection."""
+"""The real-time v2 WebSocket API: the protocol side of one connection.
+
+``RealtimeSession`` parses client messages, decodes audio and writes server messages; the
+recognition itself is a ``RecognitionPump`` (``rt_pump``) that reports back through the
+``PumpSink`` methods here. The session's phase is explicit: waiting for StartRecognition,
+running, ending (EndOfStream came), closed.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import json
 import logging
-import time
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from aiohttp import WSMsgType, web
 
 from tui.engine import config as cfg
-from tui.engine.asr import Word, speech_regions
-from tui.engine.audio import RAW_ENCODINGS, RawDecoder, StreamDecoder
-from tui.engine.results import LANGUAGE_PACK, render, to_results
+from tui.engine.asr import Word
+from tui.engine.context import ENGINE, Engine
+from tui.engine.results import LANGUAGE_PACK, to_results
+from tui.engine.rt_pump import RecognitionPump, Speech, infer_window
 from tui.engine.scheduler import REALTIME
 from tui.engine.streaming import StreamingRecognizer, Window
-
-if TYPE_CHECKING:
-    from tui.engine.server import Engine
+from tui.shared.audio import RAW_ENCODINGS, RawDecoder, StreamDecoder
+from tui.shared.transcripts import render
 
 log = logging.getLogger("sm_tui.engine.rt")
 
-MIN_STEP_S = 0.3  # new audio that triggers a step
 MAX_FRAME = 1 << 20
 CLOSE_CODES = {
     "invalid_message": 1003, "protocol_error": 1003, "invalid_config": 1003,
@@ -34,6 +39,14 @@ CLOSE_CODES = {
     "timelimit_exceeded": 4006, "job_error": 4013, "idle_timeout": 1008,
     "session_timeout": 1008, "unknown_error": 1011,
 }  # fmt: skip
+
+
+class SessionPhase(enum.Enum):
+    """Where a connection is in the protocol."""
+
+    AWAITING_START = "awaiting_start"
+    RUNNING = "running"
+    ENDING = "ending"  # EndOfStream received: remaining words are flushed, then EndOfTranscript
 
 
 class SessionError(Exception):
@@ -52,23 +65,18 @@ class RealtimeSession:
         self.engine = engine
         self.ws = ws
         self.id = str(uuid.uuid4())
+        self.phase = SessionPhase.AWAITING_START
         self.config: dict[str, Any] = {}
-        self.recognizer: StreamingRecognizer | None = None
+        self.pump: RecognitionPump | None = None
         self.seq_no = 0
-        self.eos = False
-        self.input_finished = False
-        self.force_pending = False
         self.warned_after_eos = False
         self.counted = False
-        self.decoder: RawDecoder | None = None
-        self.stream_decoder: StreamDecoder | None = None
-        self.wake = asyncio.Event()
+        self.decoder: RawDecoder | StreamDecoder | None = None
+        self.decoder_drained = False  # a file's decoder reached its end
         self.outbox: asyncio.Queue[dict[str, Any] | tuple[int, str]] = asyncio.Queue()
         self.tasks: list[asyncio.Task[None]] = []
-        self.step_end = 0.0
         self.sent_final_end = 0.0
         self.last_partial: str | None = None
-        self.compute_ema = 0.3
 
     # --- connection -------------------------------------------------------------------------
 
@@ -88,8 +96,8 @@ class RealtimeSession:
         finally:
             for task in self.tasks:
                 task.cancel()
-            if self.stream_decoder is not None:
-                self.stream_decoder.finish()
+            if isinstance(self.decoder, StreamDecoder):
+                self.decoder.finish()
             if self.counted:
                 self.engine.sessions -= 1
             with contextlib.suppress(asyncio.TimeoutError):
@@ -134,11 +142,11 @@ class RealtimeSession:
             raise SessionError("invalid_message", "Messages must have a 'message' field")
         kind = message["message"]
         if kind == "StartRecognition":
-            if self.recognizer is not None:
+            if self.phase is not SessionPhase.AWAITING_START:
                 raise SessionError("protocol_error", "StartRecognition was already received")
             self._start(message)
             return
-        if self.recognizer is None:
+        if self.phase is SessionPhase.AWAITING_START:
             raise SessionError("protocol_error", f"{kind} sent before StartRecognition")
         handler = {
             "EndOfStream": self._end_of_stream,
@@ -160,15 +168,16 @@ class RealtimeSession:
             self.config = cfg.validate(message["transcription_config"], realtime=True)
         except cfg.ConfigError as exc:
             raise SessionError(exc.kind, exc.reason) from None
-        self._open_decoder(audio_format)
+        self.decoder = self._open_decoder(audio_format)
         if self.engine.sessions >= self.engine.limits.max_sessions:
             raise SessionError("quota_exceeded", "Too many concurrent sessions; retry shortly")
         self.engine.sessions += 1
         self.counted = True
-        self.recognizer = StreamingRecognizer(
-            max_delay=float(self.config.get("max_delay", 4.0)),
-            eou_trigger=self._eou_trigger(),
+        stream = StreamingRecognizer(
+            max_delay=float(self.config.get("max_delay", 4.0)), eou_trigger=self._eou_trigger()
         )
+        self.pump = RecognitionPump(stream, self._infer, self)
+        self.phase = SessionPhase.RUNNING
         self.send(
             {
                 "message": "RecognitionStarted",
@@ -185,7 +194,7 @@ class RealtimeSession:
                 "reason": "Running recognition using a broadcast model quality.",
             }
         )
-        self.tasks.append(asyncio.create_task(self._recognise_loop()))
+        self.tasks.append(asyncio.create_task(self._pump_loop()))
         self.tasks.append(asyncio.create_task(self._watch_limits()))
         log.info("session %s started %s", self.id[:8], json.dumps(audio_format))
 
@@ -193,26 +202,25 @@ class RealtimeSession:
         conversation = self.config.get("conversation_config") or {}
         return float(conversation.get("end_of_utterance_silence_trigger") or 0.0)
 
-    def _open_decoder(self, audio_format: dict[str, Any]) -> None:
+    def _open_decoder(self, audio_format: dict[str, Any]) -> RawDecoder | StreamDecoder:
         kind = audio_format.get("type")
         if kind == "file":
             loop = asyncio.get_running_loop()
-            self.stream_decoder = StreamDecoder(
+            return StreamDecoder(
                 on_audio=lambda block: loop.call_soon_threadsafe(self._on_samples, block),
                 on_end=lambda error: loop.call_soon_threadsafe(self._on_decoder_end, error),
             )
-            return
         encoding, rate = audio_format.get("encoding"), audio_format.get("sample_rate")
         if kind != "raw" or encoding not in RAW_ENCODINGS:
             raise SessionError("invalid_audio_type", f"Unsupported audio format: {audio_format}")
         if isinstance(rate, bool) or not isinstance(rate, int) or not 0 < rate <= 192000:
             raise SessionError("invalid_audio_type", "sample_rate must be a positive integer")
-        self.decoder = RawDecoder(str(encoding), rate)
+        return RawDecoder(str(encoding), rate)
 
     def _on_audio(self, data: bytes) -> None:
-        if self.recognizer is None:
+        if self.phase is SessionPhase.AWAITING_START:
             raise SessionError("protocol_error", "Audio sent before StartRecognition")
-        if self.eos:
+        if self.phase is SessionPhase.ENDING:
             if not self.warned_after_eos:
                 self.warned_after_eos = True
                 self.send(
@@ -225,105 +233,68 @@ class RealtimeSession:
             return
         self.seq_no += 1
         self.send({"message": "AudioAdded", "seq_no": self.seq_no})
-        if self.decoder is not None:
+        if isinstance(self.decoder, RawDecoder):
             self._on_samples(self.decoder.feed(data))
-        elif self.stream_decoder is not None:
-            self.stream_decoder.feed(data)
+        elif isinstance(self.decoder, StreamDecoder):
+            self.decoder.feed(data)
 
     def _on_samples(self, samples: np.ndarray) -> None:
-        if self.recognizer is not None and not self.input_finished:
-            self.recognizer.add_audio(samples)
-            if self.recognizer.audio_end - self.step_end >= MIN_STEP_S:
-                self.wake.set()
+        if self.pump is not None:
+            self.pump.add_audio(samples)
 
     def _on_decoder_end(self, error: str | None) -> None:
-        if error is not None and self.recognizer is not None:
+        if error is not None and self.pump is not None:
             self.fail("invalid_audio_type", error)
             return
-        self.input_finished = True
-        self.wake.set()
+        self.decoder_drained = True
+        if self.pump is not None and self.phase is SessionPhase.ENDING:
+            self.pump.close_input()
 
     def _end_of_stream(self, message: dict[str, Any]) -> None:
-        if self.eos:
+        if self.phase is SessionPhase.ENDING:
             return
         if message.get("last_seq_no") != self.seq_no:
             log.info("last_seq_no %s, frames %s", message.get("last_seq_no"), self.seq_no)
-        self.eos = True
-        if self.decoder is not None:
+        self.phase = SessionPhase.ENDING
+        if isinstance(self.decoder, RawDecoder):
             self._on_samples(self.decoder.flush())
-            self.input_finished = True
-        elif self.stream_decoder is not None:
-            self.stream_decoder.finish()
-        self.wake.set()
+            if self.pump is not None:
+                self.pump.close_input()
+        elif isinstance(self.decoder, StreamDecoder):
+            self.decoder.finish()  # the pump's input closes when the decoder has drained
+            if self.decoder_drained and self.pump is not None:
+                self.pump.close_input()
 
     def _force_end_of_utterance(self, message: dict[str, Any]) -> None:
-        self.force_pending = True
-        self.wake.set()
+        if self.pump is not None:
+            self.pump.force_end_of_utterance()
 
     def _set_config(self, message: dict[str, Any]) -> None:
         try:
             self.config = cfg.validate_change(self.config, message.get("transcription_config"))
         except cfg.ConfigError as exc:
             raise SessionError(exc.kind, exc.reason) from None
-        assert self.recognizer is not None
-        self.recognizer.max_delay = float(self.config.get("max_delay", 4.0))
-        self.recognizer.eou_trigger = self._eou_trigger()
+        assert self.pump is not None
+        self.pump.stream.max_delay = float(self.config.get("max_delay", 4.0))
+        self.pump.stream.eou_trigger = self._eou_trigger()
 
     def _get_speakers(self, message: dict[str, Any]) -> None:
         self.send({"message": "SpeakersResult", "speakers": []})
 
     # --- recognition ------------------------------------------------------------------------
 
-    async def _recognise_loop(self) -> None:
-        assert self.recognizer is not None
-        rec = self.recognizer
+    async def _infer(self, window: Window) -> tuple[list[Word], Speech]:
+        return await self.engine.scheduler.run(
+            REALTIME, infer_window, self.engine.recognizer, window
+        )
+
+    async def _pump_loop(self) -> None:
+        assert self.pump is not None
         try:
-            while True:
-                await self.wake.wait()
-                self.wake.clear()
-                while True:
-                    ending = self.eos and self.input_finished
-                    forced = self.force_pending
-                    if not (ending or forced or rec.audio_end - self.step_end >= MIN_STEP_S):
-                        break
-                    self.force_pending = False
-                    window = rec.plan(flush=ending or forced)
-                    await self._step(window, forced)
-                    if ending and window.flush:
-                        self.send({"message": "EndOfTranscript"})
-                        self.close(1000, "")
-                        return
+            await self.pump.run()
         except Exception as exc:  # a recogniser failure ends this session only
             log.exception("recogniser failed")
             self.fail("job_error", f"Recogniser failure: {exc.__class__.__name__}")
-
-    async def _step(self, window: Window, forced: bool) -> None:
-        assert self.recognizer is not None
-        started = time.monotonic()
-        words, speech = await self.engine.scheduler.run(REALTIME, self._infer, window)
-        self.compute_ema = 0.7 * self.compute_ema + 0.3 * (time.monotonic() - started)
-        self.recognizer.step_cost = MIN_STEP_S + self.compute_ema
-        self.step_end = window.end
-        update = self.recognizer.apply(window, words, speech)
-        if update.finals or forced:
-            self._send_final(update.finals, forced)
-        self._send_partial(update.partial, force=bool(update.finals) or forced)
-        if forced:
-            self.recognizer.force_end_of_utterance()
-            end = self.sent_final_end
-            self._send_eou(end, forced=True)
-        elif update.end_of_utterance is not None:
-            self._send_eou(update.end_of_utterance, forced=False)
-
-    def _infer(self, window: Window) -> tuple[list[Word], list[tuple[float, float]]]:
-        """Runs on the inference thread: VAD, then Whisper only where there is speech."""
-        speech = speech_regions(window.audio)
-        if not speech:
-            return [], []
-        first = max(0.0, speech[0][0] - 0.2)
-        skip = int(first * 16000)
-        words = self.engine.recognizer.transcribe(window.audio[skip:], prompt=window.prompt)
-        return [w.shifted(first) for w in words], speech
 
     def _results(self, words: list[Word]) -> list[dict[str, Any]]:
         speaker = (
@@ -331,7 +302,10 @@ class RealtimeSession:
         )
         return to_results(words, speaker=speaker, language=str(self.config.get("language", "en")))
 
-    def _send_final(self, words: list[Word], forced: bool) -> None:
+    # PumpSink: the pump's decisions as protocol messages
+
+    def finals(self, words: list[Word], forced: bool) -> None:
+        """AddTranscript for words that became final."""
         results = self._results(words)
         start = self.sent_final_end
         end = max([start] + [float(r["end_time"]) for r in results])
@@ -351,7 +325,8 @@ class RealtimeSession:
         self.sent_final_end = end
         self.send(message)
 
-    def _send_partial(self, words: list[Word], force: bool) -> None:
+    def partial(self, words: list[Word], force: bool) -> None:
+        """AddPartialTranscript, when partials are enabled and the text changed."""
         if not self.config.get("enable_partials"):
             return
         results = self._results(words)
@@ -370,7 +345,9 @@ class RealtimeSession:
             }
         )
 
-    def _send_eou(self, time_s: float, forced: bool) -> None:
+    def end_of_utterance(self, at: float | None, forced: bool) -> None:
+        """EndOfUtterance at ``at`` (or where the last final ended)."""
+        time_s = self.sent_final_end if at is None else at
         message: dict[str, Any] = {
             "message": "EndOfUtterance",
             "metadata": {"start_time": time_s, "end_time": time_s},
@@ -378,6 +355,11 @@ class RealtimeSession:
         if forced:
             message["forced"] = True
         self.send(message)
+
+    def finished(self) -> None:
+        """EndOfTranscript, then a normal close."""
+        self.send({"message": "EndOfTranscript"})
+        self.close(1000, "")
 
     async def _watch_limits(self) -> None:
         limit = self.engine.limits.max_session_s
@@ -395,7 +377,7 @@ class RealtimeSession:
 
 async def handle_websocket(request: web.Request) -> web.StreamResponse:
     """The real-time endpoint: ``GET /v2``, ``/v2/`` and ``/v2/{lang}``."""
-    engine: Engine = request.app["engine"]
+    engine: Engine = request.app[ENGINE]
     ws = web.WebSocketResponse(max_msg_size=MAX_FRAME, autoping=True)
     if not ws.can_prepare(request).ok:
         return web.json_response(

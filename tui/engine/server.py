@@ -7,46 +7,21 @@ import contextlib
 import hmac
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from tui.engine import batch_api
-from tui.engine.asr import Recognizer
-from tui.engine.jobs import JobManager
+from tui.engine.context import ENGINE, Engine, Limits
 from tui.engine.rt_api import handle_websocket
-from tui.engine.scheduler import InferenceScheduler
 from tui.paths import DataPaths
+
+if TYPE_CHECKING:
+    from tui.engine.asr import SpeechModel
+    from tui.settings import Settings
 
 log = logging.getLogger("sm_tui.engine")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Configurable limits of the engine."""
-
-    max_upload_bytes: int = 512 * 1024 * 1024
-    retention_s: float = 24 * 3600
-    max_sessions: int = 4
-    max_session_s: float = 48 * 3600
-
-
-@dataclass
-class Engine:
-    """What every request handler shares."""
-
-    recognizer: Recognizer
-    paths: DataPaths
-    api_key: str | None = field(default=None, repr=False)
-    limits: Limits = field(default_factory=Limits)
-    scheduler: InferenceScheduler = field(default_factory=InferenceScheduler)
-    sessions: int = 0
-    jobs: JobManager = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.jobs = JobManager(self)
 
 
 def _authorised(request: web.Request, key: str | None) -> bool:
@@ -60,7 +35,7 @@ def _authorised(request: web.Request, key: str | None) -> bool:
 @web.middleware
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """401 for a missing or wrong key on every endpoint, the WebSocket handshake included."""
-    engine: Engine = request.app["engine"]
+    engine: Engine = request.app[ENGINE]
     if request.path.startswith("/v2") and not _authorised(request, engine.api_key):
         return web.json_response({"code": 401, "error": "Permission Denied"}, status=401)
     return await handler(request)
@@ -88,12 +63,12 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 
 async def health(request: web.Request) -> web.Response:
     """``GET /health``: the engine is up and its model loaded."""
-    engine: Engine = request.app["engine"]
+    engine: Engine = request.app[ENGINE]
     return web.json_response({"status": "ok", "model": engine.recognizer.name})
 
 
 async def _expire_jobs(app: web.Application) -> AsyncIterator[None]:
-    engine: Engine = app["engine"]
+    engine: Engine = app[ENGINE]
     engine.jobs.restore()
 
     async def loop() -> None:
@@ -113,7 +88,7 @@ async def _expire_jobs(app: web.Application) -> AsyncIterator[None]:
 def make_app(engine: Engine) -> web.Application:
     """The aiohttp application serving both APIs."""
     app = web.Application(middlewares=[error_middleware, auth_middleware], client_max_size=1 << 20)
-    app["engine"] = engine
+    app[ENGINE] = engine
     app.router.add_get("/health", health)
     batch_api.add_routes(app)
     for path in ("/v2", "/v2/", "/v2/{language}"):
@@ -156,13 +131,29 @@ async def serve(
 
 
 def build_engine(
-    model: str,
-    data_dir: Path,
-    api_key: str | None,
+    settings: Settings,
+    recognizer: SpeechModel | None = None,
+    *,
+    model: str | None = None,
+    api_key: str | None = None,
     limits: Limits | None = None,
 ) -> Engine:
-    """Load the model (once, before any session) and build the engine."""
-    paths = DataPaths(data_dir).ensure()
+    """Load the model (once, before any session) and build the engine.
+
+    Args:
+        settings: Folders, the model and the limits.
+        recognizer: A recogniser to use instead of loading Whisper (tests' stand-in).
+        model: A model to load instead of the settings' one.
+        api_key: The key to demand instead of the settings' one.
+        limits: Limits instead of the settings' ones.
+    """
+    if recognizer is None:
+        from tui.engine.asr import Recognizer
+
+        recognizer = Recognizer(model or settings.engine_model)
     return Engine(
-        recognizer=Recognizer(model), paths=paths, api_key=api_key, limits=limits or Limits()
+        recognizer=recognizer,
+        paths=DataPaths(settings.data_dir).ensure(),
+        limits=limits or Limits.from_settings(settings),
+        api_key=api_key if api_key is not None else settings.engine_api_key,
     )

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tui.engine.asr import Word
-from tui.engine.audio import RATE
+from tui.shared.audio import RATE
 
 EDGE_GUARD_S = 0.25  # words ending this close to the window's end may be cut mid-word
 AGREED_GUARD_S = 0.1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.console import Group
 from textual import work
@@ -16,6 +16,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
 from tui.core.target import EngineTarget
+
+if TYPE_CHECKING:
+    from tui.core.compare import ComparisonSummary, TextKind
 from tui.widgets.live_transcript import LiveTranscript
 
 
@@ -23,7 +26,7 @@ from tui.widgets.live_transcript import LiveTranscript
 class CompareTextArrived(Message):
     """Text from one side of the comparison: kind is partial, final or batch."""
 
-    kind: str
+    kind: TextKind
     text: str
 
 
@@ -39,7 +42,7 @@ class CompareScreen(Screen[None]):
     ) -> None:
         super().__init__()
         self.path, self.target, self.reference, self.max_delay = path, target, reference, max_delay
-        self.summary: dict[str, Any] | None = None
+        self.summary: ComparisonSummary | None = None
 
     def compose(self) -> ComposeResult:
         yield Label(
@@ -67,8 +70,8 @@ class CompareScreen(Screen[None]):
             self.target, self.path, self.reference, self.max_delay,
             on_text=lambda kind, text: self.post_message(CompareTextArrived(kind, text)),
         )  # fmt: skip
-        self.summary = result.summary()
-        self.show_figures(self.summary)
+        summary = self.summary = result.summary()
+        self.show_figures(summary)
 
     def on_compare_text_arrived(self, event: CompareTextArrived) -> None:
         realtime = self.query_one("#compare-realtime", LiveTranscript)
@@ -79,7 +82,7 @@ class CompareScreen(Screen[None]):
         else:
             self.query_one("#compare-batch", Static).update(event.text)
 
-    def show_figures(self, summary: dict[str, Any]) -> None:
+    def show_figures(self, summary: ComparisonSummary) -> None:
         """The measured table, the guide's table, the sparkline and the diff."""
         from tui.core.report import diff_text, figures_table, guide_table, sparkline
 
@@ -88,7 +91,7 @@ class CompareScreen(Screen[None]):
             Group(
                 figures_table(summary),
                 sparkline(summary, width=width),
-                diff_text(summary["batch"]["transcript"], summary["realtime"]["transcript"]),
+                diff_text(summary.batch.transcript, summary.realtime.transcript),
                 guide_table(summary),
             )
         )

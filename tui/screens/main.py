@@ -1,39 +1,38 @@
-"""The dashboard: the batch queue beside the live transcript."""
+"""The dashboard: the batch queue beside the live transcript.
+
+The screen shows what the app hands it (jobs, live text, levels, the engine's status) and asks
+for things with messages (``FilesSubmitted``, ``JobActionPressed``, ``LiveActionPressed``); it
+never imports the app or a controller.
+"""
 
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, ClassVar
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar, Literal
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label, TextArea
 
 from tui.core.batch import BatchJob, JobState
-from tui.core.levels import PeakHold
-from tui.messages import (
-    FinalReceived,
-    JobChanged,
-    LevelMeasured,
-    LiveEnded,
-    LiveNoticed,
-    PartialReceived,
-)
+from tui.core.levels import Level, PeakHold
+from tui.messages import EngineState
 from tui.widgets.job_table import JobTable
 from tui.widgets.level_meter import LevelMeter
 from tui.widgets.live_transcript import LiveTranscript
 from tui.widgets.path_input import PathInput, split_paths
 from tui.widgets.status_bar import StatusBar
 
-if TYPE_CHECKING:
-    from tui.app import SmTuiApp
-    from tui.core.live import LiveSession
-
 NARROW = 120  # below this many columns the panels stack
+JobAction = Literal["export", "retry", "cancel", "delete", "compare"]
+LiveAction = Literal["toggle", "save", "pick_microphone"]
 
 
 class MainScreen(Screen[None]):
@@ -58,25 +57,48 @@ class MainScreen(Screen[None]):
         Binding("escape", "leave_input", "Back", show=False),
     ]
 
+    @dataclass
+    class FilesSubmitted(Message):
+        """The user asked for files to be queued."""
+
+        paths: list[Path]
+
+    @dataclass
+    class LiveFileSubmitted(Message):
+        """The user asked for a file to be played live."""
+
+        path: Path
+
+    @dataclass
+    class JobActionPressed(Message):
+        """The user asked for something to be done to a job."""
+
+        action: JobAction
+        job: BatchJob
+
+    @dataclass
+    class LiveActionPressed(Message):
+        """The user asked to start or stop, save, or choose the microphone."""
+
+        action: LiveAction
+
     input_mode: reactive[str] = reactive("batch")
     """What the path input adds to: 'batch' queues files, 'live' plays one live."""
     live_running: reactive[bool] = reactive(False)
     """Whether a live session is running."""
+    engine_ready: reactive[bool] = reactive(False)
+    """Whether the engine takes work (compare needs it)."""
     default_source: reactive[str] = reactive("microphone")
     """What space starts: the microphone, stdin, or the --live file."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.session: LiveSession | None = None
+        self.jobs: dict[int, BatchJob] = {}
+        """The jobs shown, as the app handed them down."""
         self.peak_hold = PeakHold()
-
-    @property
-    def tui(self) -> SmTuiApp:
-        """The app, typed."""
-        from tui.app import SmTuiApp
-
-        assert isinstance(self.app, SmTuiApp)
-        return self.app
+        self._live_source = ""
+        self._live_audio_s: float | None = None
+        self._live_wpm = 0.0
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -95,13 +117,13 @@ class MainScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#path-input").display = False
         self.query_one("#job-transcript", TextArea).text = "Select a job to see its transcript."
-        self.set_interval(0.5, self._tick)
-        self._tick()  # the title is whole from the first frame, not after the first tick
+        self.set_interval(0.5, self._tick_jobs)
+        self._show_live_title()  # whole from the first frame, not after the first level
         self.query_one(JobTable).focus()
 
     def watch_default_source(self) -> None:
         if self.is_mounted:
-            self._tick()
+            self._show_live_title()
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW, "narrow")
@@ -118,25 +140,80 @@ class MainScreen(Screen[None]):
         if action == "delete_job":
             return job is not None
         if action == "compare_job":
-            return job is not None and job.path.is_file() and self.tui.supervisor.ready.is_set()
+            return job is not None and job.path.is_file() and self.engine_ready
         if action == "live_file":
             return not self.live_running
         return True
 
-    # --- batch ------------------------------------------------------------------------------
+    def watch_engine_ready(self) -> None:
+        self.refresh_bindings()
+
+    # --- what the app hands down --------------------------------------------------------------
+
+    def show_engine(self, text: str, state: EngineState) -> None:
+        """The status line's engine part."""
+        bar = self.query_one(StatusBar)
+        bar.engine, bar.state = text, state
+        self.engine_ready = state == "ready"
+
+    def show_notice(self, text: str) -> None:
+        """The status line's latest notice."""
+        self.query_one(StatusBar).notice = text
+
+    def show_job(self, job: BatchJob) -> None:
+        """Add or refresh a job's row, and the transcript pane if it is selected."""
+        self.jobs[job.id] = job
+        self.query_one(JobTable).show_job(job)
+        if self.selected_job is job:
+            self.show_selected_transcript()
+        self.refresh_bindings()
+
+    def forget_job(self, job_id: int) -> None:
+        """Drop a deleted job's row."""
+        self.jobs.pop(job_id, None)
+        self.query_one(JobTable).remove_job(job_id)
+        self.show_selected_transcript()
+        self.refresh_bindings()
+
+    def live_started(self, source: str) -> None:
+        """A session began: reset the panel."""
+        self.live_running = True
+        self._live_source, self._live_audio_s, self._live_wpm = source, 0.0, 0.0
+        self.query_one(LiveTranscript).clear()
+        self.query_one(LevelMeter).active = True
+        self._show_live_title()
+
+    def show_level(self, level: Level, audio_s: float, words_per_minute: float) -> None:
+        """The newest block's level, and the session's clock."""
+        meter = self.query_one(LevelMeter)
+        meter.rms_db, meter.peak_db = level.rms_db, level.peak_db
+        meter.hold_db = self.peak_hold.update(level.peak_db, time.monotonic())
+        meter.clipped = level.clipped or (meter.clipped and meter.hold_db > -1.0)
+        self._live_audio_s, self._live_wpm = audio_s, words_per_minute
+        self._show_live_title()
+
+    def show_partial(self, text: str) -> None:
+        """The live partial."""
+        self.query_one(LiveTranscript).set_partial(text)
+
+    def add_final(self, text: str) -> None:
+        """Live text that became final."""
+        self.query_one(LiveTranscript).add_final(text)
+
+    def live_ended(self) -> None:
+        """The session ended."""
+        self.live_running = False
+        self.query_one(LevelMeter).active = False
+        self._show_live_title()
+        self.refresh_bindings()
+
+    # --- batch --------------------------------------------------------------------------------
 
     @property
     def selected_job(self) -> BatchJob | None:
         """The job under the table's cursor."""
         job_id = self.query_one(JobTable).selected_job_id
-        return self.tui.batch.jobs.get(job_id) if job_id is not None else None
-
-    def show_job(self, job: BatchJob) -> None:
-        """Refresh a job's row, and the transcript pane if it is selected."""
-        self.query_one(JobTable).show_job(job)
-        if self.selected_job is job:
-            self.show_selected_transcript()
-        self.refresh_bindings()
+        return self.jobs.get(job_id) if job_id is not None else None
 
     def show_selected_transcript(self) -> None:
         """Show the selected job's transcript, or why there is none."""
@@ -150,12 +227,6 @@ class MainScreen(Screen[None]):
             pane.text = f"{job.name} failed: {job.error}"
         else:
             pane.text = f"{job.name}: {job.state.value}…"
-
-    @on(JobChanged)
-    def _job_changed(self, event: JobChanged) -> None:
-        job = self.tui.batch.jobs.get(event.job_id)
-        if job is not None:
-            self.show_job(job)
 
     @on(DataTable.RowHighlighted)
     def _row_highlighted(self) -> None:
@@ -187,97 +258,60 @@ class MainScreen(Screen[None]):
         if not paths:
             return
         if self.input_mode == "live":
-            self.tui.live.start_file(paths[0])
+            self.post_message(self.LiveFileSubmitted(paths[0]))
         else:
-            self.tui.batch.queue_files(paths)
+            self.post_message(self.FilesSubmitted(paths))
 
     def on_paste(self, event: object) -> None:
         """Pasting paths anywhere on the screen queues them."""
         text = getattr(event, "text", "")
         if text and not self.query_one("#path-input").has_focus:
-            self.tui.batch.queue_files(split_paths(text))
+            self.post_message(self.FilesSubmitted(split_paths(text)))
+
+    def _job_action(self, action: JobAction) -> None:
+        if (job := self.selected_job) is not None:
+            self.post_message(self.JobActionPressed(action, job))
 
     def action_export_job(self) -> None:
-        if (job := self.selected_job) is not None:
-            self.tui.batch.export(job)
+        self._job_action("export")
 
     def action_compare_job(self) -> None:
-        if (job := self.selected_job) is not None:
-            self.tui.batch.compare(job.path)
+        self._job_action("compare")
 
     def action_retry_job(self) -> None:
-        if (job := self.selected_job) is not None:
-            self.tui.batch.retry(job)
+        self._job_action("retry")
 
     def action_cancel_job(self) -> None:
-        if (job := self.selected_job) is not None:
-            self.tui.batch.cancel(job)
+        self._job_action("cancel")
 
     def action_delete_job(self) -> None:
-        if (job := self.selected_job) is not None:
-            self.tui.batch.delete(job)
-            self.query_one(JobTable).remove_job(job.id)
-            self.show_selected_transcript()
+        self._job_action("delete")
 
-    # --- live -------------------------------------------------------------------------------
+    # --- live ---------------------------------------------------------------------------------
 
     def action_pick_microphone(self) -> None:
-        self.tui.live.pick_microphone()
+        self.post_message(self.LiveActionPressed("pick_microphone"))
 
     def action_toggle_live(self) -> None:
-        self.tui.live.toggle()
+        self.post_message(self.LiveActionPressed("toggle"))
 
     def action_save_live(self) -> None:
-        self.tui.live.save(self.query_one(LiveTranscript).text)
+        self.post_message(self.LiveActionPressed("save"))
 
-    def live_started(self, session: LiveSession, source_name: str) -> None:
-        """A session began: reset the panel."""
-        self.session = session
-        self.live_running = True
-        self.query_one(LiveTranscript).clear()
-        self.query_one(LevelMeter).active = True
-        self._live_source = source_name
-        self._tick()
-
-    @on(LevelMeasured)
-    def _level(self, event: LevelMeasured) -> None:
-        meter = self.query_one(LevelMeter)
-        meter.rms_db, meter.peak_db = event.level.rms_db, event.level.peak_db
-        meter.hold_db = self.peak_hold.update(event.level.peak_db, time.monotonic())
-        meter.clipped = event.level.clipped or (meter.clipped and meter.hold_db > -1.0)
-
-    @on(PartialReceived)
-    def _partial(self, event: PartialReceived) -> None:
-        self.query_one(LiveTranscript).set_partial(event.text)
-
-    @on(FinalReceived)
-    def _final(self, event: FinalReceived) -> None:
-        self.query_one(LiveTranscript).add_final(event.text)
-
-    @on(LiveNoticed)
-    def _noticed(self, event: LiveNoticed) -> None:
-        self.tui.tell(event.text, severity=event.severity)
-
-    @on(LiveEnded)
-    def _live_ended(self, event: LiveEnded) -> None:
-        self.live_running = False
-        self.query_one(LevelMeter).active = False
-        self._tick()
-        self.refresh_bindings()
-
-    def _tick(self) -> None:
-        """Refresh the timers: live clock and words per minute, running jobs' elapsed time."""
+    def _show_live_title(self) -> None:
         title = self.query_one("#live-title", Label)
-        session = self.session
-        if session is not None and session.started_at is not None:
-            clock = time.strftime("%M:%S", time.gmtime(session.audio_seconds))
+        if self._live_audio_s is not None:
+            clock = time.strftime("%M:%S", time.gmtime(self._live_audio_s))
             state = "live" if self.live_running else "ended"
-            title.update(
-                f"Live  ·  {state} {self._live_source}  ·  {clock}  ·  {session.words_per_minute:.0f} wpm"
-            )
-        elif not self.live_running:
-            title.update(f"Live  ·  idle (space: {self.default_source}, f: file)")
+            text = f"Live  ·  {state} {self._live_source}  ·  {clock}  ·  {self._live_wpm:.0f} wpm"
+        else:
+            text = f"Live  ·  idle (space: {self.default_source}, f: file)"
+        if str(title.render()) != text:
+            title.update(text)
+
+    def _tick_jobs(self) -> None:
+        """Running jobs' elapsed time moves on."""
         table = self.query_one(JobTable)
-        for job in self.tui.batch.jobs.values():
+        for job in self.jobs.values():
             if job.state.active:
                 table.show_job(job)

@@ -1,17 +1,22 @@
-"""Audio decoding for the engine with PyAV: whole files, raw PCM streams, container streams."""
+"""Audio with PyAV: the one sample rate, decoding of files and streams, raw PCM, resampling.
+
+Everything sm-tui transcribes or measures is 16 kHz mono: the engine decodes uploads and
+WebSocket audio to float32 at that rate, the client decodes files and pipes to int16 at it.
+"""
 
 from __future__ import annotations
 
 import io
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import av
 import numpy as np
 
 RATE = 16000
+"""The sample rate of all audio sm-tui handles internally."""
 RAW_ENCODINGS = {
     "pcm_s16le": ("pcm_s16le", 2),
     "pcm_f32le": ("pcm_f32le", 4),
@@ -24,42 +29,78 @@ class AudioDecodeError(ValueError):
     """The bytes are not audio PyAV can decode."""
 
 
-def _resampled(resampler: Any, frame: Any) -> list[np.ndarray]:
-    """Resample one frame (or flush with None) to mono float32 at 16 kHz."""
-    return [f.to_ndarray().reshape(-1).astype(np.float32) for f in resampler.resample(frame)]
+def to_int16(samples: np.ndarray) -> np.ndarray:
+    """Float samples in [-1, 1] as int16 (clipped)."""
+    out: np.ndarray = (np.clip(samples, -1, 1) * 32767).astype(np.int16)
+    return out
+
+
+def seconds(samples: np.ndarray) -> float:
+    """Duration of 16 kHz samples."""
+    return len(samples) / RATE
 
 
 def _new_resampler() -> Any:
     return av.AudioResampler(format="flt", layout="mono", rate=RATE)
 
 
-def decode_file(source: Path | bytes) -> np.ndarray:
-    """Decode a whole audio file (any container PyAV reads) to mono float32 at 16 kHz.
+def _resampled(resampler: Any, frame: Any) -> list[np.ndarray]:
+    """Resample one frame (or flush with None) to mono float32 at 16 kHz."""
+    return [f.to_ndarray().reshape(-1).astype(np.float32) for f in resampler.resample(frame)]
+
+
+def iter_decoded(
+    source: Path | str | bytes | IO[bytes],
+    stop: threading.Event | None = None,
+    options: dict[str, str] | None = None,
+) -> Iterator[np.ndarray]:
+    """Decode any container PyAV reads, lazily, as mono float32 blocks at 16 kHz.
+
+    Args:
+        source: A path, the file's bytes, or a readable binary stream.
+        stop: Decoding ends early once this is set.
+        options: FFmpeg demuxer options (e.g. a small ``probesize`` for a live stream).
 
     Raises:
         AudioDecodeError: The data has no decodable audio stream.
     """
-    handle: Any = io.BytesIO(source) if isinstance(source, bytes) else str(source)
-    parts: list[np.ndarray] = []
+    handle: Any = io.BytesIO(source) if isinstance(source, bytes) else source
+    if isinstance(handle, Path):
+        handle = str(handle)
     try:
-        with av.open(handle, mode="r") as container:
+        container = av.open(handle, mode="r", options=options or {})
+    except (av.error.FFmpegError, ValueError, OSError) as exc:
+        raise AudioDecodeError(f"not a readable audio file ({exc.__class__.__name__})") from exc
+    try:
+        with container:
             if not container.streams.audio:
                 raise AudioDecodeError("the file has no audio stream")
             resampler = _new_resampler()
             for frame in container.decode(audio=0):
-                parts.extend(_resampled(resampler, frame))
-            parts.extend(_resampled(resampler, None))
+                yield from _resampled(resampler, frame)
+                if stop is not None and stop.is_set():
+                    return
+            yield from _resampled(resampler, None)
     except AudioDecodeError:
         raise
     except (av.error.FFmpegError, ValueError, OSError) as exc:
         raise AudioDecodeError(f"not a readable audio file ({exc.__class__.__name__})") from exc
+
+
+def decode_file(source: Path | bytes) -> np.ndarray:
+    """Decode a whole audio file to mono float32 at 16 kHz.
+
+    Raises:
+        AudioDecodeError: The data has no decodable audio stream, or no samples.
+    """
+    parts = list(iter_decoded(source))
     if not parts:
         raise AudioDecodeError("the file holds no audio samples")
     return np.concatenate(parts)
 
 
 def probe_duration(path: Path) -> float:
-    """Return an audio file's duration in seconds, decoding it if the container does not say.
+    """An audio file's duration in seconds, decoding it only if the container does not say.
 
     Raises:
         AudioDecodeError: The file is not audio.
@@ -77,7 +118,36 @@ def probe_duration(path: Path) -> float:
         raise
     except (av.error.FFmpegError, ValueError, OSError) as exc:
         raise AudioDecodeError(f"not a readable audio file ({exc.__class__.__name__})") from exc
-    return len(decode_file(path)) / RATE
+    return sum(len(block) for block in iter_decoded(path)) / RATE
+
+
+def blocks(source: Iterator[np.ndarray], size: int) -> Iterator[np.ndarray]:
+    """Re-cut a stream of sample arrays into blocks of ``size`` (the last may be shorter)."""
+    pending = np.zeros(0, dtype=np.float32)
+    for part in source:
+        pending = np.concatenate([pending, part])
+        while len(pending) >= size:
+            yield pending[:size]
+            pending = pending[size:]
+    if len(pending):
+        yield pending
+
+
+class Resampler:
+    """Mono float32 samples at ``rate`` to float32 at 16 kHz, block by block (a microphone)."""
+
+    def __init__(self, rate: int) -> None:
+        self.rate = rate
+        self._resampler = _new_resampler()
+
+    def feed(self, samples: np.ndarray) -> np.ndarray:
+        """Resample one block; the resampler keeps what it needs between blocks."""
+        frame = av.AudioFrame.from_ndarray(
+            samples.astype(np.float32).reshape(1, -1), format="flt", layout="mono"
+        )
+        frame.sample_rate = self.rate
+        parts = _resampled(self._resampler, frame)
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
 
 
 class RawDecoder:
@@ -154,7 +224,7 @@ class _BlockingPipe(io.RawIOBase):
 
 
 class StreamDecoder:
-    """Decodes a container file arriving in slices (``type: file``) on a thread of its own.
+    """Decodes a container file arriving in slices on a thread of its own.
 
     Args:
         on_audio: Called from the decoding thread with each block of 16 kHz float32 samples.
@@ -184,15 +254,8 @@ class StreamDecoder:
         error: str | None = None
         try:
             reader = io.BufferedReader(self._pipe, buffer_size=65536)
-            with av.open(reader, mode="r", options={"probesize": "65536"}) as container:
-                if not container.streams.audio:
-                    raise AudioDecodeError(UNDECODABLE)
-                resampler = _new_resampler()
-                for frame in container.decode(audio=0):
-                    for block in _resampled(resampler, frame):
-                        self._on_audio(block)
-                for block in _resampled(resampler, None):
-                    self._on_audio(block)
+            for block in iter_decoded(reader, options={"probesize": "65536"}):
+                self._on_audio(block)
         except Exception:  # any decoder failure is the client's audio, reported as such
             error = UNDECODABLE
         finally:
