@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -110,11 +109,8 @@ class ToneRecognizer:
             first_of_sentence = ends_sentence
         return words
 
-    def segments(self, audio: np.ndarray, beam_size: int = 5) -> Iterator[list[Word]]:
-        window = 30 * RATE
-        for offset in range(0, len(audio), window):
-            words = self.transcribe(audio[offset : offset + window])
-            yield [w.shifted(offset / RATE) for w in words]
+    def transcribe_batch(self, audio: np.ndarray, prompt: str | None = None) -> list[Word]:
+        return self.transcribe(audio, prompt=prompt)
 
 
 class InProcessEngine:

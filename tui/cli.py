@@ -62,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--api-key",
         default=None,
-        help="demand this key (default: SM_TUI_ENGINE_API_KEY, else any key)",
+        help="demand this key (visible in ps: prefer SM_TUI_ENGINE_API_KEY, else any key)",
     )
     serve.add_argument("--max-upload-mb", type=int, default=None, help="largest batch upload")
     serve.add_argument(
@@ -74,6 +74,24 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--max-sessions", type=int, default=None, help="real-time sessions at once")
     serve.add_argument(
         "--max-session-seconds", type=float, default=None, help="longest real-time session"
+    )
+    serve.add_argument(
+        "--max-audio-hours", type=float, default=None, help="longest batch audio (default 8)"
+    )
+    serve.add_argument(
+        "--max-queued-jobs", type=int, default=None, help="unfinished jobs held; more get 429"
+    )
+    serve.add_argument(
+        "--idle-seconds",
+        type=float,
+        default=None,
+        help="close a real-time session after this long without audio (default 3600)",
+    )
+    serve.add_argument(
+        "--start-timeout",
+        type=float,
+        default=None,
+        help="close connections that send no request or StartRecognition in time (default 15)",
     )
     serve.add_argument(
         "--announce",

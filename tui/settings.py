@@ -56,6 +56,12 @@ class Settings:
         engine_max_sessions: Real-time sessions the local engine runs at once.
         engine_max_session_s: Longest real-time session the local engine allows (Speechmatics:
             48 h).
+        engine_max_audio_hours: Longest audio a batch job may hold; longer is refused.
+        engine_max_queued_jobs: Unfinished batch jobs the engine holds; more get 429.
+        engine_idle_s: A real-time session with no audio for this long is closed (Speechmatics:
+            1 h); a Warning comes first.
+        engine_start_timeout_s: A WebSocket that sends no StartRecognition in this time is
+            closed, and so is a connection that sends no whole request.
         batch_concurrency: Batch jobs the dashboard runs at once.
         language: Transcription language.
         max_delay: Real-time ``max_delay`` in seconds.
@@ -74,6 +80,10 @@ class Settings:
     engine_retention_s: int = 24 * 3600
     engine_max_sessions: int = 4
     engine_max_session_s: float = 48 * 3600
+    engine_max_audio_hours: float = 8.0
+    engine_max_queued_jobs: int = 32
+    engine_idle_s: float = 3600.0
+    engine_start_timeout_s: float = 15.0
     batch_concurrency: int = 2
     language: str = "en"
     max_delay: float = 1.0
@@ -163,6 +173,16 @@ class Settings:
             ),
             engine_max_session_s=number(
                 "SM_TUI_ENGINE_MAX_SESSION_S", d["engine_max_session_s"], 2.0, 48 * 3600
+            ),
+            engine_max_audio_hours=number(
+                "SM_TUI_ENGINE_MAX_AUDIO_HOURS", d["engine_max_audio_hours"], 0.001, 48
+            ),
+            engine_max_queued_jobs=int(
+                number("SM_TUI_ENGINE_MAX_QUEUED_JOBS", d["engine_max_queued_jobs"], 1, 10000)
+            ),
+            engine_idle_s=number("SM_TUI_ENGINE_IDLE_S", d["engine_idle_s"], 1, 48 * 3600),
+            engine_start_timeout_s=number(
+                "SM_TUI_ENGINE_START_TIMEOUT_S", d["engine_start_timeout_s"], 1, 3600
             ),
             batch_concurrency=int(
                 number("SM_TUI_BATCH_CONCURRENCY", d["batch_concurrency"], 1, 32)

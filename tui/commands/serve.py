@@ -22,17 +22,21 @@ def engine_settings(args: argparse.Namespace, settings: Settings) -> Settings:
         "engine_retention_s": args.retention,
         "engine_max_sessions": args.max_sessions,
         "engine_max_session_s": args.max_session_seconds,
+        "engine_max_audio_hours": args.max_audio_hours,
+        "engine_max_queued_jobs": args.max_queued_jobs,
+        "engine_idle_s": args.idle_seconds,
+        "engine_start_timeout_s": args.start_timeout,
     }
     return settings.with_changes(**{k: v for k, v in changes.items() if v is not None})
 
 
 def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     """Load the model, serve both APIs until interrupted."""
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    from tui.engine.connections import EscapingFormatter
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(EscapingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     logging.getLogger("faster_whisper").setLevel(logging.WARNING)
     settings = engine_settings(args, settings)
     logging.info("loading model %s", settings.engine_model)

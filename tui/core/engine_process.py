@@ -86,7 +86,12 @@ def start_engine(
     paths = DataPaths(settings.data_dir).ensure()
     log_path = paths.logs / "engine.log"
     key = secrets.token_urlsafe(24)
-    env = {**os.environ, "SM_TUI_ENGINE_API_KEY": key, "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "SM_TUI_ENGINE_API_KEY": key,
+        "SM_TUI_DATA_DIR": str(settings.data_dir),
+        "PYTHONUNBUFFERED": "1",
+    }
     env.pop("SPEECHMATICS_API_KEY", None)
     command = [sys.executable, "-m", "tui", "serve", "--port", "0", "--announce", "--watch-stdin",
                "--host", settings.engine_host, "--model", settings.engine_model, *extra_args]  # fmt: skip

@@ -179,6 +179,10 @@ def parse_raw(spec: str) -> tuple[str, int]:
         raise SourceError(
             f"--raw takes ENCODING:RATE with ENCODING one of {', '.join(names)}, e.g. s16le:16000"
         )
+    from tui.shared.audio import MAX_RAW_RATE, MIN_RATE
+
+    if not MIN_RATE <= int(rate) <= MAX_RAW_RATE:
+        raise SourceError(f"--raw rates go from {MIN_RATE} to {MAX_RAW_RATE} Hz, not {rate}")
     return names[name], int(rate)
 
 

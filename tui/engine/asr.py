@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -39,8 +38,8 @@ class SpeechModel(Protocol):
     ) -> list[Word]:
         """Transcribe a short window; its words with times relative to its start."""
 
-    def segments(self, audio: np.ndarray, beam_size: int = 5) -> Iterator[list[Word]]:
-        """Transcribe a recording lazily, one window's words per ``next()``."""
+    def transcribe_batch(self, audio: np.ndarray, prompt: str | None = None) -> list[Word]:
+        """Transcribe one piece of a recording (at most 30 s) as accurately as it can."""
 
     def speech_regions(self, audio: np.ndarray) -> list[tuple[float, float]]:
         """Where the audio holds speech, in seconds."""
@@ -128,17 +127,17 @@ class Recognizer:
         )
         return [_word(w) for segment in segments for w in (segment.words or [])]
 
-    def segments(self, audio: np.ndarray, beam_size: int = 5) -> Iterator[list[Word]]:
-        """Transcribe a whole recording lazily: each ``next()`` decodes one 30 s window."""
+    def transcribe_batch(self, audio: np.ndarray, prompt: str | None = None) -> list[Word]:
+        """Transcribe one piece of a recording (at most 30 s): beam search, VAD, the prompt."""
         segments, _ = self._model.transcribe(
             audio,
             language="en",
-            beam_size=beam_size,
+            beam_size=5,
             word_timestamps=True,
             vad_filter=True,
+            initial_prompt=prompt or None,
         )
-        for segment in segments:
-            yield [_word(w) for w in (segment.words or [])]
+        return [_word(w) for segment in segments for w in (segment.words or [])]
 
 
 def _word(w: Any) -> Word:

@@ -5,20 +5,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
+from collections.abc import Awaitable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import aiohttp
 from aiohttp import BodyPartReader, web
 
 from tui.engine import config as cfg
+from tui.engine import schema
 from tui.engine.context import ENGINE, Engine
 from tui.engine.jobs import Job, new_job_id
-from tui.shared.audio import AudioDecodeError, probe_duration
+from tui.shared.audio import AudioDecodeError, probe
 from tui.shared.transcripts import render_srt, render_txt
 
+log = logging.getLogger("sm_tui.engine.batch")
+T = TypeVar("T")
 JSON_TYPE = "application/json"
 FORMATS = {"json-v2", "txt", "srt"}
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -27,16 +32,23 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 class ApiError(Exception):
     """An error answer: ``{"code", "error", "detail"?}`` with that HTTP status."""
 
-    def __init__(self, status: int, error: str, detail: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        error: str,
+        detail: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(detail or error)
         self.status, self.error, self.detail = status, error, detail
+        self.headers = headers or {}
 
     def response(self) -> web.Response:
         """The JSON response for this error."""
         body: dict[str, Any] = {"code": self.status, "error": self.error}
         if self.detail:
             body["detail"] = self.detail
-        return web.json_response(body, status=self.status)
+        return web.json_response(body, status=self.status, headers=self.headers)
 
 
 def _engine(request: web.Request) -> Engine:
@@ -53,11 +65,11 @@ def _job(request: web.Request) -> Job:
     return job
 
 
-async def _receive_upload(part: Any, target: Path, limit: int) -> int:
-    """Stream an uploaded file to disk, stopping at ``limit`` bytes."""
+async def _receive_upload(part: Any, target: Path, limit: int, idle_s: float) -> int:
+    """Stream an uploaded file to disk, stopping at ``limit`` bytes or ``idle_s`` of silence."""
     size = 0
     with target.open("wb") as handle:
-        while chunk := await part.read_chunk(1 << 16):
+        while chunk := await _in_time(part.read_chunk(1 << 16), idle_s):
             size += len(chunk)
             if size > limit:
                 raise ApiError(400, "Job rejected", f"File exceeds the {limit} byte upload limit")
@@ -65,39 +77,70 @@ async def _receive_upload(part: Any, target: Path, limit: int) -> int:
     return size
 
 
+async def _in_time(read: Awaitable[T], seconds: float) -> T:
+    """A body read that must make progress within ``seconds``."""
+    try:
+        return await asyncio.wait_for(read, timeout=seconds)
+    except TimeoutError:
+        raise ApiError(408, "Request Timeout", f"No data arrived for {seconds:g}s") from None
+
+
+FETCH_FAILED = "Audio fetch error: the URL could not be fetched"
+FETCH_TIMEOUT = aiohttp.ClientTimeout(total=60, connect=5, sock_connect=5, sock_read=10)
+
+
 async def _fetch(url: str, target: Path, limit: int) -> None:
-    """Fetch ``fetch_data.url`` from this machine (the engine never reaches elsewhere)."""
+    """Fetch ``fetch_data.url`` from this machine (the engine never reaches elsewhere).
+
+    Redirects are not followed (a redirect could lead anywhere), reads time out, the size is
+    capped while downloading, and every failure gives the same answer, so the answers say
+    nothing of which ports are open.
+    """
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or parsed.hostname not in LOOPBACK:
         raise ApiError(400, "Job rejected", "fetch_data.url must be an http URL on this machine")
-    async with aiohttp.ClientSession() as session, session.get(url) as response:
-        if response.status != 200:
-            raise ApiError(400, "Job rejected", f"Audio fetch error, http status {response.status}")
-        size = 0
-        with target.open("wb") as handle:
-            async for chunk in response.content.iter_chunked(1 << 16):
-                size += len(chunk)
-                if size > limit:
-                    raise ApiError(400, "Job rejected", "Fetched file exceeds the upload limit")
-                handle.write(chunk)
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=FETCH_TIMEOUT) as session,
+            session.get(url, allow_redirects=False) as response,
+        ):
+            if response.status != 200:
+                raise ApiError(400, "Job rejected", FETCH_FAILED)
+            size = 0
+            with target.open("wb") as handle:
+                async for chunk in response.content.iter_chunked(1 << 16):
+                    size += len(chunk)
+                    if size > limit:
+                        raise ApiError(400, "Job rejected", "Fetched file exceeds the upload limit")
+                    handle.write(chunk)
+    except ApiError:
+        raise
+    except (aiohttp.ClientError, TimeoutError, OSError, ValueError):
+        raise ApiError(400, "Job rejected", FETCH_FAILED) from None
 
 
 def _parse_config(text: str | None) -> dict[str, Any]:
+    """The job config, checked whole: every known sub-object's shape, type and range."""
     if text is None:
         raise ApiError(400, "Malformed request", "Missing config")
     try:
         config = json.loads(text)
+    except RecursionError:
+        raise ApiError(400, "Job rejected", "Job config nests too deeply") from None
     except ValueError:
         raise ApiError(400, "Job rejected", "Job config JSON is invalid") from None
     if not isinstance(config, dict) or "type" not in config:
         raise ApiError(400, "Malformed request", "Job config needs a type")
     if config["type"] != "transcription":
-        raise ApiError(400, "Job rejected", f"Unsupported job type: {config['type']}")
+        raise ApiError(400, "Job rejected", f"Unsupported job type: {str(config['type'])[:40]}")
     transcription = config.get("transcription_config")
     if not isinstance(transcription, dict) or not transcription.get("language"):
         raise ApiError(400, "No language selected")
     try:
+        schema.check(config, schema.JOB, "")
         cfg.validate(transcription, realtime=False)
+    except schema.SchemaError as exc:
+        raise ApiError(400, "Job rejected", str(exc)) from None
     except cfg.ConfigError as exc:
         raise ApiError(400, "Job rejected", exc.reason) from None
     return config
@@ -112,19 +155,20 @@ async def create_job(request: web.Request) -> web.Response:
     data_name: str | None = None
     upload = engine.paths.engine / f"{new_job_id()}.upload"
     limit = engine.limits.max_upload_bytes
+    idle = engine.limits.start_timeout_s
     try:
         reader = await request.multipart()
         while (part := await reader.next()) is not None:
             if not isinstance(part, BodyPartReader):
                 raise ApiError(400, "Malformed request", "Nested multipart is not accepted")
             if part.name == "config":
-                config_text = await part.text()
+                config_text = await _in_time(part.text(), idle)
             elif part.name == "data_file":
                 data_name = part.filename or "audio.wav"
-                if await _receive_upload(part, upload, limit) == 0:
+                if await _receive_upload(part, upload, limit, idle) == 0:
                     raise ApiError(400, "Job rejected due to invalid audio", "The file is empty")
             else:
-                await part.release()
+                await _in_time(part.release(), idle)
         config = _parse_config(config_text)
         fetch = config.get("fetch_data")
         if data_name is None and not fetch:
@@ -137,9 +181,20 @@ async def create_job(request: web.Request) -> web.Response:
             await _fetch(fetch["url"], upload, limit)
             data_name = Path(urlparse(fetch["url"]).path).name or "fetched"
         try:
-            duration = await asyncio.to_thread(probe_duration, upload)
+            duration = (await asyncio.to_thread(probe, upload)).duration
         except AudioDecodeError as exc:
             raise ApiError(400, "Job rejected due to invalid audio", str(exc)) from None
+        if duration > engine.limits.max_audio_s:
+            raise ApiError(400, "Job rejected", (
+                f"The audio is {duration / 3600:.1f} h long; this engine takes at most "
+                f"{engine.limits.max_audio_s / 3600:g} h (sm-tui serve --max-audio-hours)"
+            ))  # fmt: skip
+        if engine.jobs.unfinished >= engine.limits.max_queued_jobs:
+            raise ApiError(
+                429, "Too Many Requests",
+                f"The engine holds {engine.limits.max_queued_jobs} unfinished jobs; retry shortly",
+                headers={"Retry-After": "10"},
+            )  # fmt: skip
     except BaseException:
         with contextlib.suppress(OSError):
             upload.unlink()
@@ -181,7 +236,16 @@ async def list_jobs(request: web.Request) -> web.Response:
         and (not before or job.created_at < before)
         and (not after or job.created_at > after)
     ]
-    return web.json_response({"jobs": [job.details() for job in jobs[:limit]]})
+    return web.json_response({"jobs": [d for job in jobs[:limit] if (d := _details(job))]})
+
+
+def _details(job: Job) -> dict[str, Any] | None:
+    """A job's details; a record that cannot be shown is left out, never a 500 for everyone."""
+    try:
+        return job.details()
+    except Exception:  # configs are checked at submit; this guards records from older engines
+        log.exception("job %s cannot be listed", job.id)
+        return None
 
 
 async def _wait(request: web.Request, job: Job) -> None:

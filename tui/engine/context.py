@@ -27,6 +27,14 @@ class Limits:
     retention_s: float
     max_sessions: int
     max_session_s: float
+    max_audio_s: float
+    max_queued_jobs: int
+    idle_s: float
+    start_timeout_s: float
+    max_connections: int = 256
+    """Open connections at once; more are closed at accept."""
+    max_unstarted: int = 16
+    """WebSockets waiting for their StartRecognition at once; more are refused (503)."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Limits:
@@ -36,6 +44,10 @@ class Limits:
             retention_s=settings.engine_retention_s,
             max_sessions=settings.engine_max_sessions,
             max_session_s=settings.engine_max_session_s,
+            max_audio_s=settings.engine_max_audio_hours * 3600,
+            max_queued_jobs=settings.engine_max_queued_jobs,
+            idle_s=settings.engine_idle_s,
+            start_timeout_s=settings.engine_start_timeout_s,
         )
 
 
@@ -49,10 +61,15 @@ class Engine:
     api_key: str | None = field(default=None, repr=False)
     scheduler: InferenceScheduler = field(default_factory=InferenceScheduler)
     sessions: int = 0
+    """Started real-time sessions."""
+    unstarted: int = 0
+    """WebSockets that have not sent StartRecognition yet."""
     jobs: JobManager = field(init=False)
 
     def __post_init__(self) -> None:
-        self.jobs = JobManager(self.paths.engine, self.scheduler, self.recognizer)
+        self.jobs = JobManager(
+            self.paths.engine, self.scheduler, self.recognizer, self.limits.max_audio_s
+        )
 
 
 ENGINE = web.AppKey("engine", Engine)

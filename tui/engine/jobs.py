@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from tui.engine.asr import SpeechModel, Word
+from tui.engine.chunks import Chunker
 from tui.engine.results import LANGUAGE_PACK, to_results
 from tui.engine.scheduler import BATCH, InferenceScheduler
-from tui.shared.audio import AudioDecodeError, decode_file
+from tui.shared.audio import RATE, AudioDecodeError, iter_decoded
 
 log = logging.getLogger("sm_tui.engine.batch")
 ID_ALPHABET = string.ascii_lowercase + string.digits
@@ -58,6 +59,8 @@ class Job:
     transcript_created_at: str = ""
     task: asyncio.Task[None] | None = None
     expired: bool = False
+    crashes: int = 0  # engine deaths while this job ran, in a row
+    stopped_cleanly: bool = False  # the engine stopped on purpose while this job ran
 
     def record(self) -> dict[str, Any]:
         """What is kept on disk, so a restarted engine still has its jobs."""
@@ -67,6 +70,7 @@ class Job:
             "created_at": self.created_at, "status": self.status, "results": self.results,
             "errors": self.errors, "finished_at": self.finished_at,
             "transcript_created_at": self.transcript_created_at, "expired": self.expired,
+            "crashes": self.crashes, "stopped_cleanly": self.stopped_cleanly,
         }  # fmt: skip
 
     @property
@@ -118,9 +122,24 @@ class Job:
                 ),
                 "orchestrator_version": "local-0.1.0",
                 "language_pack_info": LANGUAGE_PACK,
+                **self._translation_errors(),
             },
             "results": self.results or [],
         }
+
+    def _translation_errors(self) -> dict[str, Any]:
+        """The local engine does not translate: a requested translation says so."""
+        translation = self.config.get("translation_config")
+        if not isinstance(translation, dict):
+            return {}
+        language = self.config.get("transcription_config", {}).get("language", "en")
+        return {
+            "translation_errors": [
+                {"type": "unsupported_translation_pair",
+                 "message": f"Translation from {language} to {target} is not supported"}
+                for target in translation.get("target_languages") or []
+            ]
+        }  # fmt: skip
 
 
 def _without_nulls(value: Any) -> Any:
@@ -131,17 +150,43 @@ def _without_nulls(value: Any) -> Any:
     return value
 
 
+MAX_CRASHES = 2
+RUNNING_AT_ONCE = 2  # jobs decoding at once; the others wait without holding any audio
+
+
+class AudioTooLong(ValueError):
+    """The audio runs past the engine's duration limit."""
+
+
 class JobManager:
-    """Holds the engine's jobs and runs them on the inference scheduler."""
+    """Holds the engine's jobs and runs them on the inference scheduler.
+
+    Args:
+        folder: Where job records and uploads live.
+        scheduler: The inference thread.
+        recognizer: The model.
+        max_audio_s: Longest audio a job may hold.
+    """
 
     def __init__(
-        self, folder: Path, scheduler: InferenceScheduler, recognizer: SpeechModel
+        self,
+        folder: Path,
+        scheduler: InferenceScheduler,
+        recognizer: SpeechModel,
+        max_audio_s: float = float("inf"),
     ) -> None:
         self.folder = folder
-        """Where job records and uploads live."""
         self.scheduler = scheduler
         self.recognizer = recognizer
+        self.max_audio_s = max_audio_s
         self.jobs: dict[str, Job] = {}
+        self.stopping = False
+        self._slots = asyncio.Semaphore(RUNNING_AT_ONCE)
+
+    @property
+    def unfinished(self) -> int:
+        """Jobs still running (or waiting for their turn)."""
+        return sum(1 for job in self.jobs.values() if job.status == "running")
 
     def add(self, job: Job) -> Job:
         """Register a job and start transcribing it."""
@@ -157,37 +202,83 @@ class JobManager:
         os.replace(temporary, target)  # atomic: a crash leaves the old record or the new one
 
     def restore(self) -> None:
-        """Load the jobs a previous run of the engine left; restart those it was running."""
+        """Load the jobs a previous run left, resume those it was running, clear leftovers.
+
+        A job that was running when the engine stopped on purpose resumes as it was; one that
+        was running when the engine died resumes too, unless the engine died under it twice
+        in a row, when it fails with that reason rather than crash the engine again.
+        """
         for record_path in sorted(self.folder.glob("*.job.json"), key=lambda p: p.stat().st_mtime):
-            try:
-                record = json.loads(record_path.read_text(encoding="utf-8"))
-                audio = self.folder / record["audio"] if record.get("audio") else None
-                job = Job(
-                    record["id"], record["data_name"], record["config"], audio, record["duration"],
-                    created_at=record["created_at"], status=record["status"], results=record["results"],
-                    errors=record["errors"], finished_at=record["finished_at"],
-                    transcript_created_at=record["transcript_created_at"], expired=record["expired"],
-                )  # fmt: skip
-            except (OSError, ValueError, KeyError, TypeError):
-                log.warning("skipping unreadable job record %s", record_path.name)
+            job = self._load(record_path)
+            if job is None:
                 continue
             self.jobs[job.id] = job
-            if job.status == "running":
-                if job.audio_path is not None and job.audio_path.is_file():
-                    job.task = asyncio.create_task(self._run(job))
-                else:
-                    self._reject(job, "The engine restarted and the job's audio was lost")
-                    self._persist(job)
+            if job.status != "running":
+                continue
+            if job.audio_path is None or not job.audio_path.is_file():
+                self._reject(job, "The engine restarted and the job's audio was lost")
+            elif not job.stopped_cleanly and job.crashes + 1 >= MAX_CRASHES:
+                job.crashes += 1
+                self._reject(
+                    job, "The engine stopped unexpectedly twice while transcribing this job, "
+                    "so it was given up (the audio may be what makes it fail)",
+                )  # fmt: skip
+                self._drop_audio(job)
+            else:
+                job.crashes = 0 if job.stopped_cleanly else job.crashes + 1
+                job.stopped_cleanly = False
+                job.task = asyncio.create_task(self._run(job))
+            self._persist(job)
+        self._remove_orphans()
         if self.jobs:
             log.info("restored %d job(s)", len(self.jobs))
 
+    def _load(self, record_path: Path) -> Job | None:
+        try:
+            record = json.loads(record_path.read_text(encoding="utf-8"))
+            audio = self.folder / Path(record["audio"]).name if record.get("audio") else None
+            return Job(
+                record["id"], record["data_name"], record["config"], audio, record["duration"],
+                created_at=record["created_at"], status=record["status"], results=record["results"],
+                errors=record["errors"], finished_at=record["finished_at"],
+                transcript_created_at=record["transcript_created_at"], expired=record["expired"],
+                crashes=int(record.get("crashes", 0)),
+                stopped_cleanly=bool(record.get("stopped_cleanly", False)),
+            )  # fmt: skip
+        except (OSError, ValueError, KeyError, TypeError):
+            log.warning("skipping unreadable job record %s", record_path.name)
+            return None
+
+    def _remove_orphans(self) -> None:
+        """Uploads no job refers to (a kill -9 mid-upload) and half-written records."""
+        kept = {job.audio_path.name for job in self.jobs.values() if job.audio_path is not None}
+        for leftover in [*self.folder.glob("*.upload"), *self.folder.glob("*.tmp")]:
+            if leftover.name not in kept:
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
+                    log.info("removed leftover %s", leftover.name)
+
+    async def suspend(self) -> None:
+        """The engine is stopping: running jobs keep their audio and resume after a restart."""
+        self.stopping = True
+        tasks = [job.task for job in self.jobs.values() if job.task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
     async def _run(self, job: Job) -> None:
         try:
-            words = await self._transcribe(job)
+            async with self._slots:
+                words = await self._transcribe(job)
         except asyncio.CancelledError:
+            if job.status == "running":  # stopping (not deleted): keep the audio for a restart
+                job.stopped_cleanly = self.stopping
+                self._persist(job)
             raise
         except AudioDecodeError as exc:
             self._reject(job, f"Audio decode error: {exc}")
+        except AudioTooLong as exc:
+            self._reject(job, str(exc))
         except Exception as exc:  # the job fails, the engine carries on
             log.exception("job %s failed", job.id)
             self._reject(job, f"Transcription failed: {exc.__class__.__name__}")
@@ -204,19 +295,29 @@ class JobManager:
                 job.status = "done"
                 job.finished_at = time.time()
                 log.info("job %s done: %d words", job.id, len(words))
-        finally:
-            self._drop_audio(job)
-            self._persist(job)
+        self._drop_audio(job)
+        self._persist(job)
 
     async def _transcribe(self, job: Job) -> list[Word]:
+        """Decode as a stream and transcribe piece by piece: memory stays at one piece."""
         assert job.audio_path is not None
-        scheduler, recognizer = self.scheduler, self.recognizer
-        audio = await asyncio.to_thread(decode_file, job.audio_path)
-        segments = await scheduler.run(BATCH, recognizer.segments, audio)
+        chunker = Chunker(iter_decoded(job.audio_path))
         words: list[Word] = []
-        # One 30 s window per scheduled call, so real-time steps can go in between.
-        while (chunk := await scheduler.run(BATCH, next, segments, None)) is not None:
-            words.extend(chunk)
+        heard_any = False
+        # Decoding runs on a worker thread, inference on the inference thread: one piece per
+        # scheduled call, so real-time steps go in between.
+        while (piece := await asyncio.to_thread(chunker.next)) is not None:
+            start, audio = piece
+            heard_any = True
+            if start + len(audio) / RATE > self.max_audio_s + 1.0:
+                raise AudioTooLong(
+                    f"The audio runs past the engine's limit of {self.max_audio_s / 3600:g} h"
+                )
+            prompt = "".join(w.text for w in words[-40:]).strip() or None
+            found = await self.scheduler.run(BATCH, self.recognizer.transcribe_batch, audio, prompt)
+            words.extend(w.shifted(start) for w in found)
+        if not heard_any:
+            raise AudioDecodeError("the file holds no audio samples")
         return words
 
     def _reject(self, job: Job, message: str) -> None:
@@ -242,15 +343,21 @@ class JobManager:
         self._persist(job)
 
     def expire_old(self, retention_s: float) -> None:
-        """Expire finished jobs older than the retention: data gone, answers 410."""
+        """Past the retention a finished job's data and record are removed.
+
+        It answers 410 until the engine restarts (then 404); after another retention it is
+        forgotten in memory too, so neither the folder nor memory grows with old jobs.
+        """
         now = time.time()
-        for job in self.jobs.values():
-            if (
-                job.finished_at is not None
-                and not job.expired
-                and now - job.finished_at > retention_s
-            ):
+        for job in list(self.jobs.values()):
+            if job.finished_at is None or now - job.finished_at <= retention_s:
+                continue
+            if not job.expired:
                 job.expired = True
                 job.results = None
+                job.config = {}
                 self._drop_audio(job)
-                self._persist(job)
+                with contextlib.suppress(OSError):
+                    (self.folder / f"{job.id}.job.json").unlink()
+            elif now - job.finished_at > 2 * retention_s:
+                del self.jobs[job.id]

@@ -13,25 +13,33 @@ import contextlib
 import enum
 import json
 import logging
+import threading
+import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from aiohttp import WSMsgType, web
 
 from tui.engine import config as cfg
+from tui.engine import rt_watch, schema
 from tui.engine.asr import Word
 from tui.engine.context import ENGINE, Engine
-from tui.engine.results import LANGUAGE_PACK, to_results
+from tui.engine.results import LANGUAGE_PACK
+from tui.engine.rt_messages import TranscriptWriter
 from tui.engine.rt_pump import RecognitionPump, Speech, infer_window
 from tui.engine.scheduler import REALTIME
 from tui.engine.streaming import StreamingRecognizer, Window
-from tui.shared.audio import RAW_ENCODINGS, RawDecoder, StreamDecoder
-from tui.shared.transcripts import render
+from tui.shared.audio import MAX_RAW_RATE, MIN_RATE, RAW_ENCODINGS, RawDecoder, StreamDecoder
 
 log = logging.getLogger("sm_tui.engine.rt")
 
 MAX_FRAME = 1 << 20
+MAX_MESSAGE_DEPTH = 10  # a StartRecognition nests 6 deep at most
+MAX_HELD_S = 30.0  # audio a session holds before it stops reading more (backpressure)
+MAX_PIPE_BYTES = 1 << 20  # a file's bytes received but not decoded yet
+MAX_OUTBOX = 5000  # messages the client has not read; past this it is cut off
 CLOSE_CODES = {
     "invalid_message": 1003, "protocol_error": 1003, "invalid_config": 1003,
     "invalid_audio_type": 1003, "invalid_language": 4004, "invalid_model": 4004,
@@ -63,6 +71,7 @@ class RealtimeSession:
 
     def __init__(self, engine: Engine, ws: web.WebSocketResponse) -> None:
         self.engine = engine
+        self.limits = engine.limits
         self.ws = ws
         self.id = str(uuid.uuid4())
         self.phase = SessionPhase.AWAITING_START
@@ -75,37 +84,63 @@ class RealtimeSession:
         self.decoder_drained = False  # a file's decoder reached its end
         self.outbox: asyncio.Queue[dict[str, Any] | tuple[int, str]] = asyncio.Queue()
         self.tasks: list[asyncio.Task[None]] = []
-        self.sent_final_end = 0.0
-        self.last_partial: str | None = None
+        self.writer = TranscriptWriter(self.send, self.close, lambda: self.config)
+        self.last_audio = time.monotonic()
+        self.overflowed = False  # the client stopped reading what the engine sends
+        # Backpressure: while the session holds more audio than it can use, nothing more is
+        # read from the socket (raw) or decoded (file); ``room`` and ``flowing`` say when to go on.
+        self.room = asyncio.Event()
+        self.room.set()
+        self.flowing = threading.Event()
+        self.flowing.set()
+        engine.unstarted += 1
 
     # --- connection -------------------------------------------------------------------------
 
     async def run(self) -> None:
         """Serve the connection until it closes."""
         sender = asyncio.create_task(self._send_loop())
+        self.tasks.append(asyncio.create_task(rt_watch.watch_start(self)))
         try:
             async for msg in self.ws:
+                if self.overflowed:
+                    raise SessionError(
+                        "unknown_error", "The client is not reading the engine's messages"
+                    )
                 if msg.type == WSMsgType.TEXT:
                     await self._on_text(msg.data)
                 elif msg.type == WSMsgType.BINARY:
-                    self._on_audio(msg.data)
+                    await self._on_audio(msg.data)
                 else:
                     break
         except SessionError as exc:
             self.fail(exc.kind, exc.reason)
+        except Exception:  # never an HTTP 500 written into the socket: an Error, then a close
+            log.exception("session %s failed", self.id[:8])
+            self.fail("unknown_error", "The engine could not handle that message")
         finally:
             for task in self.tasks:
                 task.cancel()
             if isinstance(self.decoder, StreamDecoder):
-                self.decoder.finish()
+                self.decoder.close()
+            if self.phase is SessionPhase.AWAITING_START:
+                self.engine.unstarted -= 1
             if self.counted:
                 self.engine.sessions -= 1
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(sender, timeout=5)
             sender.cancel()
 
+    @property
+    def started(self) -> bool:
+        """Whether StartRecognition came."""
+        return self.phase is not SessionPhase.AWAITING_START
+
     def send(self, message: dict[str, Any]) -> None:
-        """Queue a message for the client."""
+        """Queue a message for the client; a client that does not read is cut off, not buffered."""
+        if self.outbox.qsize() >= MAX_OUTBOX:
+            self.overflowed = True
+            return
         self.outbox.put_nowait(message)
 
     def close(self, code: int = 1000, reason: str = "") -> None:
@@ -136,10 +171,12 @@ class RealtimeSession:
     async def _on_text(self, data: str) -> None:
         try:
             message = json.loads(data)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise SessionError("invalid_message", "Messages must be JSON objects") from None
         if not isinstance(message, dict) or not isinstance(message.get("message"), str):
             raise SessionError("invalid_message", "Messages must have a 'message' field")
+        if schema.depth_of(message) > MAX_MESSAGE_DEPTH:
+            raise SessionError("invalid_message", "The message nests too deeply")
         kind = message["message"]
         if kind == "StartRecognition":
             if self.phase is not SessionPhase.AWAITING_START:
@@ -166,17 +203,24 @@ class RealtimeSession:
             )
         try:
             self.config = cfg.validate(message["transcription_config"], realtime=True)
+            for key, shape in (("translation_config", schema.TRANSLATION),
+                               ("audio_events_config", schema.AUDIO_EVENTS)):  # fmt: skip
+                if key in message:
+                    schema.check(message[key], shape, key)
         except cfg.ConfigError as exc:
             raise SessionError(exc.kind, exc.reason) from None
+        except schema.SchemaError as exc:
+            raise SessionError("invalid_config", str(exc)) from None
         self.decoder = self._open_decoder(audio_format)
         if self.engine.sessions >= self.engine.limits.max_sessions:
             raise SessionError("quota_exceeded", "Too many concurrent sessions; retry shortly")
         self.engine.sessions += 1
+        self.engine.unstarted -= 1
         self.counted = True
         stream = StreamingRecognizer(
             max_delay=float(self.config.get("max_delay", 4.0)), eou_trigger=self._eou_trigger()
         )
-        self.pump = RecognitionPump(stream, self._infer, self)
+        self.pump = RecognitionPump(stream, self._infer, self.writer, on_step=self._update_flow)
         self.phase = SessionPhase.RUNNING
         self.send(
             {
@@ -194,8 +238,10 @@ class RealtimeSession:
                 "reason": "Running recognition using a broadcast model quality.",
             }
         )
+        self.writer.translation_warnings(message.get("translation_config"))
         self.tasks.append(asyncio.create_task(self._pump_loop()))
-        self.tasks.append(asyncio.create_task(self._watch_limits()))
+        self.tasks.append(asyncio.create_task(rt_watch.watch_duration(self)))
+        self.tasks.append(asyncio.create_task(rt_watch.watch_idle(self)))
         log.info("session %s started %s", self.id[:8], json.dumps(audio_format))
 
     def _eou_trigger(self) -> float:
@@ -206,18 +252,31 @@ class RealtimeSession:
         kind = audio_format.get("type")
         if kind == "file":
             loop = asyncio.get_running_loop()
+
+            def later(callback: Callable[[Any], None], value: Any) -> None:
+                with contextlib.suppress(RuntimeError):  # the loop closed: the session is gone
+                    loop.call_soon_threadsafe(callback, value)
+
             return StreamDecoder(
-                on_audio=lambda block: loop.call_soon_threadsafe(self._on_samples, block),
-                on_end=lambda error: loop.call_soon_threadsafe(self._on_decoder_end, error),
+                on_audio=lambda block: later(self._on_samples, block),
+                on_end=lambda error: later(self._on_decoder_end, error),
+                flowing=self.flowing,
             )
         encoding, rate = audio_format.get("encoding"), audio_format.get("sample_rate")
         if kind != "raw" or encoding not in RAW_ENCODINGS:
             raise SessionError("invalid_audio_type", f"Unsupported audio format: {audio_format}")
-        if isinstance(rate, bool) or not isinstance(rate, int) or not 0 < rate <= 192000:
-            raise SessionError("invalid_audio_type", "sample_rate must be a positive integer")
+        if (
+            isinstance(rate, bool)
+            or not isinstance(rate, int)
+            or not MIN_RATE <= rate <= MAX_RAW_RATE
+        ):
+            raise SessionError(
+                "invalid_audio_type",
+                f"sample_rate must be a whole number from {MIN_RATE} to {MAX_RAW_RATE} Hz",
+            )
         return RawDecoder(str(encoding), rate)
 
-    def _on_audio(self, data: bytes) -> None:
+    async def _on_audio(self, data: bytes) -> None:
         if self.phase is SessionPhase.AWAITING_START:
             raise SessionError("protocol_error", "Audio sent before StartRecognition")
         if self.phase is SessionPhase.ENDING:
@@ -232,15 +291,33 @@ class RealtimeSession:
                 )
             return
         self.seq_no += 1
+        self.last_audio = time.monotonic()
         self.send({"message": "AudioAdded", "seq_no": self.seq_no})
-        if isinstance(self.decoder, RawDecoder):
-            self._on_samples(self.decoder.feed(data))
+        if isinstance(self.decoder, RawDecoder):  # decoding never runs on the event loop
+            self._on_samples(await asyncio.to_thread(self.decoder.feed, data))
         elif isinstance(self.decoder, StreamDecoder):
             self.decoder.feed(data)
+            while self.decoder.backlog > MAX_PIPE_BYTES and not self.ws.closed:
+                await asyncio.sleep(0.02)
+        while not self.room.is_set() and not self.ws.closed:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.room.wait(), timeout=1.0)
 
     def _on_samples(self, samples: np.ndarray) -> None:
         if self.pump is not None:
             self.pump.add_audio(samples)
+            self._update_flow()
+
+    def _update_flow(self) -> None:
+        """Open or close the tap, by how much audio the session holds."""
+        if self.pump is None:
+            return
+        if self.pump.stream.held_seconds > MAX_HELD_S:
+            self.room.clear()
+            self.flowing.clear()
+        else:
+            self.room.set()
+            self.flowing.set()
 
     def _on_decoder_end(self, error: str | None) -> None:
         if error is not None and self.pump is not None:
@@ -296,84 +373,6 @@ class RealtimeSession:
             log.exception("recogniser failed")
             self.fail("job_error", f"Recogniser failure: {exc.__class__.__name__}")
 
-    def _results(self, words: list[Word]) -> list[dict[str, Any]]:
-        speaker = (
-            "S1" if self.config.get("diarization") in ("speaker", "channel_and_speaker") else None
-        )
-        return to_results(words, speaker=speaker, language=str(self.config.get("language", "en")))
-
-    # PumpSink: the pump's decisions as protocol messages
-
-    def finals(self, words: list[Word], forced: bool) -> None:
-        """AddTranscript for words that became final."""
-        results = self._results(words)
-        start = self.sent_final_end
-        end = max([start] + [float(r["end_time"]) for r in results])
-        text = render(results)
-        message: dict[str, Any] = {
-            "message": "AddTranscript",
-            "format": "2.9",
-            "metadata": {
-                "start_time": start,
-                "end_time": end,
-                "transcript": text + " " if text else "",
-            },
-            "results": results,
-        }
-        if forced:
-            message["forced"] = True
-        self.sent_final_end = end
-        self.send(message)
-
-    def partial(self, words: list[Word], force: bool) -> None:
-        """AddPartialTranscript, when partials are enabled and the text changed."""
-        if not self.config.get("enable_partials"):
-            return
-        results = self._results(words)
-        text = render(results)
-        if text == self.last_partial and not force:
-            return
-        self.last_partial = text
-        start = self.sent_final_end
-        end = max([start] + [float(r["end_time"]) for r in results])
-        self.send(
-            {
-                "message": "AddPartialTranscript",
-                "format": "2.9",
-                "metadata": {"start_time": start, "end_time": end, "transcript": text},
-                "results": results,
-            }
-        )
-
-    def end_of_utterance(self, at: float | None, forced: bool) -> None:
-        """EndOfUtterance at ``at`` (or where the last final ended)."""
-        time_s = self.sent_final_end if at is None else at
-        message: dict[str, Any] = {
-            "message": "EndOfUtterance",
-            "metadata": {"start_time": time_s, "end_time": time_s},
-        }
-        if forced:
-            message["forced"] = True
-        self.send(message)
-
-    def finished(self) -> None:
-        """EndOfTranscript, then a normal close."""
-        self.send({"message": "EndOfTranscript"})
-        self.close(1000, "")
-
-    async def _watch_limits(self) -> None:
-        limit = self.engine.limits.max_session_s
-        await asyncio.sleep(max(0.0, limit - 1.0))
-        self.send(
-            {
-                "message": "Warning",
-                "type": "session_timeout",
-                "reason": f"Session will timeout in 1s due to max duration of {limit:g}s",
-            }
-        )
-        await asyncio.sleep(min(1.0, limit))
-        self.fail("session_timeout", f"Session reached its maximum duration of {limit:g}s")
-
 
 async def handle_websocket(request: web.Request) -> web.StreamResponse:
     """The real-time endpoint: ``GET /v2``, ``/v2/`` and ``/v2/{lang}``."""
@@ -384,6 +383,12 @@ async def handle_websocket(request: web.Request) -> web.StreamResponse:
             {"code": 400, "error": "Bad Request", "detail": "Expected a WebSocket upgrade"},
             status=400,
         )
+    if engine.unstarted >= engine.limits.max_unstarted:
+        return web.json_response(
+            {"code": 503, "error": "Service Unavailable",
+             "detail": "Too many connections waiting to start; retry shortly"},
+            status=503, headers={"Retry-After": "5"},
+        )  # fmt: skip
     await ws.prepare(request)
     await RealtimeSession(engine, ws).run()
     return ws

@@ -74,10 +74,17 @@ class RecognitionPump:
         sink: Hears the finals, partials and utterance ends.
     """
 
-    def __init__(self, stream: StreamingRecognizer, infer: Infer, sink: PumpSink) -> None:
+    def __init__(
+        self,
+        stream: StreamingRecognizer,
+        infer: Infer,
+        sink: PumpSink,
+        on_step: Callable[[], None] | None = None,
+    ) -> None:
         self.stream = stream
         self.infer = infer
         self.sink = sink
+        self.on_step = on_step
         self.input = Input.OPEN
         self.phase = Phase.WAITING
         self.compute_ema = 0.3  # seconds a step has been taking, smoothed
@@ -136,6 +143,8 @@ class RecognitionPump:
         self._step_end = window.end
         self.phase = Phase.WAITING
         update = self.stream.apply(window, words, speech)
+        if self.on_step is not None:
+            self.on_step()
         if update.finals or forced:
             self.sink.finals(update.finals, forced)
         self.sink.partial(update.partial, force=bool(update.finals) or forced)

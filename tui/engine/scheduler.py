@@ -37,9 +37,16 @@ class InferenceScheduler:
         self._queue.put((priority, next(self._counter), (fn, args, loop, future)))
         return await future
 
-    def close(self) -> None:
-        """Stop the worker thread after the calls already queued."""
-        self._queue.put((99, next(self._counter), None))
+    def close(self, wait_s: float = 0.0) -> None:
+        """Stop the worker thread after the call under way (calls still queued are dropped).
+
+        Args:
+            wait_s: How long to wait for the call under way to finish (a process that exits
+                while native inference code runs can abort).
+        """
+        self._queue.put((-1, next(self._counter), None))
+        if wait_s:
+            self._thread.join(wait_s)
 
     def _work(self) -> None:
         while True:

@@ -132,7 +132,7 @@ def check(value: Any, schema: Field, name: str) -> None:
         SchemaError: The first field found with the wrong type, range, choice or key.
     """
     if depth_of(value) > MAX_DEPTH:
-        raise SchemaError(f"{name} nests deeper than {MAX_DEPTH} levels")
+        raise SchemaError(f"{name or 'the config'} nests deeper than {MAX_DEPTH} levels")
     pending: list[tuple[Any, Field, str]] = [(value, schema, name)]
     while pending:
         item, spec, path = pending.pop()
@@ -177,6 +177,6 @@ def _check_one(value: Any, spec: Field, path: str) -> list[tuple[Any, Field, str
         if sub is None:
             if spec.open:
                 continue
-            raise SchemaError(f"unknown key {path}.{key}")
-        children.append((item, sub, f"{path}.{key}"))
+            raise SchemaError(f"unknown {path or 'config'} key: {key}")
+        children.append((item, sub, f"{path}.{key}" if path else key))
     return children

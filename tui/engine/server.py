@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from tui.engine import batch_api
+from tui.engine.connections import ConnectionGuard, quiet_loop_errors
 from tui.engine.context import ENGINE, Engine, Limits
 from tui.engine.rt_api import handle_websocket
 from tui.paths import DataPaths
@@ -25,8 +26,9 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def _authorised(request: web.Request, key: str | None) -> bool:
-    header = request.headers.get("Authorization", "")
-    token = header[7:].strip() if header.startswith("Bearer ") else request.query.get("jwt", "")
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    bearer = scheme.lower() == "bearer"  # schemes are case-insensitive (RFC 9110)
+    token = credentials.strip() if bearer else request.query.get("jwt", "")
     if key is None:
         return bool(token)
     return hmac.compare_digest(token.encode(), key.encode())
@@ -79,15 +81,27 @@ async def _expire_jobs(app: web.Application) -> AsyncIterator[None]:
     task = asyncio.create_task(loop())
     yield
     task.cancel()
-    for job in engine.jobs.jobs.values():
-        if job.task is not None:
-            job.task.cancel()
-    engine.scheduler.close()
+    await engine.jobs.suspend()  # running jobs keep their audio and resume after a restart
+    engine.scheduler.close(wait_s=10.0)
 
 
-def make_app(engine: Engine) -> web.Application:
-    """The aiohttp application serving both APIs."""
-    app = web.Application(middlewares=[error_middleware, auth_middleware], client_max_size=1 << 20)
+def make_app(engine: Engine, on_request: Callable[[object], None] | None = None) -> web.Application:
+    """The aiohttp application serving both APIs.
+
+    Args:
+        engine: What the handlers share.
+        on_request: Told the transport of each request as it starts (the connection guard).
+    """
+
+    @web.middleware
+    async def started(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if on_request is not None:
+            on_request(request.transport)
+        return await handler(request)
+
+    app = web.Application(
+        middlewares=[started, error_middleware, auth_middleware], client_max_size=1 << 20
+    )
     app[ENGINE] = engine
     app.router.add_get("/health", health)
     batch_api.add_routes(app)
@@ -111,12 +125,20 @@ async def serve(
     stop: asyncio.Event | None = None,
 ) -> None:
     """Serve until ``stop`` is set (or forever); call ``ready(port)`` once listening."""
-    runner = web.AppRunner(make_app(engine), access_log=None, shutdown_timeout=2)
+    limits = engine.limits
+    guard = ConnectionGuard(lambda: None, limits.max_connections, limits.start_timeout_s)
+    runner = web.AppRunner(
+        make_app(engine, guard.request_started),
+        access_log=None,
+        shutdown_timeout=2,
+        keepalive_timeout=max(limits.start_timeout_s, 5.0),  # idle keep-alive connections
+    )
     await runner.setup()
-    site = web.TCPSite(runner, host, port)
-    await site.start()
-    server = site._server
-    sockets = getattr(server, "sockets", None) or []
+    guard.factory = runner.server  # type: ignore[assignment]
+    loop = asyncio.get_running_loop()
+    quiet_loop_errors(loop)
+    server = await loop.create_server(guard, host, port, backlog=128, reuse_address=True)
+    sockets = list(server.sockets)
     bound = sockets[0].getsockname()[1] if sockets else port
     batch_url, rt_url = urls(host, bound)
     log.info("sm-tui engine ready on %s (batch) and %s (real-time), model %s",
@@ -126,6 +148,7 @@ async def serve(
     try:
         await (stop.wait() if stop is not None else asyncio.Event().wait())
     finally:
+        server.close()
         with contextlib.suppress(Exception):
             await runner.cleanup()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -17,6 +18,12 @@ import numpy as np
 
 RATE = 16000
 """The sample rate of all audio sm-tui handles internally."""
+MIN_RATE = 8000
+"""Lowest sample rate accepted anywhere: lower rates would multiply when resampled to 16 kHz."""
+MAX_RAW_RATE = 48000
+"""Highest rate of raw PCM (as Speechmatics takes it)."""
+MAX_FILE_RATE = 192000
+"""Highest rate of a file (studio recordings at 96 or 192 kHz shrink when resampled)."""
 RAW_ENCODINGS = {
     "pcm_s16le": ("pcm_s16le", 2),
     "pcm_f32le": ("pcm_f32le", 4),
@@ -75,6 +82,7 @@ def iter_decoded(
         with container:
             if not container.streams.audio:
                 raise AudioDecodeError("the file has no audio stream")
+            check_rate(container.streams.audio[0].sample_rate)
             resampler = _new_resampler()
             for frame in container.decode(audio=0):
                 yield from _resampled(resampler, frame)
@@ -85,6 +93,54 @@ def iter_decoded(
         raise
     except (av.error.FFmpegError, ValueError, OSError) as exc:
         raise AudioDecodeError(f"not a readable audio file ({exc.__class__.__name__})") from exc
+
+
+def check_rate(rate: int | None, high: int = MAX_FILE_RATE) -> None:
+    """Refuse a sample rate outside what sm-tui resamples (None: the container does not say).
+
+    Raises:
+        AudioDecodeError: The rate is below 8 kHz or above ``high``.
+    """
+    if rate is not None and rate and not MIN_RATE <= rate <= high:
+        raise AudioDecodeError(
+            f"its sample rate is {rate} Hz; audio from {MIN_RATE} to {high} Hz is accepted "
+            "(convert it, e.g. ffmpeg -i IN -ar 16000 OUT.wav)"
+        )
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """What a file's container says of its audio."""
+
+    duration: float
+    sample_rate: int | None
+    channels: int
+
+
+def probe(path: Path) -> AudioInfo:
+    """Duration, rate and channels of an audio file; decoded to count only if the container is silent.
+
+    Raises:
+        AudioDecodeError: The file is not audio, or its rate is out of range.
+    """
+    try:
+        with av.open(str(path), mode="r") as container:
+            if not container.streams.audio:
+                raise AudioDecodeError("the file has no audio stream")
+            stream = container.streams.audio[0]
+            rate = int(stream.sample_rate) if stream.sample_rate else None
+            check_rate(rate)
+            channels = int(stream.channels or 1)
+            if stream.duration is not None and stream.time_base is not None:
+                return AudioInfo(float(stream.duration * stream.time_base), rate, channels)
+            if container.duration is not None:
+                return AudioInfo(float(container.duration) / 1_000_000, rate, channels)
+    except AudioDecodeError:
+        raise
+    except (av.error.FFmpegError, ValueError, OSError) as exc:
+        raise AudioDecodeError(f"not a readable audio file ({exc.__class__.__name__})") from exc
+    samples = sum(len(block) for block in iter_decoded(path))
+    return AudioInfo(samples / RATE, rate, channels)
 
 
 def decode_file(source: Path | bytes) -> np.ndarray:
@@ -100,25 +156,12 @@ def decode_file(source: Path | bytes) -> np.ndarray:
 
 
 def probe_duration(path: Path) -> float:
-    """An audio file's duration in seconds, decoding it only if the container does not say.
+    """An audio file's duration in seconds (see ``probe``).
 
     Raises:
         AudioDecodeError: The file is not audio.
     """
-    try:
-        with av.open(str(path), mode="r") as container:
-            if not container.streams.audio:
-                raise AudioDecodeError("the file has no audio stream")
-            stream = container.streams.audio[0]
-            if stream.duration is not None and stream.time_base is not None:
-                return float(stream.duration * stream.time_base)
-            if container.duration is not None:
-                return float(container.duration) / 1_000_000
-    except AudioDecodeError:
-        raise
-    except (av.error.FFmpegError, ValueError, OSError) as exc:
-        raise AudioDecodeError(f"not a readable audio file ({exc.__class__.__name__})") from exc
-    return sum(len(block) for block in iter_decoded(path)) / RATE
+    return probe(path).duration
 
 
 def blocks(source: Iterator[np.ndarray], size: int) -> Iterator[np.ndarray]:
@@ -208,6 +251,11 @@ class _BlockingPipe(io.RawIOBase):
             self._buffer.extend(data)
             self._cond.notify_all()
 
+    @property
+    def pending(self) -> int:
+        """Bytes written but not read yet."""
+        return len(self._buffer)
+
     def finish(self) -> None:
         with self._cond:
             self._done = True
@@ -229,16 +277,21 @@ class StreamDecoder:
     Args:
         on_audio: Called from the decoding thread with each block of 16 kHz float32 samples.
         on_end: Called once from the decoding thread at the end, with an error message or None.
+        flowing: While clear, the decoder waits before handing out more audio (backpressure:
+            a small compressed file can hold hours of audio).
     """
 
     def __init__(
         self,
         on_audio: Callable[[np.ndarray], object],
         on_end: Callable[[str | None], object],
+        flowing: threading.Event | None = None,
     ) -> None:
         self._pipe = _BlockingPipe()
         self._on_audio = on_audio
         self._on_end = on_end
+        self._flowing = flowing
+        self._closed = threading.Event()
         self._thread = threading.Thread(target=self._run, name="stream-decoder", daemon=True)
         self._thread.start()
 
@@ -250,11 +303,24 @@ class StreamDecoder:
         """Declare the end of the file; the decoder drains and calls ``on_end``."""
         self._pipe.finish()
 
+    def close(self) -> None:
+        """Stop decoding (the session is gone)."""
+        self._closed.set()
+        self._pipe.finish()
+
+    @property
+    def backlog(self) -> int:
+        """Bytes received but not decoded yet."""
+        return self._pipe.pending
+
     def _run(self) -> None:
         error: str | None = None
         try:
             reader = io.BufferedReader(self._pipe, buffer_size=65536)
-            for block in iter_decoded(reader, options={"probesize": "65536"}):
+            for block in iter_decoded(reader, self._closed, options={"probesize": "65536"}):
+                while self._flowing is not None and not self._flowing.wait(0.5):
+                    if self._closed.is_set():
+                        return
                 self._on_audio(block)
         except Exception:  # any decoder failure is the client's audio, reported as such
             error = UNDECODABLE
