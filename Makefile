@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck imports pytest benchmark clean
+.PHONY: run test lint typecheck imports pytest benchmark benchmark-memory clean
 
 run: $(STAMP)
 	$(BIN)/sm-tui $(ARGS)
@@ -12,7 +12,7 @@ run: $(STAMP)
 test: lint typecheck imports pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check tui tests
+	$(BIN)/ruff check tui tests bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -28,6 +28,10 @@ pytest: $(STAMP)
 
 benchmark: $(STAMP)
 	$(BIN)/sm-tui compare assets --references assets/references.tsv
+
+# The engine's memory under hostile batch input (three 4-hour uploads at once).
+benchmark-memory: $(STAMP)
+	$(BIN)/python bench/memory.py
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "sm-tui needs Python 3.11 or newer"'

@@ -50,6 +50,7 @@ class SmTuiApp(App[int]):
         target: An engine to use instead of choosing one from the settings.
         sample: ``files`` is the default sample, queued only if the store does not have it.
         list_devices: Lists input devices instead of PortAudio (tests: no microphone here).
+        notices: What the user must be told at start (a broken store moved aside).
     """
 
     CSS_PATH = "app.tcss"
@@ -70,8 +71,10 @@ class SmTuiApp(App[int]):
         target: EngineTarget | None = None,
         sample: bool = False,
         list_devices: Callable[[], Devices] | None = None,
+        notices: list[str] | None = None,
     ) -> None:
         super().__init__()
+        self.notices = list(notices or [])
         self.settings = settings
         paths = DataPaths(settings.data_dir).ensure()
         self.supervisor = EngineSupervisor(self, settings, target)
@@ -95,6 +98,11 @@ class SmTuiApp(App[int]):
         self.supervisor.start()
         self.batch.resume()
         self.batch.queue_files(self.initial_files, skip_known=self.queue_sample_once)
+        for notice in [
+            *self.notices,
+            *([self.batch.store.notice] if self.batch.store.notice else []),
+        ]:
+            self.tell(notice, "error")
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -130,7 +138,7 @@ class SmTuiApp(App[int]):
         if event.state == "ready" and self.live_autostart:
             self.live_autostart = False
             self.live.toggle()  # --live: start as soon as the engine can take it
-        if event.state == "failed":
+        if event.state in ("failed", "refused", "stopped"):
             self.tell(event.text, "error")
 
     @on(JobChanged)

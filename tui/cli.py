@@ -17,6 +17,17 @@ from tui.settings import Settings, SettingsError
 SUBCOMMANDS = ("dashboard", "serve", "compare", "batch", "jobs")
 
 
+def _port(text: str) -> int:
+    """A TCP port number for argparse."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port: use 1–65535 (0 picks a free one)")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sm-tui",
@@ -50,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=None, help="interface to bind (default 127.0.0.1)")
     serve.add_argument(
         "--port",
-        type=int,
+        type=_port,
         default=None,
         help="port (default SM_TUI_ENGINE_PORT, else 8900; 0 picks a free one)",
     )

@@ -15,8 +15,8 @@ from tui.core.batch import BatchJob, JobState
 from tui.core.errors import Severity
 from tui.core.levels import Level
 
-EngineState = Literal["starting", "ready", "failed"]
-"""What the status line says of the engine."""
+EngineState = Literal["starting", "ready", "unreachable", "refused", "stopped", "failed"]
+"""What the status line says of the engine: ``ready`` only once it answered with the key."""
 
 
 @dataclass

@@ -193,7 +193,7 @@ async def test_a_client_that_never_reads_is_cut_off(engine: Any) -> None:
 
 
 def long_talk(tmp_path: Path, shared_audio: Path) -> tuple[Path, str]:
-    names = ["agent.wav", "customer.wav", "config_demo.wav", "hello.wav"] * 2
+    names = ["agent.wav", "customer.wav", "config_demo.wav", "hello.wav", "agent.wav"]
     refs = references()
     path = joined(tmp_path / "long.wav", *[shared_audio / n for n in names])
     return path, " ".join(refs[n] for n in names)
@@ -322,6 +322,63 @@ async def test_idle_sockets_cannot_lock_out_real_clients(strict: Any) -> None:
             await raw.__aexit__()
 
 
+async def test_connection_floods_are_capped(strict: Any) -> None:
+    """300 silent connections: past 256 they are closed at once; real clients still get in."""
+    port = int(strict.batch_url.split(":")[2].split("/")[0])
+    flood = [socket.create_connection(("127.0.0.1", port)) for _ in range(300)]
+    try:
+        await asyncio.sleep(0.5)
+        refused = 0
+        for sock in flood[256:]:
+            sock.settimeout(5)
+            refused += sock.recv(10) == b""
+        assert refused == 44
+    finally:
+        for sock in flood:
+            sock.close()
+    await asyncio.sleep(0.5)
+    status, _ = await post_job(strict, GOOD, SAMPLE.read_bytes())
+    assert status == 201
+    log = strict.log_path.read_text(encoding="utf-8")
+    assert log.count("refusing connections") <= 2  # said, not flooded
+
+
+async def test_unstarted_websockets_are_capped(strict: Any) -> None:
+    opened = []
+    try:
+        for _ in range(16):
+            raw = RawSession(strict)
+            await raw.__aenter__()
+            opened.append(raw)
+        headers = {"Authorization": f"Bearer {strict.api_key}"}
+        async with aiohttp.ClientSession() as session:
+            with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                await session.ws_connect(strict.rt_url, headers=headers)
+        assert refused.value.status == 503
+    finally:
+        for raw in opened:
+            await raw.__aexit__()
+
+
+async def test_a_stalled_upload_is_cut_off(strict: Any) -> None:
+    port = int(strict.batch_url.split(":")[2].split("/")[0])
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(
+        b"POST /v2/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Authorization: Bearer " + strict.api_key.encode() + b"\r\n"
+        b"Content-Type: multipart/form-data; boundary=XX\r\nContent-Length: 1000000\r\n\r\n"
+        b'--XX\r\nContent-Disposition: form-data; name="data_file"; filename="a.wav"\r\n\r\n'
+        + b"\x00"
+        * 1000
+    )
+    await writer.drain()
+    started = time.monotonic()
+    answer = await asyncio.wait_for(reader.read(200), timeout=20)  # and never the rest
+    writer.close()
+    assert answer.startswith(b"HTTP/1.1 408") or answer == b"", answer
+    assert time.monotonic() - started < 10
+
+
 async def _short_session(engine: Any) -> list[str]:
     async with RawSession(engine) as raw:
         await raw.start()
@@ -411,7 +468,7 @@ async def web_server() -> AsyncIterator[str]:
         raise web.HTTPFound("http://127.0.0.1:1/secret")
 
     async def slow(_: web.Request) -> web.Response:
-        await asyncio.sleep(30)
+        await asyncio.sleep(12)  # past the engine's 10 s between reads
         return web.Response(body=SAMPLE.read_bytes())
 
     async def sample(_: web.Request) -> web.Response:

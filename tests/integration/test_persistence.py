@@ -218,7 +218,11 @@ async def test_rejected_job_shows_the_engine_reason(isolated: Path, tmp_path: Pa
     assert empty.state == JobState.FAILED and "no audio samples" in (empty.error or ""), empty.error
 
 
-async def test_expired_job_says_so(isolated: Path, tmp_path: Path) -> None:
+async def test_a_job_the_engine_lost_is_sent_again_or_fails_saying_so(
+    isolated: Path, tmp_path: Path
+) -> None:
+    """The engine expired a job before its transcript was fetched: sent again from the file;
+    with the file gone, it fails and says why."""
     from speechmatics.batch import AsyncClient
 
     from tui.core.engine_process import start_engine
@@ -228,11 +232,20 @@ async def test_expired_job_says_so(isolated: Path, tmp_path: Path) -> None:
     try:
         target = engine_target(short)
         async with AsyncClient(api_key=short.api_key, url=short.batch_url) as client:
-            expired_id = await transcribe_then_expire(client)
+            expired = [await transcribe_then_expire(client) for _ in range(2)]
         queue = BatchQueue(JobStore(isolated / "jobs.sqlite3"), isolated / "exports", 1)
-        (job,) = queue.add([SAMPLE])
-        job.state, job.engine_job_id = JobState.RUNNING, expired_id  # as a resumed job would be
-        await asyncio.wait_for(queue.run(job, target), timeout=60)
-        assert job.state == JobState.FAILED and "expired" in (job.error or "")
+        copy = tmp_path / "copy.wav"
+        copy.write_bytes(SAMPLE.read_bytes())
+        kept, gone = queue.add([SAMPLE, copy])
+        for job, engine_job_id in zip((kept, gone), expired, strict=True):
+            job.state, job.engine_job_id = JobState.RUNNING, engine_job_id  # as when resumed
+        copy.unlink()
+        await asyncio.wait_for(asyncio.gather(queue.run(kept, target), queue.run(gone, target)), 60)
+        assert kept.state == JobState.DONE and kept.engine_job_id not in expired
+        assert "morning" in kept.text.lower()
+        assert gone.state == JobState.FAILED
+        assert "the engine lost this job" in (gone.error or "") and "does not exist" in (
+            gone.error or ""
+        )
     finally:
         short.stop()

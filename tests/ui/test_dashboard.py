@@ -16,7 +16,7 @@ from tests.helpers import SAMPLE, normalise, references, wer
 from tests.standin import expected_text, tone_file
 from tests.ui.conftest import Messages, app_for, notices, wait_for
 from tui.core.batch import JobState
-from tui.messages import JobChanged, LiveEnded, LiveStarted
+from tui.messages import EngineStatusChanged, JobChanged, LiveEnded, LiveStarted
 from tui.screens.devices import DevicePicker
 from tui.settings import Settings
 from tui.widgets.job_table import JobTable
@@ -130,6 +130,7 @@ async def test_missing_and_non_audio_files_fail_clearly(
 async def test_wrong_key_is_reported_and_never_shown(
     standin: Any, isolated: Path, tmp_path: Path
 ) -> None:
+    """The status line says the key was refused, jobs wait (never lost), and the key never shows."""
     from tui.core.target import remote_target
 
     key = "sk-WRONG-recognisable-key-1a2b"
@@ -139,23 +140,20 @@ async def test_wrong_key_is_reported_and_never_shown(
     )
     app = app_for(isolated, settings=settings, target=remote_target(settings), files=[talk])
     async with app.run_test(size=(120, 40)) as pilot:
-        job = next(iter(app.batch.jobs.values()))
-        await wait_for(pilot, lambda: job.state == JobState.FAILED)
-        assert "API key was refused" in (job.error or "")
-        await pilot.press("f", *str(talk), "enter")
-        await wait_for(pilot, lambda: "live session could not start" in notices(app))
         status = app.main.query_one(StatusBar)
+        await wait_for(pilot, lambda: status.state == "refused")
+        assert "key refused" in str(status.render()) and "SPEECHMATICS_API_KEY" in status.engine
+        job = next(iter(app.batch.jobs.values()))
+        assert job.state == JobState.QUEUED and job.error is None  # kept for a working key
+        await pilot.press("f", *str(talk), "enter")
+        await wait_for(pilot, lambda: "not ready" in notices(app))
         assert "sk…1a2b" in status.engine
         screen = app.export_screenshot()
         assert key not in screen and key not in notices(app)
 
 
-async def test_unreachable_engine_and_retry_requeues(
-    isolated: Path, tmp_path: Path, monkeypatch: Any
-) -> None:
+async def test_an_unreachable_engine_is_said_and_retried(isolated: Path, tmp_path: Path) -> None:
     from tui.core.target import remote_target
-
-    monkeypatch.setattr("tui.core.batch_run.MAX_ATTEMPTS", 2)  # the backoff has its own test
 
     talk = tone_file(tmp_path / "talk.wav", TALK[:1])
     settings = Settings(api_key="k" * 20, batch_url="http://127.0.0.1:9/v2",
@@ -163,16 +161,32 @@ async def test_unreachable_engine_and_retry_requeues(
     heard = Messages()
     app = app_for(isolated, settings=settings, target=remote_target(settings), files=[talk])
     async with app.run_test(size=(80, 24), message_hook=heard) as pilot:
+        status = app.main.query_one(StatusBar)
+        await wait_for(pilot, lambda: status.state == "unreachable")
+        assert "unreachable (retrying…)" in str(status.render())
+        assert "127.0.0.1:9" in status.engine and "is the URL right" in status.engine
+        job = next(iter(app.batch.jobs.values()))
+        assert job.state == JobState.QUEUED  # waits for the engine rather than fail
+        assert [m.state for m in heard.of(EngineStatusChanged)] == ["starting", "unreachable"]
+        await wait_for(pilot, lambda: app.supervisor.probes >= 2)  # and tries again
+        assert job.state == JobState.QUEUED
+
+
+async def test_retry_requeues_a_failed_job(standin: Any, isolated: Path, tmp_path: Path) -> None:
+    talk = tmp_path / "later.wav"
+    heard = Messages()
+    app = app_for(isolated, standin, files=[talk])
+    async with app.run_test(size=(80, 24), message_hook=heard) as pilot:
         job = next(iter(app.batch.jobs.values()))
         await wait_for(pilot, lambda: job.state == JobState.FAILED)
-        assert "cannot reach the engine" in (job.error or "")
+        assert "does not exist" in (job.error or "")
+        tone_file(talk, TALK[:1])  # the file turns up
         before = len(states(heard, job.id))
-        await pilot.press("r")  # retry is offered: the job goes back to the queue and runs again
-        await wait_for(pilot, lambda: states(heard, job.id)[-1] == JobState.FAILED
-                       and len(states(heard, job.id)) > before)  # fmt: skip
+        await pilot.press("r")
+        await wait_for(pilot, lambda: job.state == JobState.DONE)
         again = states(heard, job.id)[before:]
-        assert again[0] == JobState.QUEUED and JobState.UPLOADING in again, again
-        assert job.state == JobState.FAILED and "cannot reach the engine" in (job.error or "")
+        assert again[0] == JobState.QUEUED and again[-1] == JobState.DONE, again
+        assert normalise(job.text) == normalise(expected_text(TALK[:1]))
 
 
 async def test_engine_restart_replaces_the_process(isolated: Path) -> None:
@@ -187,7 +201,7 @@ async def test_engine_restart_replaces_the_process(isolated: Path) -> None:
         assert opened is not None and opened.process is not None
         first = opened.process.process
         first.kill()
-        await wait_for(pilot, lambda: status.state == "failed", timeout=30)
+        await wait_for(pilot, lambda: status.state == "stopped", timeout=30)
         assert "stopped" in status.engine and "ctrl+r" in status.engine
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: status.state == "ready", timeout=120)
@@ -298,3 +312,43 @@ async def test_store_is_shown_again_and_the_sample_queued_once(
         assert len(jobs) == 1 and jobs[0].state == JobState.DONE
         assert normalise(jobs[0].text) == normalise(expected_text(TALK[:1]))
         assert second.main.query_one(JobTable).row_count == 1
+
+
+async def test_cancel_and_delete_stop_the_job_on_the_engine(isolated: Path, tmp_path: Path) -> None:
+    """x and d delete the running job on the engine (force), which stops working on it."""
+    from speechmatics.batch import AsyncClient, JobStatus
+
+    from tests.standin import InProcessEngine, ToneRecognizer
+
+    slow = ToneRecognizer(delay_s=0.5)  # half a second a piece: a long file takes a while
+    engine = InProcessEngine(tmp_path / "slow-engine", slow).start()
+    try:
+        long_talk = tone_file(tmp_path / "long.wav", TALK * 30)  # about 3 minutes: 7 pieces
+        app = app_for(isolated, engine, files=[long_talk, long_talk])
+        async with app.run_test(size=(120, 40)) as pilot:
+            first, second = app.batch.jobs.values()
+            await wait_for(pilot, lambda: first.state == JobState.RUNNING
+                           and second.state == JobState.RUNNING and slow.calls > 0)  # fmt: skip
+            await pilot.press("x")  # the first row is selected
+            await wait_for(pilot, lambda: first.state == JobState.CANCELLED)
+            await pilot.press("down", "d")
+            await wait_for(pilot, lambda: second.id not in app.batch.jobs)
+            async with AsyncClient(api_key=engine.api_key, url=engine.batch_url) as client:
+                for job in (first, second):
+                    assert job.engine_job_id is not None
+
+                    async def deleted(engine_job_id: str = job.engine_job_id) -> bool:
+                        info = await client.get_job_info(engine_job_id)
+                        return bool(info.status == JobStatus.DELETED)
+
+                    for _ in range(100):
+                        if await deleted():
+                            break
+                        await pilot.pause(0.1)
+                    assert await deleted()
+            for job in (first, second):  # the engine's own work on them has stopped
+                held = engine.engine.jobs.jobs[job.engine_job_id or ""]
+                await wait_for(pilot, lambda held=held: held.task is not None and held.task.done())
+                assert held.results is None and held.audio_path is None
+    finally:
+        engine.stop()

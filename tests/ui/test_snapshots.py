@@ -28,11 +28,12 @@ def dashboard(data: Path) -> Any:
 async def settled(pilot: Pilot[Any]) -> None:
     app: Any = pilot.app
     await wait_for(pilot, lambda: all(j.state == JobState.FAILED for j in app.batch.jobs.values()))
+    await wait_for(pilot, lambda: app.supervisor.state == "unreachable")
     await pilot.pause()
 
 
 class TestMainScreen:
-    """The batch queue with a failed job, and the idle live panel."""
+    """The batch queue with a failed job, the idle live panel, an engine that does not answer."""
 
     @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
     def test_main_screen(self, snap_compare: Any, isolated: Path, size: tuple[int, int]) -> None:

@@ -25,11 +25,17 @@ def _fmt(value: float | None) -> str:
 
 def run_jobs(args: argparse.Namespace, settings: Settings) -> int:
     """Print every job, one line each."""
-    from tui.core.store import JobStore
+    from tui.core.store import JobStore, StoreError
     from tui.paths import DataPaths
 
-    store = JobStore(DataPaths(settings.data_dir).store)
-    jobs = store.all()
+    try:
+        store = JobStore(DataPaths(settings.data_dir).store)
+        jobs = store.all()
+    except StoreError as exc:
+        print(f"sm-tui jobs: {exc}", file=sys.stderr)
+        return 1
+    if store.notice:
+        print(f"sm-tui: {store.notice}", file=sys.stderr)
     if not jobs:
         print("no jobs yet: sm-tui batch FILE... adds some")
     for job in jobs:
@@ -42,18 +48,42 @@ def run_jobs(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_batch(args: argparse.Namespace, settings: Settings) -> int:
-    """Add files, then run every unfinished job, printing each transcript as it finishes."""
-    return asyncio.run(_batch(args.files, settings))
+    """Add files, then run every unfinished job, printing each transcript as it finishes.
+
+    ctrl+c, or the terminal closing (SIGHUP), stops cleanly: the local engine keeps the jobs
+    it was running, and ``sm-tui batch`` resumes them.
+    """
+    import signal
+
+    def hang_up(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGHUP, hang_up)
+    try:
+        return asyncio.run(_batch(args.files, settings))
+    except KeyboardInterrupt:
+        print("sm-tui batch: stopped; `sm-tui batch` resumes the unfinished jobs", file=sys.stderr)
+        return 130
 
 
 async def _batch(files: list[Path], settings: Settings) -> int:
     from tui.core.batch import BatchJob, JobState
     from tui.core.queue import BatchQueue
-    from tui.core.store import JobStore
+    from tui.core.store import JobStore, StoreError
     from tui.paths import DataPaths
 
-    paths = DataPaths(settings.data_dir).ensure()
-    store = JobStore(paths.store)
+    try:
+        paths = DataPaths(settings.data_dir).ensure()
+        store = JobStore(paths.store)
+    except StoreError as exc:
+        print(f"sm-tui batch: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"sm-tui batch: cannot use the data folder {settings.data_dir} ({exc.strerror}); "
+              "point SM_TUI_DATA_DIR at a folder you can write", file=sys.stderr)  # fmt: skip
+        return 1
+    if store.notice:
+        print(f"sm-tui: {store.notice}", file=sys.stderr)
 
     def changed(job: BatchJob) -> None:
         if job.state == JobState.DONE:
@@ -61,6 +91,8 @@ async def _batch(files: list[Path], settings: Settings) -> int:
                 f"== {job.path.name} (job {job.id}, {_fmt(job.turnaround)})\n{job.text}\n",
                 flush=True,
             )
+            if job.notice:
+                print(f"   {job.notice}", file=sys.stderr, flush=True)
         elif job.state == JobState.FAILED:
             print(
                 f"== {job.path.name} (job {job.id}) failed: {job.error}\n",
@@ -68,9 +100,16 @@ async def _batch(files: list[Path], settings: Settings) -> int:
                 flush=True,
             )
 
-    queue = BatchQueue(store, paths.exports, settings.batch_concurrency, changed)
-    queue.add(files, settings.language)
-    pending = store.unfinished()
+    def problem(text: str) -> None:
+        print(f"sm-tui batch: {text}", file=sys.stderr, flush=True)
+
+    queue = BatchQueue(store, paths.exports, settings.batch_concurrency, changed, problem)
+    try:
+        queue.add(files, settings.language)
+        pending = store.unfinished()
+    except StoreError as exc:
+        print(f"sm-tui batch: {exc}", file=sys.stderr)
+        return 1
     if not pending:
         print("nothing to do: every job is finished (sm-tui jobs lists them)")
         return 0
@@ -85,9 +124,14 @@ async def _batch(files: list[Path], settings: Settings) -> int:
         store.close()
         return 1
     try:
-        await asyncio.gather(*(queue.run(job, opened.target) for job in pending))
+        ran = await asyncio.gather(*(queue.run(job, opened.target) for job in pending))
     finally:
         opened.close()
         store.close()
-    failed = [j for j in pending if j.state != JobState.DONE]
+    elsewhere = sum(1 for taken in ran if not taken)
+    if elsewhere:
+        print(f"{elsewhere} job(s) left to the other sm-tui running them", flush=True)
+    failed = [
+        j for j, taken in zip(pending, ran, strict=True) if taken and j.state != JobState.DONE
+    ]
     return 1 if failed else 0

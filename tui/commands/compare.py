@@ -39,6 +39,25 @@ def _files(path: Path) -> list[Path]:
     return [path]
 
 
+def _check_inputs(files: list[Path], references: Path | None) -> str | None:
+    """What is wrong with the inputs, checked before any engine starts; None if nothing."""
+    from tui.core.batch import JobInputError, inspect
+
+    if references is not None:
+        if not references.is_file():
+            return f"--references {references} does not exist"
+        try:
+            references.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            return f"--references {references} cannot be read: {exc}"
+    for path in files:
+        try:
+            inspect(path)
+        except JobInputError as exc:
+            return f"{exc} (give an audio file: wav, mp3, flac, ogg, m4a…)"
+    return None
+
+
 def run_compare(args: argparse.Namespace, settings: Settings) -> int:
     """Compare one file (a detailed report) or a folder (one row per file and a summary)."""
     from rich.console import Console
@@ -52,6 +71,10 @@ def run_compare(args: argparse.Namespace, settings: Settings) -> int:
     files = _files(args.path)
     if not files:
         print(f"sm-tui compare: no audio files in {args.path}", file=sys.stderr)
+        return 2
+    problem = _check_inputs(files, args.references)
+    if problem:
+        print(f"sm-tui compare: {problem}", file=sys.stderr)
         return 2
     refs = load_references(args.references) if args.references else {}
     single = reference_text(args.reference)

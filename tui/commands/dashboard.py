@@ -25,12 +25,40 @@ def _stdin_audio() -> IO[bytes]:
     return audio
 
 
+def _check_store(settings: Settings, notices: list[str]) -> str | None:
+    """Open the job store once before the UI: a broken one is moved aside (said in ``notices``),
+    one that cannot be used is the reason returned."""
+    from tui.core.store import JobStore, StoreError
+    from tui.paths import DataPaths
+
+    try:
+        paths = DataPaths(settings.data_dir).ensure()
+        store = JobStore(paths.store)
+    except StoreError as exc:
+        return str(exc)
+    except OSError as exc:
+        return (f"cannot use the data folder {settings.data_dir} ({exc.strerror}); "
+                "point SM_TUI_DATA_DIR at a folder you can write")  # fmt: skip
+    if store.notice:
+        notices.append(store.notice)
+    store.close()
+    return None
+
+
 def run_dashboard(args: argparse.Namespace, settings: Settings) -> int:
     """Open the dashboard."""
     files: list[Path] = list(args.files)
     use_sample = not files and not args.no_sample and sample_audio() is not None
     if use_sample:
         files = [sample_audio()]  # type: ignore[list-item]
+    if args.live not in (None, "-", "mic"):
+        from tui.core.batch import JobInputError, inspect
+
+        try:
+            inspect(Path(args.live).expanduser())
+        except JobInputError as exc:
+            print(f"sm-tui: --live {args.live}: {exc}", file=sys.stderr)
+            return 2
     live_stream = None
     if args.live == "-":
         if sys.stdin.isatty():
@@ -42,6 +70,11 @@ def run_dashboard(args: argparse.Namespace, settings: Settings) -> int:
         except OSError:
             print("sm-tui: --live - needs a terminal for the keyboard (/dev/tty)", file=sys.stderr)
             return 2
+    notices: list[str] = []
+    problem = _check_store(settings, notices)
+    if problem:
+        print(f"sm-tui: {problem}", file=sys.stderr)
+        return 1
     from tui.app import make_app
 
     app = make_app(
@@ -51,6 +84,7 @@ def run_dashboard(args: argparse.Namespace, settings: Settings) -> int:
         live_stream=live_stream,
         raw=args.raw,
         sample=use_sample,
+        notices=notices,
     )
     try:
         app.run()

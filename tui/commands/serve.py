@@ -30,6 +30,33 @@ def engine_settings(args: argparse.Namespace, settings: Settings) -> Settings:
     return settings.with_changes(**{k: v for k, v in changes.items() if v is not None})
 
 
+def _check_host(host: str) -> str | None:
+    """Why ``host`` cannot be listened on (before the model loads), or None."""
+    import socket
+
+    try:
+        socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return f"--host {host!r} is not an address of this machine (e.g. 127.0.0.1 or ::1)"
+    return None
+
+
+def _check_folder(settings: Settings) -> str | None:
+    """Why the engine cannot keep its files (uploads, job records), or None."""
+    import os
+
+    from tui.paths import DataPaths
+
+    try:
+        folder = DataPaths(settings.data_dir).ensure().engine
+    except OSError as exc:
+        return f"cannot create the data folder {settings.data_dir} ({exc.strerror})"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return (f"the engine's folder {folder} is read-only; make it writable or point "
+                "SM_TUI_DATA_DIR at a folder you can write")  # fmt: skip
+    return None
+
+
 def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     """Load the model, serve both APIs until interrupted."""
     from tui.engine.connections import EscapingFormatter
@@ -39,11 +66,19 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     logging.basicConfig(level=logging.INFO, handlers=[handler])
     logging.getLogger("faster_whisper").setLevel(logging.WARNING)
     settings = engine_settings(args, settings)
-    logging.info("loading model %s", settings.engine_model)
     from tui.engine.asr import ModelLoadError
     from tui.engine.server import build_engine, serve
 
     host, port = settings.engine_host, settings.engine_port
+    problem = _check_host(host)
+    if problem:
+        print(f"sm-tui serve: {problem}", file=sys.stderr)
+        return 2
+    problem = _check_folder(settings)
+    if problem:
+        print(f"sm-tui serve: {problem}", file=sys.stderr)
+        return 1
+    logging.info("loading model %s", settings.engine_model)
     try:
         engine = build_engine(settings, api_key=args.api_key or settings.engine_api_key)
     except ModelLoadError as exc:
@@ -57,7 +92,7 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     async def main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             loop.add_signal_handler(sig, stop.set)
         if args.watch_stdin:
             threading.Thread(target=_wait_for_eof, args=(loop, stop), daemon=True).start()

@@ -31,8 +31,9 @@ class BatchController:
         self.engine = engine
         self.store = JobStore(paths.store)
         self.queue = BatchQueue(
-            self.store, paths.exports, settings.batch_concurrency, self._changed
-        )
+            self.store, paths.exports, settings.batch_concurrency, self._changed,
+            lambda text: self.host.tell(text, "warning"),
+        )  # fmt: skip
         self.jobs: dict[int, BatchJob] = {job.id: job for job in self.store.all()}
         self._workers: dict[int, Worker[None]] = {}
 
@@ -68,14 +69,14 @@ class BatchController:
         )  # fmt: skip
 
     async def _run(self, job: BatchJob) -> None:
-        await self.engine.ready.wait()
-        assert self.engine.target is not None
-        await self.queue.run(job, self.engine.target, self.engine.ready)
+        await self.queue.run(job, lambda: self.engine.target, self.engine.ready)
 
     def _changed(self, job: BatchJob) -> None:
         self._announce(job)
         if job.state == JobState.DONE:
             self.host.tell(f"{job.name} done in {job.turnaround or 0:.1f}s")
+            if job.notice:
+                self.host.tell(job.notice, "error")
         elif job.state == JobState.FAILED:
             self.host.tell(f"{job.name} failed: {job.error}", "error")
 
@@ -86,10 +87,27 @@ class BatchController:
         self._start(job)
 
     def cancel(self, job: BatchJob) -> None:
-        """Stop a job's worker (the engine's copy is left to expire)."""
+        """Stop a job: its worker here, and its work on the engine (deleted there, forced)."""
         self._stop_worker(job)
+        self._stop_on_engine(job)
         self.queue.cancel(job)
         self._announce(job)
+
+    def _stop_on_engine(self, job: BatchJob) -> None:
+        target, engine_job_id = self.engine.target, job.engine_job_id
+        if target is None or engine_job_id is None or job.state.finished:
+            return
+
+        async def stop() -> None:
+            from tui.core.batch_run import stop_on_engine
+
+            problem = await stop_on_engine(target, engine_job_id)
+            if problem:
+                self.host.tell(f"{job.name}: the engine could not be told to stop: {problem}",
+                               "warning")  # fmt: skip
+
+        self.host.run_worker(stop(), group="batch", description=f"stopping {job.name}",
+                             exit_on_error=False)  # fmt: skip
 
     def _stop_worker(self, job: BatchJob) -> None:
         worker = self._workers.pop(job.id, None)
@@ -97,8 +115,9 @@ class BatchController:
             worker.cancel()
 
     def delete(self, job: BatchJob) -> None:
-        """Forget a job."""
+        """Forget a job (a running one is stopped on the engine first)."""
         self._stop_worker(job)
+        self._stop_on_engine(job)
         self.queue.delete(job)
         self.jobs.pop(job.id, None)
         self.host.post_message(JobRemoved(job.id))

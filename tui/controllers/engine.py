@@ -39,6 +39,9 @@ class EngineSupervisor:
         self.ready = asyncio.Event()
         self._generation = 0
         self._watch: Timer | None = None
+        self._text = ""
+        self.probes = 0
+        """Authenticated requests tried so far (an unreachable engine is tried again)."""
 
     @property
     def target(self) -> EngineTarget | None:
@@ -54,18 +57,42 @@ class EngineSupervisor:
 
     def start(self) -> None:
         """Use the given engine, Speechmatics when a key is set, or start the local engine."""
+        self._generation += 1
         if self.given is not None or not self.settings.uses_local_engine:
             from tui.core.target import open_target
 
             if self.given is None:
                 self.opened = open_target(self.settings)  # remote: nothing to start
             assert self.target is not None
-            self._set("ready", self.target.label)
+            self._set("starting", f"{self.target.label} · checking the key…")
+            self.host.run_worker(self._check_remote(self._generation), group="engine",
+                                 description="checking the engine", exit_on_error=False)  # fmt: skip
             return
-        self._generation += 1
         self._set("starting", f"starting the local engine ({self.settings.engine_model})…")
         self.host.run_worker(self._start_local(self._generation), group="engine",
                              description="starting the local engine", exit_on_error=False)  # fmt: skip
+
+    async def _check_remote(self, generation: int) -> None:
+        """Ready only after an authenticated request succeeded; retry while unreachable."""
+        from tui.core.target import probe
+
+        target = self.target
+        assert target is not None
+        delay = 1.0
+        while generation == self._generation:
+            outcome, seen = await probe(target)
+            self.probes += 1
+            if outcome == "ready":
+                self._set("ready", target.label)
+                return
+            if outcome == "refused":
+                self._set("refused", f"{target.label} · the key was refused ({seen}): check "
+                          "SPEECHMATICS_API_KEY in your environment or .env, then restart")  # fmt: skip
+                return
+            self._set("unreachable", f"{target.label} · no answer from {target.batch_url} "
+                      f"({seen}) — is the URL right, and the engine up?")  # fmt: skip
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)
 
     async def _start_local(self, generation: int) -> None:
         from tui.core.engine_process import EngineStartError
@@ -94,7 +121,9 @@ class EngineSupervisor:
             self._watch = self.host.set_interval(WATCH_S, self._check, name="engine-watch")
 
     def _set(self, state: EngineState, text: str) -> None:
-        self.state = state
+        if (state, text) == (self.state, self._text):
+            return
+        self.state, self._text = state, text
         if state == "ready":
             self.ready.set()
         else:
@@ -105,7 +134,7 @@ class EngineSupervisor:
         process = self.opened.process if self.opened is not None else None
         if self.state == "ready" and process is not None and not process.alive:
             self._set(
-                "failed", f"the local engine stopped (log: {process.log_path}) — ctrl+r restarts"
+                "stopped", f"the local engine stopped (log: {process.log_path}) — ctrl+r restarts"
             )
 
     def restart(self) -> None:

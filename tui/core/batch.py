@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import itertools
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +58,7 @@ class BatchJob:
     language: str = "en"
     engine: str = ""  # the engine's label when it was submitted
     created_at: float = field(default_factory=time.time)
+    notice: str = ""  # something that went wrong beside the job itself (an export)
 
     @property
     def name(self) -> str:
@@ -106,6 +108,8 @@ def inspect(path: Path) -> tuple[int, float]:
     size = path.stat().st_size
     if size == 0:
         raise JobInputError(f"{path.name} is empty")
+    if not os.access(path, os.R_OK):
+        raise JobInputError(f"{path.name} cannot be read (permission denied)")
     try:
         return size, probe_duration(path)
     except AudioDecodeError as exc:

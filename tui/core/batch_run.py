@@ -55,14 +55,18 @@ def _not_found(exc: BaseException) -> bool:
 
 async def run_job(
     job: BatchJob,
-    target: EngineTarget,
+    target: Callable[[], EngineTarget | None],
     on_change: Callable[[BatchJob], None],
+    ready: asyncio.Event | None = None,
 ) -> None:
     """Take a job to done or failed, updating it in place and calling ``on_change`` each step.
 
-    A job that already has an engine job id (one that was running when sm-tui stopped) is polled,
-    not submitted again; only if the engine no longer knows it is it submitted afresh.
-    Never raises for a failure of the job itself: the job ends failed with the reason.
+    The file is checked first, so a missing or broken file fails at once, whatever the engine
+    is doing; then the job waits for the engine to be ready. A job that already has an engine
+    job id (one that was running when sm-tui stopped) is polled, not submitted again; if the
+    engine no longer has it (forgotten, expired, or its audio lost), it is submitted afresh
+    from the file, and fails saying so if the file is gone. Never raises for a failure of the
+    job itself: the job ends failed with the reason.
     """
     from speechmatics.batch import AsyncClient
 
@@ -73,41 +77,62 @@ async def run_job(
         on_change(job)
 
     try:
-        job.size, job.duration = (
-            inspect(job.path) if job.engine_job_id is None else (job.size, job.duration)
-        )
+        if job.engine_job_id is None:  # PyAV opens the file: never on the event loop
+            job.size, job.duration = await asyncio.to_thread(inspect, job.path)
     except JobInputError as exc:
         step(JobState.FAILED, str(exc))
         return
-    job.engine = target.label
+    if ready is not None:
+        await ready.wait()
+    engine = target()
+    assert engine is not None, "the engine is ready, so it is known"
+    job.engine = engine.label
     try:
-        async with AsyncClient(api_key=target.api_key, url=target.batch_url) as client:
+        async with AsyncClient(api_key=engine.api_key, url=engine.batch_url) as client:
             transcript = None
             if job.engine_job_id is not None:
                 transcript = await _resume(client, job, step)
             if transcript is None:
                 transcript = await _submit_and_wait(client, job, step)
             job.txt, job.srt = await _texts(client, job.engine_job_id or "")
+    except JobInputError as exc:
+        step(JobState.FAILED, str(exc))
+        return
     except Exception as exc:  # every failure becomes the job's reason, shown in its row
-        step(JobState.FAILED, explain(exc, target.batch_url))
+        step(JobState.FAILED, explain(exc, engine.batch_url))
         return
     job.transcript = without_nulls(dataclasses.asdict(transcript))
     job.text = str(transcript.transcript_text)
     step(JobState.DONE)
 
 
+LOST = ("audio was lost", "stopped unexpectedly")
+
+
 async def _resume(client: Any, job: BatchJob, step: Callable[[JobState], None]) -> Any:
-    """Poll a job the engine may still have; None if it no longer knows it."""
-    from speechmatics.batch import JobError
+    """Poll a job the engine may still have; None if it lost it (then it is sent again).
+
+    Raises:
+        JobInputError: The engine lost the job and the file is no longer there to send again.
+    """
+    from speechmatics.batch import JobError, JobExpiredError
 
     step(JobState.RUNNING)
     try:
         return await _wait(client, job.engine_job_id or "")
+    except JobExpiredError:
+        pass  # it finished, but its transcript was not fetched in time
     except JobError as exc:
-        if _not_found(exc):
-            job.engine_job_id = None
-            return None
-        raise
+        if not (_not_found(exc) or any(reason in str(exc) for reason in LOST)):
+            raise
+    job.engine_job_id = None
+    try:
+        job.size, job.duration = await asyncio.to_thread(inspect, job.path)
+    except JobInputError as exc:
+        raise JobInputError(
+            f"the engine lost this job, and it cannot be sent again: {exc}"
+        ) from None
+    return None
 
 
 async def _submit_and_wait(client: Any, job: BatchJob, step: Callable[[JobState], None]) -> Any:
@@ -160,3 +185,20 @@ async def _texts(client: Any, engine_job_id: str) -> tuple[str, str]:
         lambda: client.get_transcript(engine_job_id, format_type=FormatType.SRT)
     )
     return str(txt), str(srt)
+
+
+async def stop_on_engine(target: EngineTarget, engine_job_id: str) -> str | None:
+    """Delete a job on the engine (``force``: a running one stops); why it failed, or None.
+
+    A job the engine no longer has counts as stopped.
+    """
+    from speechmatics.batch import AsyncClient
+
+    try:
+        async with AsyncClient(api_key=target.api_key, url=target.batch_url) as client:
+            await asyncio.wait_for(client.delete_job(engine_job_id, force=True), timeout=30)
+    except Exception as exc:  # reported to the user; the job is cancelled here either way
+        if _not_found(exc):
+            return None
+        return explain(exc, target.batch_url)
+    return None

@@ -345,20 +345,31 @@ async def run_realtime(
 
 
 async def run_batch(target: EngineTarget, path: Path, language: str = "en") -> BatchResult:
-    """Submit a file to the batch API and time it until the transcript is in hand."""
+    """Submit a file to the batch API and time it until the transcript is in hand.
+
+    Cancelled (the user left the comparison), it deletes its job on the engine, so the engine
+    stops working on it (and Speechmatics stops billing it).
+    """
     from speechmatics.batch import AsyncClient, TranscriptionConfig
 
+    from tui.core.batch_run import stop_on_engine
     from tui.core.errors import explain
 
     started = time.monotonic()
+    engine_job_id: str | None = None
     try:
         async with AsyncClient(api_key=target.api_key, url=target.batch_url) as client:
-            transcript = await client.transcribe(
-                str(path),
-                transcription_config=TranscriptionConfig(language=language),
-                polling_interval=0.5,
-                min_polling_interval=0.1,
+            details = await client.submit_job(
+                str(path), transcription_config=TranscriptionConfig(language=language)
             )
+            engine_job_id = details.id
+            transcript = await client.wait_for_completion(
+                details.id, polling_interval=0.5, min_polling_interval=0.1
+            )
+    except asyncio.CancelledError:
+        if engine_job_id is not None:
+            await asyncio.shield(stop_on_engine(target, engine_job_id))
+        raise
     except Exception as exc:  # reported in the comparison, not raised
         return BatchResult(
             turnaround_s=time.monotonic() - started, error=explain(exc, target.batch_url)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from tui.settings import Settings
 
@@ -82,3 +82,35 @@ def open_target(
     process = start_engine(settings, extra_args=extra_args, on_progress=on_progress)
     target = local_target(process.batch_url, process.rt_url, process.api_key, settings.engine_model)
     return OpenedTarget(target, process)
+
+
+Reachability = Literal["ready", "refused", "unreachable"]
+
+
+async def probe(target: EngineTarget, timeout_s: float = 10.0) -> tuple[Reachability, str]:
+    """Whether the engine answers an authenticated request: (outcome, what was seen).
+
+    ``ready`` needs a 200 to ``GET /jobs?limit=1`` with the key; 401 or 403 is ``refused``;
+    anything else (no answer, a timeout, another status) is ``unreachable``.
+    """
+    import aiohttp
+
+    headers = {"Authorization": f"Bearer {target.api_key}"}
+    timeout = aiohttp.ClientTimeout(total=timeout_s)
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=timeout) as session,
+            session.get(
+                f"{target.batch_url}/jobs", params={"limit": "1"}, headers=headers
+            ) as answer,
+        ):
+            if answer.status == 200:
+                return "ready", "answered"
+            if answer.status in (401, 403):
+                return "refused", f"HTTP {answer.status}"
+            return (
+                "unreachable",
+                f"it answered HTTP {answer.status}, not as a Speechmatics batch API",
+            )
+    except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+        return "unreachable", exc.__class__.__name__

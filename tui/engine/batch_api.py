@@ -157,8 +157,8 @@ async def create_job(request: web.Request) -> web.Response:
     limit = engine.limits.max_upload_bytes
     idle = engine.limits.start_timeout_s
     try:
-        reader = await request.multipart()
-        while (part := await reader.next()) is not None:
+        reader = await _in_time(request.multipart(), idle)
+        while (part := await _in_time(reader.next(), idle)) is not None:
             if not isinstance(part, BodyPartReader):
                 raise ApiError(400, "Malformed request", "Nested multipart is not accepted")
             if part.name == "config":
@@ -195,12 +195,25 @@ async def create_job(request: web.Request) -> web.Response:
                 f"The engine holds {engine.limits.max_queued_jobs} unfinished jobs; retry shortly",
                 headers={"Retry-After": "10"},
             )  # fmt: skip
+    except OSError as exc:  # the engine's own folder, not the client's doing
+        with contextlib.suppress(OSError):
+            upload.unlink()
+        raise ApiError(
+            507, "Insufficient Storage", f"The engine cannot write its files: {exc.strerror or exc}"
+        ) from None
     except BaseException:
         with contextlib.suppress(OSError):
             upload.unlink()
         raise
     assert data_name is not None
-    job = engine.jobs.add(Job(new_job_id(), data_name, config, upload, duration))
+    try:
+        job = engine.jobs.add(Job(new_job_id(), data_name, config, upload, duration))
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            upload.unlink()
+        raise ApiError(
+            507, "Insufficient Storage", f"The engine cannot write its files: {exc.strerror or exc}"
+        ) from None
     return web.json_response({"id": job.id}, status=201)
 
 
@@ -259,7 +272,10 @@ async def get_job(request: web.Request) -> web.Response:
     """``GET /v2/jobs/{id}``."""
     job = _job(request)
     await _wait(request, job)
-    return web.json_response({"job": job.details()})
+    details = _details(job)
+    if details is None:
+        raise ApiError(500, "Internal Server Error", "This job's stored record cannot be read")
+    return web.json_response({"job": details})
 
 
 async def get_transcript(request: web.Request) -> web.Response:

@@ -189,9 +189,9 @@ class JobManager:
         return sum(1 for job in self.jobs.values() if job.status == "running")
 
     def add(self, job: Job) -> Job:
-        """Register a job and start transcribing it."""
-        self.jobs[job.id] = job
+        """Register a job and start transcribing it (raises OSError if it cannot be kept)."""
         self._persist(job)
+        self.jobs[job.id] = job
         job.task = asyncio.create_task(self._run(job))
         return job
 

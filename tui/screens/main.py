@@ -222,7 +222,8 @@ class MainScreen(Screen[None]):
         if job is None:
             pane.text = "Press a to add audio files."
         elif job.state == JobState.DONE:
-            pane.text = f"{job.name} · {job.txt.count(' ') + 1} words\n\n{job.text}"
+            notice = f"\n\n⚠ {job.notice}" if job.notice else ""
+            pane.text = f"{job.name} · {job.txt.count(' ') + 1} words{notice}\n\n{job.text}"
         elif job.error:
             pane.text = f"{job.name} failed: {job.error}"
         else:
