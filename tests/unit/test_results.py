@@ -47,3 +47,20 @@ def test_srt_cues_break_at_sentences_and_lines() -> None:
 def test_vtt() -> None:
     vtt = render_vtt(sample())
     assert vtt.startswith("WEBVTT\n\n00:00:00.500 --> 00:00:01.600\nHello world.\n")
+
+
+def test_tokens_without_a_space_join_the_word_before() -> None:
+    tokens = [Word(" at", 0.0, 0.2), Word(" 3", 0.3, 0.4), Word(".30pm.", 0.4, 0.9),
+              Word(" call", 1.0, 1.2), Word(" 1", 1.3, 1.4), Word("-2", 1.4, 1.5), Word("-3", 1.5, 1.6)]  # fmt: skip
+    results = to_results(tokens)
+    words = [r["alternatives"][0]["content"] for r in results if r["type"] == "word"]  # type: ignore[index]
+    assert words == ["at", "3.30pm", "call", "1-2-3"]
+    joined_word = next(r for r in results if r["alternatives"][0]["content"] == "3.30pm")  # type: ignore[index]
+    assert (joined_word["start_time"], joined_word["end_time"]) == (0.3, 0.9)
+    assert render(results) == "at 3.30pm. call 1-2-3"
+    assert render_srt(results).splitlines()[2] == "at 3.30pm."
+
+
+def test_no_word_lasts_zero_seconds() -> None:
+    results = to_results([Word(" a", 1.0, 1.0), Word(" b", 2.0, 1.5), Word(" c", 3.0, 3.4)])
+    assert all(r["end_time"] > r["start_time"] for r in results if r["type"] == "word")

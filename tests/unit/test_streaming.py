@@ -115,3 +115,18 @@ def test_memory_of_finals_stays_bounded_in_a_long_session() -> None:
     assert rec.final_end == 499.8
     last = rec.plan().prompt.split()[-1]
     assert int(last[1:]) >= 495  # the prompt still ends with the newest words out of the window
+
+
+def test_a_final_never_ends_mid_word() -> None:
+    """'3' is final only together with '.30pm', the token that continues it."""
+    from tui.engine.streaming import StreamingRecognizer
+
+    rec = StreamingRecognizer(max_delay=0.7, step_cost=0.3)
+    rec.add_audio(np.zeros(16000 * 4, dtype=np.float32))
+    window = rec.plan()
+    # the deadline (4.0 + 0.3 - 0.7 = 3.6) would finalise " 3" but not ".30", which ends later
+    hypothesis = [Word(" meet", 0.2, 0.5), Word(" at", 0.6, 0.8), Word(" 3", 3.3, 3.5),
+                  Word(".30", 3.5, 3.7), Word(" today", 3.75, 3.9)]  # fmt: skip
+    update = rec.apply(window, hypothesis, [(0.1, 3.95)])
+    assert [w.text for w in update.finals] == [" meet", " at"]
+    assert [w.text for w in update.partial] == [" 3", ".30", " today"]

@@ -15,8 +15,32 @@ LANGUAGE_PACK = {
 }  # fmt: skip
 
 
+MIN_WORD_S = 0.01  # a word always lasts: end_time > start_time
+
+
 def _round(value: float) -> float:
     return round(max(value, 0.0), 3)
+
+
+def joined(words: Iterable[Word]) -> list[Word]:
+    """Whisper tokens written without a leading space belong to the word before them.
+
+    ``3`` + ``.30pm`` is ``3.30pm``, ``1`` + ``-2`` + ``-3`` is ``1-2-3``: one word, from the
+    first token's start to the last one's end. Every word lasts at least ``MIN_WORD_S``.
+    """
+    out: list[Word] = []
+    for word in words:
+        if out and word.text and not word.text[0].isspace():
+            last = out[-1]
+            out[-1] = Word(last.text + word.text, last.start, max(last.end, word.end),
+                           min(last.probability, word.probability))  # fmt: skip
+        else:
+            out.append(word)
+    lasting = []
+    for w in out:
+        end = max(w.end, w.start + MIN_WORD_S)
+        lasting.append(w if end == w.end else Word(w.text, w.start, end, w.probability))
+    return lasting
 
 
 def to_results(
@@ -39,14 +63,14 @@ def to_results(
             alt["speaker"] = speaker
         return alt
 
-    for word in words:
+    for word in joined(words):
         text = word.text.strip()
         marks = ""
         while text and text[-1] in TRAILING_MARKS:
             marks = text[-1] + marks
             text = text[:-1]
         text = text.strip('"“”')
-        start, end = _round(word.start), _round(max(word.end, word.start))
+        start, end = _round(word.start), _round(word.end)
         if text:
             results.append(
                 {

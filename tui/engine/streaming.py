@@ -40,11 +40,20 @@ def _speech_end(window: Window, speech: list[tuple[float, float]]) -> float:
     return window.start + speech[-1][1] if speech else window.start
 
 
-def _clamped(word: Word, boundary: float) -> Word:
-    """The word moved to start no earlier than ``boundary``: finals never overlap."""
-    if word.start >= boundary:
-        return word
-    return Word(word.text, boundary, max(word.end, boundary), word.probability)
+MIN_WORD_S = 0.01
+
+
+def _in_order(words: list[Word], boundary: float) -> list[Word]:
+    """Words moved to start no earlier than ``boundary`` and than the word before them, each
+    lasting at least ``MIN_WORD_S``: finals never overlap and no word has zero length."""
+    out = []
+    for word in words:
+        start = max(word.start, boundary)
+        end = max(word.end, start + MIN_WORD_S)
+        out.append(word if (start, end) == (word.start, word.end) else
+                   Word(word.text, start, end, word.probability))  # fmt: skip
+        boundary = end
+    return out
 
 
 def normal(text: str) -> str:
@@ -141,6 +150,10 @@ class StreamingRecognizer:
         """
         hypothesis = self._dedupe([w.shifted(window.start) for w in words])
         count = self._final_count(window, hypothesis, speech)
+        # A token without a leading space continues the word before it ("3" ".30pm"): the
+        # two are final together or not at all, so a final never ends mid-word.
+        while 0 < count < len(hypothesis) and not hypothesis[count].text[:1].isspace():
+            count -= 1
         finals, partial = hypothesis[:count], hypothesis[count:]
         update = Update(finals=finals, partial=partial)
         if finals:
@@ -191,7 +204,7 @@ class StreamingRecognizer:
             if [normal(w.text) for w in head] == tail[-size:] and head[0].start < boundary + 0.5:
                 fresh = fresh[size:]
                 break
-        return [_clamped(w, boundary) for w in fresh]
+        return _in_order(fresh, boundary)
 
     def _commit(self, finals: list[Word], window: Window, partial: list[Word]) -> None:
         # Only the latest words are ever read (prompt, repeat check): the list stays bounded
