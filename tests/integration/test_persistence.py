@@ -162,7 +162,10 @@ async def test_deleted_file_and_unreachable_engine(
     nowhere = EngineTarget("http://127.0.0.1:9/v2", "ws://127.0.0.1:9/v2", "k", "nowhere")
     (lost,) = queue.add([SAMPLE])
     await asyncio.wait_for(queue.run(lost, nowhere), timeout=120)
-    assert lost.state == JobState.FAILED and "cannot reach" in (lost.error or "")
+    # no engine is no reason to lose the job: it stays queued, and says why
+    assert lost.state == JobState.QUEUED and lost.error is None
+    assert "cannot reach the engine" in lost.notice and "stays queued" in lost.notice
+    assert store.get(lost.id) is not None and store.get(lost.id).state == JobState.QUEUED  # type: ignore[union-attr]
 
 
 def test_api_key_never_appears_anywhere(isolated: Path, tmp_path: Path) -> None:
@@ -239,6 +242,7 @@ async def test_a_job_the_engine_lost_is_sent_again_or_fails_saying_so(
         kept, gone = queue.add([SAMPLE, copy])
         for job, engine_job_id in zip((kept, gone), expired, strict=True):
             job.state, job.engine_job_id = JobState.RUNNING, engine_job_id  # as when resumed
+            queue.store.save(job)
         copy.unlink()
         await asyncio.wait_for(asyncio.gather(queue.run(kept, target), queue.run(gone, target)), 60)
         assert kept.state == JobState.DONE and kept.engine_job_id not in expired
@@ -249,3 +253,28 @@ async def test_a_job_the_engine_lost_is_sent_again_or_fails_saying_so(
         )
     finally:
         short.stop()
+
+
+async def test_a_submission_cut_off_before_its_id_came_back_is_not_sent_twice(
+    engine: Any, isolated: Path
+) -> None:
+    """Killed between the upload and its answer: the engine has the job, the store no id."""
+    from speechmatics.batch import AsyncClient, JobConfig, JobType, TranscriptionConfig
+    from speechmatics.batch._models import TrackingConfig
+
+    from tui.core.batch_run import reference
+
+    queue = BatchQueue(JobStore(isolated / "jobs.sqlite3"), isolated / "exports", 1)
+    (job,) = queue.add([SAMPLE])
+    job.state = JobState.UPLOADING  # as the store had it when the process died
+    queue.store.save(job)
+    async with AsyncClient(api_key=engine.api_key, url=engine.batch_url) as client:
+        config = JobConfig(type=JobType.TRANSCRIPTION,
+                           transcription_config=TranscriptionConfig(language="en"),
+                           tracking=TrackingConfig(reference=reference(job)))  # fmt: skip
+        sent = (await client.submit_job(str(SAMPLE), config=config)).id
+        before = {j.id for j in await client.list_jobs(limit=100)}
+        await asyncio.wait_for(queue.run(job, engine_target(engine)), timeout=60)
+        after = {j.id for j in await client.list_jobs(limit=100)}
+    assert job.state == JobState.DONE and job.engine_job_id == sent
+    assert after == before  # adopted, not submitted again

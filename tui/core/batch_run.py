@@ -7,7 +7,7 @@ import dataclasses
 import random
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from tui.core.batch import BatchJob, JobInputError, JobState, inspect, without_nulls
 from tui.core.errors import explain
@@ -53,12 +53,31 @@ def _not_found(exc: BaseException) -> bool:
     return "404" in text or "not found" in text.lower()
 
 
+Outcome = Literal["finished", "interrupted"]
+
+
+def unreachable(exc: BaseException) -> bool:
+    """True when the engine did not answer at all (a dropped or refused connection, a
+    timeout), as opposed to an answer that says no."""
+    import aiohttp
+    from speechmatics.batch import TransportError
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, TransportError) and seen.status_code:
+            return False
+        if isinstance(seen, aiohttp.ClientConnectionError | asyncio.TimeoutError | ConnectionError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 async def run_job(
     job: BatchJob,
     target: Callable[[], EngineTarget | None],
     on_change: Callable[[BatchJob], None],
     ready: asyncio.Event | None = None,
-) -> None:
+) -> Outcome:
     """Take a job to done or failed, updating it in place and calling ``on_change`` each step.
 
     The file is checked first, so a missing or broken file fails at once, whatever the engine
@@ -81,7 +100,7 @@ async def run_job(
             job.size, job.duration = await asyncio.to_thread(inspect, job.path)
     except JobInputError as exc:
         step(JobState.FAILED, str(exc))
-        return
+        return "finished"
     if ready is not None:
         await ready.wait()
     engine = target()
@@ -90,6 +109,8 @@ async def run_job(
     try:
         async with AsyncClient(api_key=engine.api_key, url=engine.batch_url) as client:
             transcript = None
+            if job.engine_job_id is None and job.state == JobState.UPLOADING:
+                await _adopt(client, job)  # stopped mid-submit: the engine may have it
             if job.engine_job_id is not None:
                 transcript = await _resume(client, job, step)
             if transcript is None:
@@ -97,13 +118,19 @@ async def run_job(
             job.txt, job.srt = await _texts(client, job.engine_job_id or "")
     except JobInputError as exc:
         step(JobState.FAILED, str(exc))
-        return
+        return "finished"
     except Exception as exc:  # every failure becomes the job's reason, shown in its row
+        if unreachable(exc):
+            job.notice = f"{explain(exc, engine.batch_url)}; it stays queued and resumes"
+            step(JobState.RUNNING if job.engine_job_id else JobState.QUEUED)
+            return "interrupted"
         step(JobState.FAILED, explain(exc, engine.batch_url))
-        return
+        return "finished"
     job.transcript = without_nulls(dataclasses.asdict(transcript))
     job.text = str(transcript.transcript_text)
+    job.notice = ""
     step(JobState.DONE)
+    return "finished"
 
 
 LOST = ("audio was lost", "stopped unexpectedly")
@@ -135,15 +162,37 @@ async def _resume(client: Any, job: BatchJob, step: Callable[[JobState], None]) 
     return None
 
 
+def reference(job: BatchJob) -> str:
+    """The tag a job carries to the engine (``tracking.reference``), to know it again."""
+    return f"sm-tui:{job.id}:{int(job.created_at * 1000)}"
+
+
+async def _adopt(client: Any, job: BatchJob) -> None:
+    """Find the engine's job for one whose submission was interrupted before its id came back,
+    so it is polled rather than sent (and run, and billed) twice."""
+    try:
+        listed = await with_retries(lambda: client.list_jobs(limit=100))
+    except Exception:  # the submission is sent again: a duplicate, not a loss
+        return
+    for details in listed:
+        tracking = getattr(getattr(details, "config", None), "tracking", None)
+        if getattr(tracking, "reference", None) == reference(job):
+            job.engine_job_id = str(details.id)
+            return
+
+
 async def _submit_and_wait(client: Any, job: BatchJob, step: Callable[[JobState], None]) -> Any:
-    from speechmatics.batch import TranscriptionConfig
+    from speechmatics.batch import JobConfig, JobType, TranscriptionConfig
+    from speechmatics.batch._models import TrackingConfig  # not re-exported by the package
 
     job.submitted_at, job.finished_at = time.time(), None
     step(JobState.UPLOADING)
-    config = TranscriptionConfig(language=job.language)
-    details = await with_retries(
-        lambda: client.submit_job(str(job.path), transcription_config=config)
+    config = JobConfig(
+        type=JobType.TRANSCRIPTION,
+        transcription_config=TranscriptionConfig(language=job.language),
+        tracking=TrackingConfig(reference=reference(job)),
     )
+    details = await with_retries(lambda: client.submit_job(str(job.path), config=config))
     job.engine_job_id = details.id
     step(JobState.RUNNING)
     return await _wait(client, details.id)

@@ -102,12 +102,28 @@ class BatchQueue:
                 return False
             renewing = asyncio.create_task(self._renew(job))
             try:
-                await run_job(job, engine, self._changed, ready)
+                await self._run_until_finished(job, engine, ready)
             finally:
                 renewing.cancel()
                 with contextlib.suppress(StoreError):
                     self.store.release(job.id, self.owner)
         return True
+
+    async def _run_until_finished(
+        self,
+        job: BatchJob,
+        engine: Callable[[], EngineTarget | None],
+        ready: asyncio.Event | None,
+    ) -> None:
+        """Run the job; if the engine stopped answering, again once it is back (with a ready
+        event to wait on; without one, the job is left for the next run)."""
+        delay = 1.0
+        while await run_job(job, engine, self._changed, ready) == "interrupted":
+            if ready is None:
+                self._tell(f"{job.name}: {job.notice}")
+                return
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)
 
     def _still_to_do(self, job: BatchJob) -> bool:
         """Take the store's word for the job (the one authority across processes)."""
