@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck imports pytest benchmark benchmark-memory clean
+.PHONY: run test lint typecheck imports pytest benchmark benchmark-memory benchmark-load clean
 
 run: $(STAMP)
 	$(BIN)/sm-tui $(ARGS)
@@ -28,6 +28,10 @@ pytest: $(STAMP)
 
 benchmark: $(STAMP)
 	$(BIN)/sm-tui compare assets --references assets/references.tsv
+
+# Real time idle, beside a CPU hog and beside a long batch job, on the shared recordings.
+benchmark-load: $(STAMP)
+	$(BIN)/python bench/load.py
 
 # The engine's memory under hostile batch input (three 4-hour uploads at once).
 benchmark-memory: $(STAMP)

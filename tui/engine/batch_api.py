@@ -153,7 +153,7 @@ async def create_job(request: web.Request) -> web.Response:
         raise ApiError(400, "Malformed request", "Expected multipart/form-data")
     config_text: str | None = None
     data_name: str | None = None
-    upload = engine.paths.engine / f"{new_job_id()}.upload"
+    upload = engine.folder / f"{new_job_id()}.upload"
     limit = engine.limits.max_upload_bytes
     idle = engine.limits.start_timeout_s
     try:

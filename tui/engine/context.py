@@ -5,8 +5,10 @@ Its own module, so the API modules and the server all import it and none imports
 
 from __future__ import annotations
 
+import fcntl
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
 
 from aiohttp import web
 
@@ -65,11 +67,35 @@ class Engine:
     unstarted: int = 0
     """WebSockets that have not sent StartRecognition yet."""
     jobs: JobManager = field(init=False)
+    folder: Path = field(init=False)
+    """This engine's own folder of uploads and job records (see ``claim_folder``)."""
+    _lock: IO[str] | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
+        self.folder, self._lock = claim_folder(self.paths.engine)
         self.jobs = JobManager(
-            self.paths.engine, self.scheduler, self.recognizer, self.limits.max_audio_s
+            self.folder, self.scheduler, self.recognizer, self.limits.max_audio_s
         )
+
+
+def claim_folder(base: Path) -> tuple[Path, IO[str]]:
+    """The first of ``engine``, ``engine-2``, ``engine-3``… that no running engine holds.
+
+    Two engines on one data folder (the dashboard's and ``sm-tui batch``'s) must not restore
+    and run each other's jobs: each holds an exclusive lock on its folder for as long as it
+    runs. A folder whose engine died is free again, so the next engine picks its jobs up.
+    """
+    for number in range(1, 100):
+        folder = base if number == 1 else base.with_name(f"{base.name}-{number}")
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = (folder / ".lock").open("a", encoding="utf-8")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            continue
+        return folder, handle
+    raise OSError(f"no free engine folder beside {base}")
 
 
 ENGINE = web.AppKey("engine", Engine)
