@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -85,10 +84,11 @@ class Recognizer:
 
     Args:
         model: A model setting (see ``resolve_model``).
-        cpu_threads: Threads for CTranslate2; all cores by default.
+        cpu_threads: CTranslate2 threads per call; one by default (see ``scheduler``).
+        workers: Calls that can run at once (one per inference lane).
     """
 
-    def __init__(self, model: str, cpu_threads: int | None = None) -> None:
+    def __init__(self, model: str, cpu_threads: int = 1, workers: int = 2) -> None:
         from faster_whisper import WhisperModel
 
         self.name = model or "tiny.en"
@@ -97,15 +97,28 @@ class Recognizer:
                 resolve_model(model),
                 device="cpu",
                 compute_type="int8",
-                cpu_threads=cpu_threads or os.cpu_count() or 2,
+                cpu_threads=cpu_threads,
+                num_workers=workers,
                 local_files_only=True,
             )
         except ModelLoadError:
             raise
         except Exception as exc:
             raise ModelLoadError(f"cannot load Whisper model {model!r}: {exc}") from exc
-        speech_regions(np.zeros(RATE, dtype=np.float32))
-        self.transcribe(np.zeros(RATE, dtype=np.float32))
+        self._warm_up(workers)
+
+    def _warm_up(self, workers: int) -> None:
+        """Run a call on every worker at once, so no session pays for a cold one (seconds)."""
+        import threading
+
+        noise = (np.random.default_rng(0).standard_normal(RATE * 2) * 0.01).astype(np.float32)
+        speech_regions(noise)
+        calls = [threading.Thread(target=self.transcribe, args=(noise,)) for _ in range(workers)]
+        for call in calls:
+            call.start()
+        for call in calls:
+            call.join()
+        self.transcribe_batch(noise)
 
     def speech_regions(self, audio: np.ndarray) -> list[tuple[float, float]]:
         """Silero VAD's speech regions, in seconds."""
