@@ -235,3 +235,17 @@ def test_bad_command_lines_say_what_is_wrong(tmp_path: Path, args: list[str], sa
     assert said in run.stderr and "Traceback" not in run.stderr, run.stderr
     assert time.monotonic() - started < 20  # said before any model loads
     assert "loading model" not in run.stderr
+
+
+def test_serve_names_a_read_only_engine_folder(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    (data / "engine").mkdir(parents=True)
+    if not immutable(data / "engine"):
+        pytest.skip("this file system cannot make a folder read-only for root")
+    try:
+        run = sm_tui("serve", "--port", "0", data=data)
+    finally:
+        mutable(data / "engine")
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+    assert "read-only" in run.stderr and str(data / "engine") in run.stderr
+    assert "loading model" not in run.stderr
