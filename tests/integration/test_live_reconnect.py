@@ -59,6 +59,15 @@ def serve(port: int, data: Path, *extra: str) -> subprocess.Popen[str]:
     return process
 
 
+def deleted_words(reference: str, hypothesis: str) -> int:
+    """Reference words missing from the hypothesis (after the WER normalisation)."""
+    import jiwer
+
+    from tests.helpers import normalise
+
+    return int(jiwer.process_words(normalise(reference), normalise(hypothesis)).deletions)
+
+
 def no_doubles(text: str) -> bool:
     """No word repeated back to back (a doubled final across a switch would show as one)."""
     words = [w.strip(".,?!").lower() for w in text.split()]
@@ -117,7 +126,11 @@ async def test_engine_killed_and_restarted_mid_stream(tmp_path: Path, shared_aud
     reference = references()["hello.wav"] + " " + references()["agent.wav"]
     assert session.reconnects >= 1
     assert any("reconnect" in text for _, text in heard.notices), heard.notices
-    # losing the 2–3 s resent after the restart would cost about six of these 23 words
-    assert wer(reference, session.transcript.text) <= 0.15, session.transcript.text
+    # Losing the 2–3 s resent after the restart would delete about six of these 23 words.
+    # Deletions are what a lost resend shows as; a busy machine's recognition differences
+    # show as substitutions and insertions, so those are held to a looser bound.
+    text = session.transcript.text
+    assert deleted_words(reference, text) <= 2, text
+    assert wer(reference, text) <= 0.3, text
     assert no_doubles(session.transcript.text)
     assert session.ended_cleanly
