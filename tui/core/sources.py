@@ -93,11 +93,25 @@ class AudioSource:
             self._put(END)
 
     def _put(self, item: Block, wait: bool = True) -> None:
-        """Queue a block; a real-time source (wait=False) drops it rather than block."""
-        try:
-            self.blocks.put(item, block=wait, timeout=5 if wait else None)
-        except queue.Full:
-            self.dropped += 1
+        """Queue a block. A file or a pipe (wait=True) waits for room for as long as it takes
+        (a session reconnecting reads nothing for seconds, and no word may be lost); only a
+        real-time source (wait=False, a microphone) drops a block rather than block."""
+        if not wait:
+            try:
+                self.blocks.put_nowait(item)
+            except queue.Full:
+                self.dropped += 1
+            return
+        waited_stopped = 0.0
+        while True:
+            try:
+                self.blocks.put(item, timeout=0.5)
+                return
+            except queue.Full:
+                if self._stop.is_set():  # stopping: the session may no longer read at all
+                    waited_stopped += 0.5
+                    if item is not END or waited_stopped >= 5.0:
+                        return
 
     def run(self) -> None:
         """Capture until stopped or exhausted (runs on the source's thread)."""
