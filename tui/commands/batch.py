@@ -69,18 +69,12 @@ def run_batch(args: argparse.Namespace, settings: Settings) -> int:
 async def _batch(files: list[Path], settings: Settings) -> int:
     from tui.core.batch import BatchJob, JobState
     from tui.core.queue import BatchQueue
-    from tui.core.store import JobStore, StoreError
-    from tui.paths import DataPaths
+    from tui.core.store import StoreError, open_store
 
     try:
-        paths = DataPaths(settings.data_dir).ensure()
-        store = JobStore(paths.store)
+        store, paths = open_store(settings.data_dir)
     except StoreError as exc:
         print(f"sm-tui batch: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        print(f"sm-tui batch: cannot use the data folder {settings.data_dir} ({exc.strerror}); "
-              "point SM_TUI_DATA_DIR at a folder you can write", file=sys.stderr)  # fmt: skip
         return 1
     if store.notice:
         print(f"sm-tui: {store.notice}", file=sys.stderr)

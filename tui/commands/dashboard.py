@@ -28,17 +28,12 @@ def _stdin_audio() -> IO[bytes]:
 def _check_store(settings: Settings, notices: list[str]) -> str | None:
     """Open the job store once before the UI: a broken one is moved aside (said in ``notices``),
     one that cannot be used is the reason returned."""
-    from tui.core.store import JobStore, StoreError
-    from tui.paths import DataPaths
+    from tui.core.store import StoreError, open_store
 
     try:
-        paths = DataPaths(settings.data_dir).ensure()
-        store = JobStore(paths.store)
+        store, _ = open_store(settings.data_dir)
     except StoreError as exc:
         return str(exc)
-    except OSError as exc:
-        return (f"cannot use the data folder {settings.data_dir} ({exc.strerror}); "
-                "point SM_TUI_DATA_DIR at a folder you can write")  # fmt: skip
     if store.notice:
         notices.append(store.notice)
     store.close()

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.core.batch import BatchJob, JobState
+from tui.paths import DataPaths
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -236,6 +237,23 @@ class JobStore:
             json.dumps(job.transcript) if job.transcript is not None else None,
             job.text, job.txt, job.srt, job.notice,
         )  # fmt: skip
+
+
+def open_store(data_dir: Path) -> tuple[JobStore, DataPaths]:
+    """The data folder's store, its folders made first.
+
+    Raises:
+        StoreError: The folders cannot be made, or the store cannot be used; the message says
+            what to do.
+    """
+    try:
+        paths = DataPaths(data_dir).ensure()
+    except OSError as exc:
+        raise StoreError(
+            f"cannot use the data folder {data_dir} ({exc.strerror}); "
+            "point SM_TUI_DATA_DIR at a folder you can write"
+        ) from None
+    return JobStore(paths.store), paths
 
 
 def _gone(owner: str) -> bool:
