@@ -6,7 +6,10 @@ screen. The screen posts what the user asked for; the app passes it to a control
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import IO, ClassVar
 
@@ -19,7 +22,9 @@ from textual.worker import Worker, WorkerState
 from tui.controllers.batch import BatchController
 from tui.controllers.engine import EngineSupervisor
 from tui.controllers.live import Devices, LiveController
+from tui.core.batch import BatchJob
 from tui.core.errors import Severity
+from tui.core.progress import clock
 from tui.core.target import EngineTarget
 from tui.messages import (
     EngineStatusChanged,
@@ -34,8 +39,16 @@ from tui.messages import (
     PartialReceived,
 )
 from tui.paths import DataPaths
+from tui.screens.ask import Ask
+from tui.screens.help import HelpRow, HelpScreen
 from tui.screens.main import MainScreen
+from tui.screens.messages import MessagesScreen, Notice
 from tui.settings import Settings
+
+FORMAT_KEYS = {"t": ("txt",), "s": ("srt",), "v": ("vtt",), "j": ("json",),
+               "a": ("txt", "srt", "vtt", "json")}  # fmt: skip
+FORMAT_ANSWERS = [("t", "txt"), ("s", "srt"), ("v", "vtt"), ("j", "json-v2"), ("a", "all four")]
+LONG_COMPARISON_S = 300.0  # a comparison of a longer file asks first: it takes as long as the file
 
 
 class SmTuiApp(App[int]):
@@ -56,9 +69,17 @@ class SmTuiApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "sm-tui"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit", tooltip="Stop everything and leave"),
+        Binding("q", "quit", "Quit", tooltip="Stop everything and leave (work is kept)"),
+        Binding("question_mark,f1", "help", "Help", tooltip="This list of keys"),
+        Binding("h", "history", "History", show=False,
+                tooltip="Latency and WER of every kept comparison, over time"),
+        Binding("n", "messages", "Messages", show=False,
+                tooltip="Every message shown so far, whole"),
+        Binding("ctrl+p", "command_palette", "Commands", show=False,
+                tooltip="Search every action by name"),
+        Binding("ctrl+r", "restart_engine", "Restart engine", show=False,
+                tooltip="Start the local engine again (jobs resume)"),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
-        Binding("ctrl+r", "restart_engine", "Restart engine", show=False),
     ]
 
     def __init__(
@@ -75,8 +96,10 @@ class SmTuiApp(App[int]):
     ) -> None:
         super().__init__()
         self.notices = list(notices or [])
+        self.notice_log: deque[Notice] = deque(maxlen=500)
+        """Every message shown this run, for the messages screen."""
         self.settings = settings
-        paths = DataPaths(settings.data_dir).ensure()
+        paths = self.paths = DataPaths(settings.data_dir).ensure()
         self.supervisor = EngineSupervisor(self, settings, target)
         self.batch = BatchController(self, settings, paths, self.supervisor)
         self.live = LiveController(
@@ -94,6 +117,7 @@ class SmTuiApp(App[int]):
     async def on_mount(self) -> None:
         self.install_screen(MainScreen(), "main")
         await self.push_screen("main")
+        self.live.remote = self.is_web
         self.main.default_source = self.live.source_label
         self.supervisor.start()
         self.batch.resume()
@@ -105,7 +129,11 @@ class SmTuiApp(App[int]):
             self.tell(notice, "error")
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.title != "Keys":  # ours groups the keys by panel, and Escape closes it
+                yield command
+        yield SystemCommand("Keys", "Every key, grouped by panel (? or F1)", self.action_help)
+        yield SystemCommand("Messages", "Every message shown so far (n)", self.action_messages)
         main = self.main
         commands = [
             ("Add files", "Queue audio files for batch transcription", main.action_add_files),
@@ -118,17 +146,33 @@ class SmTuiApp(App[int]):
             ("Delete job", "Remove the selected job", main.action_delete_job),
             ("Compare batch and real-time", "Measure both on the selected file",
              main.action_compare_job),
-            ("Save live transcript", "Write it to the exports folder", self.live.save),
+            ("Save live transcript", "txt, srt, vtt or json-v2", main.action_save_live),
             ("Restart engine", "Start the local engine again", self.action_restart_engine),
         ]  # fmt: skip
         for title, help_text, callback in commands:
             yield SystemCommand(title, help_text, callback)
 
+    def deliver(self, paths: Sequence[Path]) -> None:
+        """In a browser, exports are downloads too (several files in one zip: a browser lets a
+        page start one download per key press); in a terminal they are already on disk."""
+        if not self.is_web or not paths:
+            return
+        from tui.core.exports import bundle
+
+        try:
+            one = paths[0] if len(paths) == 1 else bundle(list(paths), self.paths.exports)
+        except OSError as exc:
+            self.tell(f"could not bundle the files for the browser: {exc}", "error")
+            return
+        self.deliver_binary(one, open_method="download")
+
     def tell(self, text: str, severity: Severity = "information") -> None:
-        """Show a message: a toast, and the status line's notice."""
-        self.notify(text, severity=severity, timeout=8 if severity == "error" else 4)
+        """Show a message, whole, on the status line (no toast: it would cover the panels)."""
+        self.notice_log.append((time.strftime("%H:%M:%S"), severity, text))
         if self.main.is_attached:
-            self.main.show_notice(text)
+            self.main.show_notice(text, severity)
+        if self.screen is not self.main:  # another screen is on top: a toast there
+            self.notify(text, severity=severity, timeout=8 if severity == "error" else 4)
 
     # --- up from the controllers, down to the screen ----------------------------------------
 
@@ -140,6 +184,8 @@ class SmTuiApp(App[int]):
             self.live.toggle()  # --live: start as soon as the engine can take it
         if event.state in ("failed", "refused", "stopped"):
             self.tell(event.text, "error")
+        elif event.state == "unreachable":
+            self.tell(event.text, "warning")
 
     @on(JobChanged)
     def _job_changed(self, event: JobChanged) -> None:
@@ -206,28 +252,89 @@ class SmTuiApp(App[int]):
     def _job_action(self, event: MainScreen.JobActionPressed) -> None:
         job, batch = event.job, self.batch
         if event.action == "compare":
-            self._compare(job.path)
-            return
-        {"export": batch.export, "retry": batch.retry, "cancel": batch.cancel,
-         "delete": batch.delete}[event.action](job)  # fmt: skip
+            self._compare(job)
+        elif event.action == "delete":
+            what = "stops it on the engine and forgets it" if job.state.active else "forgets it"
+            self.ask(f"Delete {job.name}? This {what}; the audio file stays where it is.",
+                     [("y", "Delete"), ("n", "Keep")], {"y": lambda: batch.delete(job)})  # fmt: skip
+        elif event.action == "export" and self.is_web:  # one download: one format, or a zip
+            self.ask(f"Download the transcript of {job.name} as:", FORMAT_ANSWERS,
+                     {key: partial(batch.export, job, chosen)
+                      for key, chosen in FORMAT_KEYS.items()})  # fmt: skip
+        else:
+            {"export": batch.export, "retry": batch.retry,
+             "cancel": batch.cancel}[event.action](job)  # fmt: skip
 
     @on(MainScreen.LiveActionPressed)
     def _live_action(self, event: MainScreen.LiveActionPressed) -> None:
         live = self.live
-        {"toggle": live.toggle, "save": live.save,
-         "pick_microphone": live.pick_microphone}[event.action]()  # fmt: skip
+        if event.action == "save":
+            self._save_live()
+        elif event.action == "toggle" and not live.running and live.unsaved:
+            self.ask(
+                f"The last live transcript ({live.word_count} words) is not saved. "
+                "A new session starts with an empty one.",
+                [("s", "Save it, then start"), ("d", "Discard it and start")],
+                {"s": self._save_then_start, "d": live.toggle},
+            )
+        else:
+            {"toggle": live.toggle, "pick_microphone": live.pick_microphone}[event.action]()
 
-    def _compare(self, path: Path) -> None:
-        """Open the comparison screen for a file (reference: a .txt beside it, if any)."""
-        from tui.core.references import sidecar_reference
-        from tui.screens.compare import CompareScreen
+    def _save_then_start(self) -> None:
+        if self.live.save():  # not saved: nothing is discarded
+            self.live.toggle()
 
+    def _save_live(self) -> None:
+        if not self.live.transcript:
+            self.tell("nothing to save yet", "warning")
+            return
+        self.ask(
+            "Save the live transcript as:",
+            FORMAT_ANSWERS,
+            {key: partial(self.live.save, chosen) for key, chosen in FORMAT_KEYS.items()},
+        )
+
+    def ask(self, question: str, answers: list[tuple[str, str]],
+            then: dict[str, Callable[[], object]]) -> None:  # fmt: skip
+        """Ask the user; run what the chosen answer maps to (nothing on Escape)."""
+
+        def answered(key: str | None) -> None:
+            if key in then:
+                then[key]()
+
+        self.push_screen(Ask(question, answers), answered)
+
+    def _compare(self, job: BatchJob) -> None:
+        """Open the comparison screen for a file (reference: a .txt beside it, if any).
+
+        A long file is played at real speed, so its length is said and confirmed first.
+        """
         target = self.supervisor.target
         if target is None or not self.supervisor.ready.is_set():
             self.tell("the engine is not ready yet", "warning")
             return
-        reference = sidecar_reference(path)
-        self.push_screen(CompareScreen(path, target, reference, self.settings.max_delay))
+        if job.duration and job.duration > LONG_COMPARISON_S:
+            self.ask(
+                f"{job.name} is {clock(job.duration)} long. The real-time side plays it at real "
+                f"speed, so the comparison takes {clock(job.duration)}.",
+                [("y", "Compare"), ("n", "Not now")], {"y": lambda: self._open_compare(job)},
+            )  # fmt: skip
+        else:
+            self._open_compare(job)
+
+    def _open_compare(self, job: BatchJob) -> None:
+        from tui.core.references import sidecar_reference
+        from tui.screens.compare import CompareScreen
+
+        target = self.supervisor.target
+        if target is None:
+            return
+        from tui.core.progress import observed_rtf
+
+        reference = sidecar_reference(job.path)
+        rtf = observed_rtf(self.batch.jobs.values(), target.label)
+        self.push_screen(CompareScreen(job.path, target, reference, self.settings.max_delay,
+                                       self.paths.comparisons, job.duration, rtf))  # fmt: skip
 
     # --- the app's own keys -----------------------------------------------------------------
 
@@ -235,6 +342,48 @@ class SmTuiApp(App[int]):
         if action == "restart_engine":
             return self.supervisor.restartable
         return True
+
+    def action_help(self) -> None:
+        """The keys, grouped by panel."""
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.help_rows()))
+
+    def help_rows(self) -> list[HelpRow]:
+        """Every key of the dashboard, the comparison screen and the app, by group."""
+        from tui.screens.compare import CompareScreen
+
+        def rows(bindings: list[BindingType], group: Callable[[str], str]) -> list[HelpRow]:
+            out = []
+            for binding in bindings:
+                if isinstance(binding, Binding):
+                    keys = ", ".join(self.get_key_display(Binding(key, binding.action))
+                                     for key in binding.key.split(","))  # fmt: skip
+                    out.append((group(binding.action), keys,
+                                binding.tooltip or binding.description))  # fmt: skip
+            return out
+
+        main = rows(MainScreen.BINDINGS, lambda a: MainScreen.HELP_GROUPS.get(a, "Dashboard"))
+        order = ["Batch queue", "Live panel", "Dashboard"]
+        main.sort(key=lambda row: order.index(row[0]))
+        return [
+            *main,
+            *rows(CompareScreen.BINDINGS, lambda _: "Comparison screen"),
+            *rows(self.BINDINGS, lambda _: "Everywhere"),
+        ]
+
+    def action_history(self) -> None:
+        """The kept comparisons."""
+        from tui.core.history import runs
+        from tui.screens.history import HistoryScreen
+
+        if not isinstance(self.screen, HistoryScreen):
+            found, problems = runs(self.paths.comparisons)
+            self.push_screen(HistoryScreen(found, problems))
+
+    def action_messages(self) -> None:
+        """Every message shown this run."""
+        if not isinstance(self.screen, MessagesScreen):
+            self.push_screen(MessagesScreen(list(self.notice_log)))
 
     def action_restart_engine(self) -> None:
         self.supervisor.restart()

@@ -14,7 +14,7 @@ from pathlib import Path
 from tui import __version__
 from tui.settings import Settings, SettingsError
 
-SUBCOMMANDS = ("dashboard", "serve", "compare", "batch", "jobs")
+SUBCOMMANDS = ("dashboard", "serve", "compare", "batch", "jobs", "web")
 
 
 def _port(text: str) -> int:
@@ -116,9 +116,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     from tui.commands.batch import add_parsers as add_batch
     from tui.commands.compare import add_parser as add_compare
+    from tui.commands.web import add_parser as add_web
 
     add_compare(sub)
     add_batch(sub)
+    add_web(sub, _port)
     return parser  # fmt: skip
 
 
@@ -145,6 +147,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tui.commands.compare import run_compare
 
         return run_compare(args, settings)
+    if args.command == "web":
+        from tui.commands.web import run_web
+
+        return run_web(args, settings)
     if args.command == "serve":
         from tui.commands.serve import run_serve
 

@@ -48,12 +48,17 @@ class DataPaths:
         return self.root / "engine"
 
     @property
+    def comparisons(self) -> Path:
+        """Every comparison's figures, one JSON file each (the history view reads them)."""
+        return self.root / "comparisons"
+
+    @property
     def logs(self) -> Path:
         """Log files (the local engine's output)."""
         return self.root / "logs"
 
     def ensure(self) -> DataPaths:
         """Create the folders; return self."""
-        for folder in (self.root, self.exports, self.engine, self.logs):
+        for folder in (self.root, self.exports, self.engine, self.logs, self.comparisons):
             folder.mkdir(parents=True, exist_ok=True)
         return self

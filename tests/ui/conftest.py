@@ -54,5 +54,5 @@ async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], timeout: fl
 
 
 def notices(app: SmTuiApp) -> str:
-    """Every notification shown so far, joined."""
-    return "\n".join(str(n.message) for n in app._notifications)
+    """Every message the dashboard showed so far (the messages screen's list), joined."""
+    return "\n".join(text for _, _, text in app.notice_log)

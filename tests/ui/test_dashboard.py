@@ -17,6 +17,7 @@ from tests.standin import expected_text, tone_file
 from tests.ui.conftest import Messages, app_for, notices, wait_for
 from tui.core.batch import JobState
 from tui.messages import EngineStatusChanged, JobChanged, LiveEnded, LiveStarted
+from tui.screens.ask import Ask
 from tui.screens.devices import DevicePicker
 from tui.settings import Settings
 from tui.widgets.job_table import JobTable
@@ -103,9 +104,20 @@ async def test_live_file_shows_partials_then_finals(
         assert normalise(live.text) == normalise(expected_text(TALK))
         # saving writes the controller's stitched transcript (stream order), not the widget
         assert normalise(app.live.transcript) == normalise(expected_text(TALK))
-        await pilot.press("s")
-        saved = list((isolated / "exports").glob("live-*.txt"))
-        assert saved and saved[0].read_text().strip() == app.live.transcript
+        await pilot.press("s")  # save asks which format: a is all four
+        await wait_for(pilot, lambda: isinstance(app.screen, Ask))
+        await pilot.press("a")
+        await wait_for(pilot, lambda: len(list((isolated / "exports").glob("live-*"))) == 4)
+        saved = {p.suffix: p.read_text() for p in (isolated / "exports").glob("live-*")}
+        assert saved[".txt"].strip() == app.live.transcript
+        assert saved[".vtt"].startswith("WEBVTT") and "-->" in saved[".srt"]
+        document = json.loads(saved[".json"])
+        words = [r for r in document["results"] if r["type"] == "word"]
+        assert " ".join(w["alternatives"][0]["content"] for w in words).lower() == normalise(
+            expected_text(TALK))
+        starts = [w["start_time"] for w in words]
+        assert starts == sorted(starts) and all(w["end_time"] > w["start_time"] for w in words)
+        assert not app.live.unsaved
 
 
 async def test_missing_and_non_audio_files_fail_clearly(
@@ -332,6 +344,8 @@ async def test_cancel_and_delete_stop_the_job_on_the_engine(isolated: Path, tmp_
             await pilot.press("x")  # the first row is selected
             await wait_for(pilot, lambda: first.state == JobState.CANCELLED)
             await pilot.press("down", "d")
+            await wait_for(pilot, lambda: app.screen.__class__.__name__ == "Ask")
+            await pilot.press("y")  # delete asks first
             await wait_for(pilot, lambda: second.id not in app.batch.jobs)
             async with AsyncClient(api_key=engine.api_key, url=engine.batch_url) as client:
                 for job in (first, second):

@@ -67,6 +67,7 @@ def run_batch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _batch(files: list[Path], settings: Settings) -> int:
+    from tui.commands.progress_lines import ProgressLines
     from tui.core.batch import BatchJob, JobState
     from tui.core.queue import BatchQueue
     from tui.core.store import StoreError, open_store
@@ -79,7 +80,11 @@ async def _batch(files: list[Path], settings: Settings) -> int:
     if store.notice:
         print(f"sm-tui: {store.notice}", file=sys.stderr)
 
+    lines: ProgressLines | None = None
+
     def changed(job: BatchJob) -> None:
+        if lines is not None and job.state.finished:
+            lines.clear()
         if job.state == JobState.DONE:
             print(
                 f"== {job.path.name} (job {job.id}, {_fmt(job.turnaround)})\n{job.text}\n",
@@ -117,9 +122,14 @@ async def _batch(files: list[Path], settings: Settings) -> int:
         print(f"sm-tui batch: {exc}", file=sys.stderr)
         store.close()
         return 1
+    finished_before = [j for j in store.all() if j.state == JobState.DONE]
+    lines = ProgressLines(pending, lambda: [*finished_before, *pending])
+    showing = asyncio.create_task(lines.run())
     try:
         ran = await asyncio.gather(*(queue.run(job, opened.target) for job in pending))
     finally:
+        showing.cancel()
+        await asyncio.gather(showing, return_exceptions=True)
         opened.close()
         store.close()
     elsewhere = sum(1 for taken in ran if not taken)

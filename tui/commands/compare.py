@@ -110,8 +110,18 @@ async def _run(
 ) -> list[ComparisonSummary]:
     from tui.core.compare import compare
     from tui.core.engine_process import EngineStartError
-    from tui.core.report import benchmark_table, diff_text, figures_table, guide_table, sparkline
+    from tui.core.history import keep
+    from tui.core.report import (
+        benchmark_table,
+        diff_legend,
+        diff_text,
+        figures_table,
+        guide_table,
+        sparkline,
+        verdict,
+    )
     from tui.core.target import open_target
+    from tui.paths import DataPaths
 
     if settings.uses_local_engine:
         console.print("[dim]starting the local engine…[/dim]")
@@ -134,14 +144,17 @@ async def _run(
             )
             summary = result.summary()
             summaries.append(summary)
+            try:
+                keep(summary, DataPaths(settings.data_dir).comparisons)
+            except OSError as exc:
+                console.print(f"[yellow]could not keep this comparison in the history: {exc}")
             if not benchmark:
                 console.print(figures_table(summary))
                 console.print(guide_table(summary))
                 console.print(sparkline(summary))
-                console.print(
-                    "[bold]batch vs real-time[/bold] (struck: batch only · green: real-time only)"
-                )
+                console.print(diff_legend())
                 console.print(diff_text(summary.batch.transcript, summary.realtime.transcript))
+                console.print(f"[bold]verdict[/bold] {verdict(summary)}")
         if benchmark:
             console.print(benchmark_table(summaries))
     finally:

@@ -122,16 +122,18 @@ class BatchController:
         self.jobs.pop(job.id, None)
         self.host.post_message(JobRemoved(job.id))
 
-    def export(self, job: BatchJob) -> None:
-        """Write the job's transcript in every format to the exports folder."""
+    def export(self, job: BatchJob, formats: tuple[str, ...] = ("txt", "srt", "vtt", "json")) -> None:
+        """Write the job's transcript in each format (all four unless told) to the exports folder."""
         from tui.core.exports import export_job
 
         try:
-            written = export_job(job, self.paths.exports)
+            written = export_job(job, self.paths.exports, formats)
         except (OSError, ValueError) as exc:
             self.host.tell(f"export failed: {exc}", "error")
             return
-        self.host.tell(f"exported {', '.join(p.name for p in written)} to {self.paths.exports}")
+        kinds = ", ".join(p.suffix.lstrip(".") for p in written)
+        self.host.tell(f"exported {written[0].stem} as {kinds} to {self.paths.exports}")
+        self.host.deliver(written)
 
     def close(self) -> None:
         """Close the store."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 from textual.message import Message
@@ -32,6 +34,9 @@ class Host(Protocol):
 
     def tell(self, text: str, severity: Severity = "information") -> None:
         """Show the user a message."""
+
+    def deliver(self, paths: Sequence[Path]) -> None:
+        """Hand written files to the user (a browser downloads them; a terminal has them)."""
 
     def set_interval(
         self,

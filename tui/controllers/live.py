@@ -96,20 +96,35 @@ class LiveController:
         self.session: LiveSession | None = None
         self.running = False
         self.source_name = ""
+        self.saved_words = 0  # how many of the session's words the last save held
+        self.stdin_ended = False  # stdin can be read once: after it ends there is nothing more
+        self.remote = False
+        """The user is in a browser: the microphone and stdin are the server's, and say so."""
 
     @property
     def source_label(self) -> str:
         """What space starts."""
+        server = "server's " if self.remote else ""
         if self.spec == "-":
-            return "stdin"
+            return f"{server}stdin"
         if self.spec and self.spec != "mic":
             return Path(self.spec).name
-        return f"mic {self.mic_name}"[:30] if self.mic_name else "microphone"
+        return f"{server}mic {self.mic_name}"[:40] if self.mic_name else f"{server}microphone"
 
     @property
     def transcript(self) -> str:
         """The session's final text, stitched in stream order."""
         return self.session.transcript.text if self.session is not None else ""
+
+    @property
+    def word_count(self) -> int:
+        """Final words in the session so far."""
+        return self.session.transcript.word_count if self.session is not None else 0
+
+    @property
+    def unsaved(self) -> bool:
+        """The last session has words that no save holds."""
+        return self.word_count > self.saved_words
 
     def toggle(self) -> None:
         """Start a session from the configured source, or stop the running one."""
@@ -120,14 +135,19 @@ class LiveController:
         from tui.core.sources import FileSource, MicrophoneSource, PipeSource
 
         try:
+            if self.spec == "-" and self.stdin_ended:
+                raise SourceError(
+                    "stdin has ended: there is no more audio to read from it. Press f to play a "
+                    "file live, or run sm-tui --live - again with new audio"
+                )
             if self.spec == "-" and self.stream is not None:
                 self._start(PipeSource(self.stream, self.raw), "stdin")
             elif self.spec and self.spec != "mic":
                 self._start(FileSource(Path(self.spec)), Path(self.spec).name)
             else:
                 if not self.list_devices():
-                    raise SourceError(NO_MICROPHONE)
-                self._start(MicrophoneSource(self.mic_device), "microphone")
+                    raise SourceError(self._no_microphone)
+                self._start(MicrophoneSource(self.mic_device), self.source_label)
         except SourceError as exc:
             self.host.tell(str(exc), "error")
 
@@ -139,9 +159,16 @@ class LiveController:
             self.host.tell(str(exc), "error")
             return
         if not devices:
-            self.host.tell(NO_MICROPHONE, "error")
+            self.host.tell(self._no_microphone, "error")
             return
         self.host.post_message(MicrophonesListed(devices))
+
+    @property
+    def _no_microphone(self) -> str:
+        if self.remote:
+            return ("the server has no microphone (live audio comes from the machine sm-tui web "
+                    "runs on, not this browser): press f to play a server file live")  # fmt: skip
+        return NO_MICROPHONE
 
     def use_microphone(self, index: int, name: str) -> None:
         """The microphone the next session uses."""
@@ -171,6 +198,7 @@ class LiveController:
         )  # fmt: skip
         listener.session = session
         self.session, self.running, self.source_name = session, True, name
+        self.saved_words = 0
         self.host.post_message(LiveStarted(name))
         self.host.run_worker(self._run(session), group="live", name="live",
                              description=f"live from {name}", exit_on_error=False)  # fmt: skip
@@ -181,6 +209,10 @@ class LiveController:
         finally:
             if session is self.session:
                 self.running = False
+            from tui.core.sources import PipeSource
+
+            if isinstance(session.source, PipeSource):
+                self.stdin_ended = True
             self.host.post_message(LiveEnded(session.ended_cleanly))
 
     def stop(self) -> None:
@@ -188,20 +220,26 @@ class LiveController:
         if self.running and self.session is not None:
             self.session.stop()
 
-    def save(self) -> None:
-        """Write the stitched live transcript to the exports folder."""
-        from tui.core.exports import export_text
+    def save(self, formats: tuple[str, ...] = ("txt",)) -> list[Path]:
+        """Write the stitched live transcript to the exports folder in each format."""
+        from tui.core.exports import export_live
 
-        text = self.transcript
-        if not text:
+        text, session = self.transcript, self.session
+        if not text or session is None:
             self.host.tell("nothing to save yet", "warning")
-            return
+            return []
+        name = time.strftime("live-%Y%m%d-%H%M%S")
+        document = session.transcript.json_v2(self.settings.language)
         try:
-            path = export_text(text, self.paths.exports, time.strftime("live-%Y%m%d-%H%M%S"))
+            written = export_live(text, document, self.paths.exports, name, formats)
         except OSError as exc:
             self.host.tell(f"could not save the live transcript: {exc}", "error")
-            return
-        self.host.tell(f"saved the live transcript to {path}")
+            return []
+        self.saved_words = self.word_count
+        kinds = ", ".join(p.suffix.lstrip(".") for p in written)
+        self.host.tell(f"saved the live transcript as {name} ({kinds}) in {self.paths.exports}")
+        self.host.deliver(written)
+        return written
 
 
 def _portaudio_devices() -> Devices:

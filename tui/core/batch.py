@@ -59,6 +59,7 @@ class BatchJob:
     engine: str = ""  # the engine's label when it was submitted
     created_at: float = field(default_factory=time.time)
     notice: str = ""  # something that went wrong beside the job itself (an export)
+    engine_progress: float | None = None  # what the engine says it has done (not kept)
 
     @property
     def name(self) -> str:

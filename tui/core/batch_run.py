@@ -106,6 +106,8 @@ async def run_job(
     engine = target()
     assert engine is not None, "the engine is ready, so it is known"
     job.engine = engine.label
+    job.engine_progress = None
+    watching = asyncio.create_task(watch_progress(engine, job))
     try:
         async with AsyncClient(api_key=engine.api_key, url=engine.batch_url) as client:
             transcript = None
@@ -126,6 +128,8 @@ async def run_job(
             return "interrupted"
         step(JobState.FAILED, explain(exc, engine.batch_url))
         return "finished"
+    finally:
+        watching.cancel()
     job.transcript = without_nulls(dataclasses.asdict(transcript))
     job.text = str(transcript.transcript_text)
     job.notice = ""
@@ -213,6 +217,36 @@ async def _wait(client: Any, engine_job_id: str) -> Any:
         if reason:
             raise JobError(f"the engine rejected the job: {reason}") from exc
         raise
+
+
+PROGRESS_EVERY_S = 2.0  # how often a running job's progress is asked of the local engine
+
+
+async def watch_progress(engine: EngineTarget, job: BatchJob) -> None:
+    """Keep ``job.engine_progress`` up to date from the engine's progress header while it runs.
+
+    Stops at the first answer without the header (an engine that does not report progress,
+    such as Speechmatics: no requests are spent on it) or at the first failure.
+    """
+    import aiohttp
+
+    from tui.shared.extensions import PROGRESS_HEADER
+
+    headers = {"Authorization": f"Bearer {engine.api_key}"}
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
+            while True:
+                await asyncio.sleep(PROGRESS_EVERY_S)
+                if job.state != JobState.RUNNING or job.engine_job_id is None:
+                    continue
+                url = f"{engine.batch_url.rstrip('/')}/jobs/{job.engine_job_id}"
+                async with session.get(url, headers=headers) as response:
+                    said = response.headers.get(PROGRESS_HEADER)
+                if response.status != 200 or said is None:
+                    return
+                job.engine_progress = float(said)
+    except (aiohttp.ClientError, TimeoutError, ValueError):
+        return
 
 
 async def _engine_reason(client: Any, engine_job_id: str) -> str | None:

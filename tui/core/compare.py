@@ -70,8 +70,8 @@ class BatchResult:
     error: str | None = None
 
 
-TextKind = Literal["partial", "final", "batch"]
-"""Which side a piece of text shown during a comparison comes from."""
+TextKind = Literal["partial", "final", "batch", "status"]
+"""Which side a piece of text shown during a comparison comes from ("status": the batch job's)."""
 OnText = Callable[[TextKind, str], object]
 
 
@@ -344,7 +344,9 @@ async def run_realtime(
     return timeline.result(len(pcm) / RATE, pacing, session_s)
 
 
-async def run_batch(target: EngineTarget, path: Path, language: str = "en") -> BatchResult:
+async def run_batch(
+    target: EngineTarget, path: Path, language: str = "en", on_text: OnText | None = None
+) -> BatchResult:
     """Submit a file to the batch API and time it until the transcript is in hand.
 
     Cancelled (the user left the comparison), it deletes its job on the engine, so the engine
@@ -363,6 +365,8 @@ async def run_batch(target: EngineTarget, path: Path, language: str = "en") -> B
                 str(path), transcription_config=TranscriptionConfig(language=language)
             )
             engine_job_id = details.id
+            if on_text is not None:
+                on_text("status", "transcribing")
             transcript = await client.wait_for_completion(
                 details.id, polling_interval=0.5, min_polling_interval=0.1
             )
@@ -389,7 +393,7 @@ async def compare(
     """Run a file through batch and real-time at the same time."""
     pcm = await asyncio.to_thread(load_pcm, path)
     batch, realtime = await asyncio.gather(
-        run_batch(target, path, language),
+        run_batch(target, path, language, on_text),
         run_realtime(target, pcm, max_delay, language, on_text),
     )
     if on_text is not None:

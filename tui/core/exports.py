@@ -1,9 +1,10 @@
-"""Writing transcripts to files: txt, srt, vtt and json-v2 for batch jobs; txt for live."""
+"""Writing transcripts to files: txt, srt, vtt and json-v2, for batch jobs and live sessions."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from tui.core.batch import BatchJob
 
@@ -40,9 +41,39 @@ def export_job(job: BatchJob, folder: Path, formats: tuple[str, ...] = FORMATS) 
     return written
 
 
-def export_text(text: str, folder: Path, name: str) -> Path:
-    """Write a live transcript as text."""
+def bundle(paths: list[Path], folder: Path) -> Path:
+    """The files in one zip archive (a browser downloads one file per click)."""
+    import zipfile
+
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{_stem(name)}.txt"
-    path.write_text(text.strip() + "\n", encoding="utf-8")
-    return path
+    archive = folder / f"{paths[0].stem}.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as out:
+        for path in paths:
+            out.write(path, arcname=path.name)
+    return archive
+
+
+def export_live(
+    text: str,
+    transcript: dict[str, Any],
+    folder: Path,
+    name: str,
+    formats: tuple[str, ...] = ("txt",),
+) -> list[Path]:
+    """Write a live transcript (its stitched text and json-v2 document) in each format."""
+    from tui.shared.transcripts import render_json, render_srt, render_vtt
+
+    folder.mkdir(parents=True, exist_ok=True)
+    results = transcript.get("results", [])
+    bodies = {
+        "txt": text.strip() + "\n",
+        "srt": render_srt(results),
+        "vtt": render_vtt(results),
+        "json": render_json(transcript),
+    }
+    written = []
+    for fmt in formats:
+        path = folder / f"{_stem(name)}.{fmt}"
+        path.write_text(bodies[fmt], encoding="utf-8")
+        written.append(path)
+    return written

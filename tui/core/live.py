@@ -49,22 +49,80 @@ class LiveListener(Protocol):
         """An error, warning or information for the user."""
 
 
+SEAM_S = 0.6  # a resent word starting this close to the last final one may be that word again
+
+
+def _key(result: dict[str, Any]) -> str:
+    return str(result["alternatives"][0]["content"]).strip(".,?!").lower()
+
+
 @dataclass
 class StitchedTranscript:
-    """Finals so far (with their stream start times) and the current partial."""
+    """Finals so far, on the stream's clock, across API sessions, and the current partial."""
 
-    finals: list[tuple[float, str]] = field(default_factory=list)
+    results: list[dict[str, Any]] = field(default_factory=list)
+    """Every final word and punctuation mark, its times on the stream's clock."""
     partial: str = ""
 
     @property
     def text(self) -> str:
         """The final text, stitched across sessions in stream order."""
-        return "".join(text for _, text in sorted(self.finals, key=lambda f: f[0])).strip()
+        from tui.shared.transcripts import render
+
+        return render(self._ordered()).strip()
+
+    def _ordered(self) -> list[dict[str, Any]]:
+        return sorted(self.results, key=lambda r: (r["start_time"], r["end_time"]))
+
+    def seam(self, message: dict[str, Any], resent_from: float, offset: float) -> dict[str, Any]:
+        """The first final after a reconnect, without a word the last session already gave.
+
+        The audio resent after a reconnect starts where the last final word ended, so its
+        first word can be that word again ("and" twice) or its whole form where the old
+        session had finalised a fragment ("Speech" then "Speechmatics"): the repeat is
+        dropped, the fragment replaced.
+        """
+        words = [r for r in message.get("results", []) if r.get("type") == "word"]
+        last = next((r for r in reversed(self._ordered()) if r.get("type") == "word"), None)
+        if not words or last is None:
+            return message
+        first = words[0]
+        if offset + float(first["start_time"]) > resent_from + SEAM_S:
+            return message
+        new, old = _key(first), _key(last)
+        if new == old:
+            kept = [r for r in message["results"] if r is not first]
+            return {**message, "results": kept}
+        if len(old) >= 3 and new.startswith(old):
+            self.results = [r for r in self.results if r is not last]
+        return message
 
     @property
     def word_count(self) -> int:
         """Words in the final text."""
         return len(self.text.split())
+
+    def add(self, offset: float, message: dict[str, Any]) -> None:
+        """An AddTranscript from the API session whose audio began at stream time ``offset``."""
+        for result in message.get("results", []):
+            shifted = dict(result)
+            shifted["start_time"] = offset + float(result["start_time"])
+            shifted["end_time"] = offset + float(result["end_time"])
+            self.results.append(shifted)
+
+    def json_v2(self, language: str) -> dict[str, Any]:
+        """The transcript as a Speechmatics json-v2 document, results in stream order."""
+        from datetime import UTC, datetime
+
+        return {
+            "format": "2.9",
+            "metadata": {
+                "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "type": "transcription",
+                "transcription_config": {"language": language},
+            },
+            "results": sorted(self.results, key=lambda r: (r["start_time"], r["end_time"])),
+        }
 
 
 class _Dropped(Exception):
@@ -79,6 +137,7 @@ class _Api:
     offset: float
     opened_at_audio: float
     failed: bool = False
+    resent_from: float | None = None  # after a reconnect: where the resent audio begins
 
 
 class LiveSession:
@@ -183,7 +242,7 @@ class LiveSession:
         client = rt.AsyncClient(api_key=self.target.api_key, url=self.target.rt_url)
         api = _Api(client, offset, self.audio_seconds)
         client.on(rt.ServerMessageType.ADD_PARTIAL_TRANSCRIPT, self._on_partial)
-        client.on(rt.ServerMessageType.ADD_TRANSCRIPT, lambda m: self._on_final(m, api.offset))
+        client.on(rt.ServerMessageType.ADD_TRANSCRIPT, lambda m: self._on_final(m, api))
         client.on(rt.ServerMessageType.ERROR, lambda m: self._on_error(m, api))
         client.on(rt.ServerMessageType.WARNING, self._on_warning)
         try:
@@ -212,6 +271,7 @@ class LiveSession:
         while time.monotonic() < deadline:
             api = await self._open(self._last_final_end)
             if api is not None:
+                api.resent_from = self._last_final_end
                 self.reconnects += 1
                 resend = sum(block.seconds for _, block in self._kept)
                 self.listener.notice(
@@ -284,14 +344,21 @@ class LiveSession:
         self.transcript.partial = str(message["metadata"]["transcript"])
         self.listener.partial(self.transcript.partial)
 
-    def _on_final(self, message: dict[str, Any], offset: float) -> None:
-        meta = message["metadata"]
+    def _on_final(self, message: dict[str, Any], api: _Api) -> None:
+        from tui.shared.transcripts import render
+
+        offset, meta = api.offset, message["metadata"]
         self._last_final_end = max(self._last_final_end, offset + float(meta["end_time"]))
         while self._kept and self._kept[0][0] + self._kept[0][1].seconds <= self._last_final_end:
             self._kept.popleft()
         text = str(meta["transcript"])
-        if text:
-            self.transcript.finals.append((offset + float(meta["start_time"]), text))
+        if api.resent_from is not None and message.get("results"):
+            seamed = self.transcript.seam(message, api.resent_from, offset)
+            api.resent_from = None
+            if seamed is not message:
+                message, text = seamed, render(seamed["results"]) + " "
+        self.transcript.add(offset, message)
+        if text.strip():
             self.listener.final(text)
 
     def _on_error(self, message: dict[str, Any], api: _Api) -> None:

@@ -161,3 +161,65 @@ def summary_row(summaries: list[ComparisonSummary]) -> list[str]:
         _pct(mean(rt_wers)),
         f"{mean([s.realtime.pacing for s in summaries]) or 0:.3f}",
     ]
+
+
+CLOSE_WER = 0.03  # real time within this much WER of batch counts as "as accurate"
+
+
+def diff_legend() -> Text:
+    """What the diff's styles mean."""
+    return Text.assemble(
+        ("diff  ", "bold"), ("struck red", "strike red"), ": batch only · ",
+        ("bold green", "bold green"), ": real-time only · plain: both",
+    )  # fmt: skip
+
+
+def verdict(summary: ComparisonSummary) -> str:
+    """The answer to "batch or real-time, for this audio?", computed from the figures."""
+    batch, rt, wer = summary.batch, summary.realtime, summary.wer
+    if batch.error and not rt.transcript:
+        return f"Neither side produced a transcript (batch: {batch.error})."
+    if batch.error:
+        return f"Only real-time produced a transcript: batch failed ({batch.error})."
+    if rt.errors or not rt.transcript:
+        why = "; ".join(rt.errors) or "no words"
+        return f"Only batch produced a transcript: real-time ended with {why}."
+    parts = []
+    if rt.final_latency_p50_s is not None:
+        parts.append(
+            f"Real-time finals arrived {rt.final_latency_p50_s:.1f} s after speech "
+            f"(p95 {_s(rt.final_latency_p95_s)})"
+        )
+    gap: float | None = None
+    if wer.batch is not None and wer.realtime is not None:
+        gap = wer.realtime - wer.batch
+        if abs(gap) < 0.0005:
+            parts.append(f"with the same WER as batch ({_pct(wer.batch)} against the reference)")
+        else:
+            side = "more" if gap > 0 else "less"
+            parts.append(
+                f"at {abs(gap) * 100:.1f} points {side} WER than batch "
+                f"({_pct(wer.realtime)} vs {_pct(wer.batch)} against the reference)"
+            )
+    elif wer.between is not None:
+        parts.append(f"and {_pct(wer.between)} of words differ from batch (no reference to say "
+                     "which is right)")  # fmt: skip
+    ratio = batch.turnaround_ratio
+    if ratio is not None:
+        parts.append(f"batch returned the whole file in {batch.turnaround_s:.1f} s, "
+                     f"{ratio:.2f}× its length")  # fmt: skip
+    text = "; ".join(parts) + "."
+    return f"{text[0].upper()}{text[1:]} {_advice(gap, wer.between, ratio)}"
+
+
+def _advice(gap: float | None, between: float | None, ratio: float | None) -> str:
+    close = gap <= CLOSE_WER if gap is not None else (between or 0) <= CLOSE_WER
+    if close:
+        advice = ("For this audio real-time costs little accuracy: use it whenever words are "
+                  "needed as they are spoken")  # fmt: skip
+    else:
+        advice = ("For this audio batch is clearly more accurate: prefer it unless the words "
+                  "are needed while they are spoken")  # fmt: skip
+    if ratio is not None and ratio > 1:
+        advice += "; batch is slower than real time on this engine"
+    return advice + "."

@@ -20,6 +20,7 @@ from tui.engine import schema
 from tui.engine.context import ENGINE, Engine
 from tui.engine.jobs import Job, new_job_id
 from tui.shared.audio import AudioDecodeError, probe
+from tui.shared.extensions import PROGRESS_HEADER
 from tui.shared.transcripts import render_srt, render_txt
 
 log = logging.getLogger("sm_tui.engine.batch")
@@ -275,7 +276,10 @@ async def get_job(request: web.Request) -> web.Response:
     details = _details(job)
     if details is None:
         raise ApiError(500, "Internal Server Error", "This job's stored record cannot be read")
-    return web.json_response({"job": details})
+    response = web.json_response({"job": details})
+    if (progress := job.progress) is not None:  # outside the API's body: clients ignore it
+        response.headers[PROGRESS_HEADER] = f"{progress:.3f}"
+    return response
 
 
 async def get_transcript(request: web.Request) -> web.Response:

@@ -61,6 +61,14 @@ class Job:
     expired: bool = False
     crashes: int = 0  # engine deaths while this job ran, in a row
     stopped_cleanly: bool = False  # the engine stopped on purpose while this job ran
+    done_s: float = 0.0  # audio seconds transcribed so far (not kept: progress while running)
+
+    @property
+    def progress(self) -> float | None:
+        """The share of the audio transcribed, while the job runs (None otherwise)."""
+        if self.status != "running" or self.duration <= 0:
+            return None
+        return min(1.0, self.done_s / self.duration)
 
     def record(self) -> dict[str, Any]:
         """What is kept on disk, so a restarted engine still has its jobs."""
@@ -316,6 +324,7 @@ class JobManager:
             prompt = "".join(w.text for w in words[-40:]).strip() or None
             found = await self.scheduler.run(BATCH, self.recognizer.transcribe_batch, audio, prompt)
             words.extend(w.shifted(start) for w in found)
+            job.done_s = start + len(audio) / RATE
         if not heard_any:
             raise AudioDecodeError("the file holds no audio samples")
         return words

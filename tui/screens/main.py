@@ -19,12 +19,13 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Label, TextArea
+from textual.widgets import DataTable, Footer, Input, TextArea
 
 from tui.core.batch import BatchJob, JobState
 from tui.core.levels import Level, PeakHold
+from tui.core.progress import estimate, observed_rtf
 from tui.messages import EngineState
-from tui.widgets.job_table import JobTable
+from tui.widgets.job_table import JobTable, human_size, seconds
 from tui.widgets.level_meter import LevelMeter
 from tui.widgets.live_transcript import LiveTranscript
 from tui.widgets.path_input import PathInput, split_paths
@@ -39,23 +40,34 @@ class MainScreen(Screen[None]):
     """Batch queue, live panel, status line and footer."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "add_files", "Add", tooltip="Type or paste audio file paths"),
+        Binding("a", "add_files", "Add", tooltip="Queue audio files: type or paste their paths"),
         Binding("space", "toggle_live", "Live", tooltip="Start or stop the live session"),
-        Binding("f", "live_file", "File", tooltip="Play a file live at real speed"),
-        Binding("m", "pick_microphone", "Mic", tooltip="Choose the input device"),
-        Binding("e", "export_job", "Export", tooltip="Write txt, srt, vtt and json-v2"),
-        Binding("r", "retry_job", "Retry", tooltip="Queue a failed job again"),
+        Binding("f", "live_file", "File", show=False, tooltip="Play a file live, at real speed"),
+        Binding("m", "pick_microphone", "Mic", show=False, tooltip="Choose the input device"),
+        Binding("e", "export_job", "Export", tooltip="Write the job as txt, srt, vtt and json-v2"),
+        Binding("r", "retry_job", "Retry", tooltip="Queue a failed or cancelled job again"),
         Binding("x", "cancel_job", "Cancel", tooltip="Stop a queued or running job"),
-        Binding("d", "delete_job", "Del", tooltip="Remove the job from the queue"),
-        Binding("s", "save_live", "Save", tooltip="Write the live transcript to a file"),
+        Binding("d", "delete_job", "Del", show=False, tooltip="Remove the job from the queue (asks first)"),
+        Binding("s", "save_live", "Save", show=False, tooltip="Save the live transcript: txt, srt, vtt, json"),
         Binding(
             "c",
             "compare_job",
             "Compare",
             tooltip="Batch vs real-time on the selected file, measured",
         ),
-        Binding("escape", "leave_input", "Back", show=False),
+        Binding("z", "zoom", "Zoom", tooltip="Give the focused panel the whole screen, or share"),
+        Binding("tab", "app.focus_next", "Panel", show=False,
+                tooltip="Move to the next panel (shift+tab: back)"),
+        Binding("escape", "back", "Back", show=False,
+                tooltip="Close the path box, or leave the zoomed panel"),
     ]
+    HELP_GROUPS: ClassVar[dict[str, str]] = {
+        "add_files": "Batch queue", "export_job": "Batch queue", "retry_job": "Batch queue",
+        "cancel_job": "Batch queue", "delete_job": "Batch queue", "compare_job": "Batch queue",
+        "toggle_live": "Live panel", "live_file": "Live panel", "pick_microphone": "Live panel",
+        "save_live": "Live panel",
+    }  # fmt: skip
+    """Which panel each key acts on (the rest work everywhere on this screen)."""
 
     @dataclass
     class FilesSubmitted(Message):
@@ -90,6 +102,8 @@ class MainScreen(Screen[None]):
     """Whether the engine takes work (compare needs it)."""
     default_source: reactive[str] = reactive("microphone")
     """What space starts: the microphone, stdin, or the --live file."""
+    zoomed: reactive[str] = reactive("")
+    """The panel that has the whole screen: "batch", "live", or "" when they share it."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -104,21 +118,20 @@ class MainScreen(Screen[None]):
         yield StatusBar(id="status")
         with Horizontal(id="panels"):
             with Vertical(id="batch-panel", classes="panel"):
-                yield Label("Batch queue", classes="panel-title")
                 yield JobTable(id="jobs")
                 yield PathInput(id="path-input")
                 yield TextArea(id="job-transcript", read_only=True, soft_wrap=True)
             with Vertical(id="live-panel", classes="panel"):
-                yield Label("Live  ·  idle", id="live-title", classes="panel-title")
                 yield LevelMeter(id="meter")
                 yield LiveTranscript(id="live-transcript")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#path-input").display = False
         self.query_one("#job-transcript", TextArea).text = "Select a job to see its transcript."
         self.set_interval(0.5, self._tick_jobs)
         self._show_live_title()  # whole from the first frame, not after the first level
+        self._show_queue_title()
         self.query_one(JobTable).focus()
 
     def watch_default_source(self) -> None:
@@ -156,14 +169,16 @@ class MainScreen(Screen[None]):
         bar.engine, bar.state = text, state
         self.engine_ready = state == "ready"
 
-    def show_notice(self, text: str) -> None:
-        """The status line's latest notice."""
-        self.query_one(StatusBar).notice = text
+    def show_notice(self, text: str, severity: str = "information") -> None:
+        """The status line's latest notice, whole."""
+        bar = self.query_one(StatusBar)
+        bar.notice, bar.severity = text, severity
 
     def show_job(self, job: BatchJob) -> None:
         """Add or refresh a job's row, and the transcript pane if it is selected."""
         self.jobs[job.id] = job
-        self.query_one(JobTable).show_job(job)
+        self._show_row(job)
+        self._show_queue_title()
         if self.selected_job is job:
             self.show_selected_transcript()
         self.refresh_bindings()
@@ -172,6 +187,7 @@ class MainScreen(Screen[None]):
         """Drop a deleted job's row."""
         self.jobs.pop(job_id, None)
         self.query_one(JobTable).remove_job(job_id)
+        self._show_queue_title()
         self.show_selected_transcript()
         self.refresh_bindings()
 
@@ -220,14 +236,20 @@ class MainScreen(Screen[None]):
         job = self.selected_job
         pane = self.query_one("#job-transcript", TextArea)
         if job is None:
-            pane.text = "Press a to add audio files."
-        elif job.state == JobState.DONE:
-            notice = f"\n\n⚠ {job.notice}" if job.notice else ""
-            pane.text = f"{job.name} · {job.txt.count(' ') + 1} words{notice}\n\n{job.text}"
+            pane.text = "Press a to add audio files (? lists every key)."
+            return
+        size = f" · {human_size(job.size)}" if job.size else ""
+        head = f"{job.path}{size} · {seconds(job.duration)} of audio"
+        if job.state == JobState.DONE:
+            notice = f"\n⚠ {job.notice}" if job.notice else ""
+            words = len(job.text.split())
+            pane.text = f"{head} · {words} words{notice}\n\n{job.text}"
         elif job.error:
-            pane.text = f"{job.name} failed: {job.error}"
+            pane.text = f"{head}\n\n{job.state.value}: {job.error}"
         else:
-            pane.text = f"{job.name}: {job.state.value}…"
+            progress = estimate(job, observed_rtf(self.jobs.values(), job.engine))
+            how = f" {progress.describe()} ({progress.basis})" if progress else "…"
+            pane.text = f"{head}\n\n{job.state.value}{how}"
 
     @on(DataTable.RowHighlighted)
     def _row_highlighted(self) -> None:
@@ -251,6 +273,31 @@ class MainScreen(Screen[None]):
         box = self.query_one("#path-input", PathInput)
         box.value, box.display = "", False
         self.query_one(JobTable).focus()
+
+    def action_back(self) -> None:
+        """Escape: close the path box, else leave the zoomed panel."""
+        if self.query_one("#path-input").display:
+            self.action_leave_input()
+        elif self.zoomed:
+            self.zoomed = ""
+
+    def action_zoom(self) -> None:
+        """Zoom the panel that has the focus, or share the screen again."""
+        if self.zoomed:
+            self.zoomed = ""
+            return
+        live = self.query_one("#live-panel")
+        focused = self.focused
+        in_live = focused is not None and live in focused.ancestors_with_self
+        self.zoomed = "live" if in_live else "batch"
+
+    def watch_zoomed(self, zoomed: str) -> None:
+        self.set_class(zoomed == "batch", "zoom-batch")
+        self.set_class(zoomed == "live", "zoom-live")
+        if zoomed == "live":
+            self.query_one(LiveTranscript).focus()
+        elif zoomed == "batch":
+            self.query_one(JobTable).focus()
 
     @on(Input.Submitted, "#path-input")
     def _paths_submitted(self, event: Input.Submitted) -> None:
@@ -299,20 +346,34 @@ class MainScreen(Screen[None]):
     def action_save_live(self) -> None:
         self.post_message(self.LiveActionPressed("save"))
 
+    def _show_queue_title(self) -> None:
+        counts: dict[str, int] = {}
+        for job in self.jobs.values():
+            counts[job.state.value] = counts.get(job.state.value, 0) + 1
+        said = " ".join(f"{n} {state}" for state, n in counts.items())
+        self.query_one("#batch-panel").border_title = f"Batch queue · {said}" if said else (
+            "Batch queue")
+
     def _show_live_title(self) -> None:
-        title = self.query_one("#live-title", Label)
+        panel = self.query_one("#live-panel")
         if self._live_audio_s is not None:
             clock = time.strftime("%M:%S", time.gmtime(self._live_audio_s))
             state = "live" if self.live_running else "ended"
-            text = f"Live  ·  {state} {self._live_source}  ·  {clock}  ·  {self._live_wpm:.0f} wpm"
+            text = f"Live · {state} {self._live_source} · {clock} · {self._live_wpm:.0f} wpm"
         else:
-            text = f"Live  ·  idle (space: {self.default_source}, f: file)"
-        if str(title.render()) != text:
-            title.update(text)
+            text = f"Live · idle (space: {self.default_source}, f: file)"
+        if panel.border_title != text:
+            panel.border_title = text
+
+    def _show_row(self, job: BatchJob) -> None:
+        progress = estimate(job, observed_rtf(self.jobs.values(), job.engine))
+        self.query_one(JobTable).show_job(job, progress)
 
     def _tick_jobs(self) -> None:
-        """Running jobs' elapsed time moves on."""
-        table = self.query_one(JobTable)
+        """Running jobs' elapsed time and estimates move on."""
         for job in self.jobs.values():
             if job.state.active:
-                table.show_job(job)
+                self._show_row(job)
+        selected = self.selected_job
+        if selected is not None and selected.state.active:
+            self.show_selected_transcript()

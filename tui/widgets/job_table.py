@@ -1,4 +1,5 @@
-"""The batch queue: one row per job."""
+"""The batch queue: one row per job, in five columns that fit the 68 cells a panel has at 120
+columns, a running job's progress included."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from tui.core.batch import BatchJob, JobState
+from tui.core.progress import Progress
 
-COLUMNS = ("File", "Size", "Audio", "Status", "Elapsed", "Turnaround", "RTF")
+COLUMNS = ("File", "Audio", "Status", "Time", "RTF")
+NAME_CELLS = 20  # longer names end in … (the detail pane has the whole path)
 STATE_STYLES = {
     JobState.QUEUED: "dim", JobState.UPLOADING: "cyan", JobState.RUNNING: "yellow",
     JobState.DONE: "green", JobState.FAILED: "bold red", JobState.CANCELLED: "dim",
@@ -33,8 +36,13 @@ def seconds(value: float | None) -> str:
     return f"{int(value // 60)}m{int(value % 60):02d}s"
 
 
+def short(name: str, cells: int = NAME_CELLS) -> str:
+    """A name cut to ``cells`` with an ellipsis."""
+    return name if len(name) <= cells else name[: cells - 1] + "…"
+
+
 class JobTable(DataTable[str | Text]):
-    """Shows jobs; knows nothing of how they run."""
+    """Shows jobs; knows nothing of how they run. Failure reasons are in the detail pane."""
 
     def on_mount(self) -> None:
         self.cursor_type = "row"
@@ -42,21 +50,18 @@ class JobTable(DataTable[str | Text]):
         for column in COLUMNS:
             self.add_column(column, key=column)
 
-    def show_job(self, job: BatchJob) -> None:
-        """Add or refresh a job's row."""
+    def show_job(self, job: BatchJob, progress: Progress | None = None) -> None:
+        """Add or refresh a job's row (with the running job's estimate, if there is one)."""
         key = str(job.id)
         status = Text(job.state.value, style=STATE_STYLES[job.state])
-        if job.error:  # the whole reason is in the transcript pane
-            reason = job.error if len(job.error) <= 14 else job.error[:13] + "…"
-            status = Text(f"failed: {reason}", style="bold red")
+        if progress is not None:
+            status.append(f" {progress.short()}", style="yellow")
         rtf = job.real_time_factor
         cells: list[str | Text] = [
-            job.name,
-            human_size(job.size) if job.size else "–",
+            short(job.name),
             seconds(job.duration),
             status,
             seconds(job.elapsed()),
-            seconds(job.turnaround),
             f"{rtf:.2f}" if rtf is not None else "–",
         ]
         if key in self.rows:
