@@ -123,12 +123,30 @@ def test_help(snap_compare: Any, isolated: Path, size: tuple[int, int]) -> None:
     assert snap_compare(dashboard(isolated), terminal_size=size, run_before=help_)
 
 
-def test_delete_asks(snap_compare: Any, isolated: Path) -> None:
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+def test_delete_asks(snap_compare: Any, isolated: Path, size: tuple[int, int]) -> None:
     async def delete(pilot: Pilot[Any]) -> None:
         await settled(pilot)
         await pilot.press("d")
 
-    assert snap_compare(dashboard(isolated), terminal_size=(80, 24), run_before=delete)
+    assert snap_compare(dashboard(isolated), terminal_size=size, run_before=delete)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+def test_messages(snap_compare: Any, isolated: Path, size: tuple[int, int]) -> None:
+    """n: every message, whole (here: the engine that does not answer, and a long one)."""
+
+    async def messages(pilot: Pilot[Any]) -> None:
+        await settled(pilot)
+        app: Any = pilot.app
+        app.notice_log.clear()
+        app.notice_log.append(("09:30:00", "warning", "the engine at http://127.0.0.1:1/v2 "
+                               "does not answer: is the URL right, and the engine up?"))
+        app.notice_log.append(("09:30:05", "error", "notes.m4a failed: " + "a long reason " * 12))
+        app.notice_log.append(("09:31:00", "information", "standup.wav done in 4.2s"))
+        await pilot.press("n")
+
+    assert snap_compare(dashboard(isolated), terminal_size=size, run_before=messages)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=IDS)

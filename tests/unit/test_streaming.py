@@ -130,3 +130,17 @@ def test_a_final_never_ends_mid_word() -> None:
     update = rec.apply(window, hypothesis, [(0.1, 3.95)])
     assert [w.text for w in update.finals] == [" meet", " at"]
     assert [w.text for w in update.partial] == [" 3", ".30", " today"]
+
+
+def test_the_last_final_word_is_not_heard_twice_at_the_cut() -> None:
+    """Context audio holds the last final "and"; Whisper hears it, then hears the next word
+    ("I'd") as "and" again: neither is a new word."""
+    rec = StreamingRecognizer(max_delay=4.0)
+    feed(rec, 3.0)
+    rec.apply(rec.plan(flush=True), words(("support", 0.2, 0.8), ("and", 1.0, 1.4)), SPEECH)
+    feed(rec, 2.0)
+    window = rec.plan(flush=True)
+    relative = [(t, s - window.start, e - window.start) for t, s, e in
+                [("and", 1.3, 1.6), ("and", 1.6, 1.8), ("be", 1.9, 2.2), ("happy", 2.3, 2.8)]]  # fmt: skip
+    update = rec.apply(window, words(*relative), SPEECH)
+    assert [w.text.strip() for w in update.finals] == ["be", "happy"]

@@ -204,6 +204,13 @@ class StreamingRecognizer:
             if [normal(w.text) for w in head] == tail[-size:] and head[0].start < boundary + 0.5:
                 fresh = fresh[size:]
                 break
+        # Whisper can hear the last final word in the context audio and then a similar-sounding
+        # fresh word as that word again ("and" for "I'd"): the same word twice at the cut is
+        # the repetition, never the speech.
+        while fresh and tail and normal(fresh[0].text) == tail[-1] and (
+            fresh[0].start < boundary + 0.5
+        ):
+            fresh = fresh[1:]
         return _in_order(fresh, boundary)
 
     def _commit(self, finals: list[Word], window: Window, partial: list[Word]) -> None:
