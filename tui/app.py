@@ -184,8 +184,8 @@ class SmTuiApp(App[int]):
             self.live.toggle()  # --live: start as soon as the engine can take it
         if event.state in ("failed", "refused", "stopped"):
             self.tell(event.text, "error")
-        elif event.state == "unreachable":
-            self.tell(event.text, "warning")
+        elif event.state == "unreachable":  # the status line says so; n has the whole text
+            self.notice_log.append((time.strftime("%H:%M:%S"), "warning", event.text))
 
     @on(JobChanged)
     def _job_changed(self, event: JobChanged) -> None:
@@ -201,7 +201,8 @@ class SmTuiApp(App[int]):
 
     @on(LevelMeasured)
     def _level(self, event: LevelMeasured) -> None:
-        self.main.show_level(event.level, event.audio_s, event.words_per_minute)
+        self.main.show_level(event.level, event.audio_s, event.words_per_minute,
+                             event.behind_s, event.backlog_s)  # fmt: skip
 
     @on(PartialReceived)
     def _partial(self, event: PartialReceived) -> None:

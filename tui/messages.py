@@ -56,6 +56,10 @@ class LevelMeasured(Message):
     level: Level
     audio_s: float
     words_per_minute: float
+    behind_s: float = 0.0
+    """How far the engine's answers trail the audio sent, in seconds of audio."""
+    backlog_s: float = 0.0
+    """Audio sent that no final word covers yet."""
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, LevelMeasured)

@@ -7,6 +7,7 @@ see is exact and quick; the first test and the engine-supervision tests keep the
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -89,15 +90,18 @@ async def test_live_file_shows_partials_then_finals(
         meter = app.main.query_one(LevelMeter)
         seen_partial_first = False
         meter_moved = False
+        lag_shown = False
 
         def progressed() -> bool:
-            nonlocal seen_partial_first, meter_moved
+            nonlocal seen_partial_first, meter_moved, lag_shown
             seen_partial_first |= bool(live._partial) and not live.text
             meter_moved |= meter.active and meter.rms_db > -60
+            title = str(app.main.query_one("#live-panel").border_title)
+            lag_shown |= bool(re.search(r"lag \d+\.\ds, \d+\.\ds unfinal", title))
             return bool(heard.of(LiveEnded))
 
         await wait_for(pilot, progressed)
-        assert seen_partial_first and meter_moved
+        assert seen_partial_first and meter_moved and lag_shown
         assert [m.source for m in heard.of(LiveStarted)] == ["talk.wav"]
         assert heard.of(LiveEnded)[0].clean
         assert not app.main.live_running and not app.live.running

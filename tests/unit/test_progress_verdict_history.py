@@ -128,6 +128,29 @@ class TestVerdict:
         said = verdict(comparison("a b c d", "a b c e", None).summary())
         assert "25.0% of words differ from batch (no reference" in said
 
+    def test_an_engine_that_could_not_keep_up_is_said(self) -> None:
+        made = comparison("a b", "a b", "a b")
+        made.realtime.behind_max_s = 6.2
+        said = verdict(made.summary())
+        assert "the real-time engine fell 6.2 s behind the audio (it could not keep up)" in said
+
+    def test_how_far_behind_is_measured_from_arrivals(self) -> None:
+        from tui.core.compare import RealtimeTimeline, SendClock
+
+        clock = SendClock()
+        for tenth in range(1, 101):  # 10 s of audio, sent at 1x from t=0
+            clock.record(tenth / 10, tenth / 10)
+        timeline = RealtimeTimeline(clock)
+        timeline.started = 0.0
+
+        def said(end: float) -> dict[str, object]:
+            return {"metadata": {"transcript": "", "start_time": 0.0, "end_time": end},
+                    "results": []}  # fmt: skip
+
+        timeline.partials = [(2.0, said(1.5)), (6.0, said(2.0)), (9.0, said(8.5))]
+        timeline.finals = [(6.5, said(2.0))]
+        assert timeline.result(10.0, 1.0, 10.0).behind_max_s == 4.5  # at 6.5 s, answered 2.0
+
     def test_a_failed_side_is_said(self) -> None:
         said = verdict(comparison("", "a b", None, batch_error="HTTP 500").summary())
         assert said == "Only real-time produced a transcript: batch failed (HTTP 500)."

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tui.engine.asr import Word
-from tui.engine.streaming import StreamingRecognizer
+from tui.engine.asr import Word, trusted
+from tui.engine.streaming import StreamingRecognizer, collapse_loops, drop_copies, repetitive
 
 
 def feed(rec: StreamingRecognizer, seconds: float) -> None:
@@ -119,8 +119,6 @@ def test_memory_of_finals_stays_bounded_in_a_long_session() -> None:
 
 def test_a_final_never_ends_mid_word() -> None:
     """'3' is final only together with '.30pm', the token that continues it."""
-    from tui.engine.streaming import StreamingRecognizer
-
     rec = StreamingRecognizer(max_delay=0.7, step_cost=0.3)
     rec.add_audio(np.zeros(16000 * 4, dtype=np.float32))
     window = rec.plan()
@@ -144,3 +142,71 @@ def test_the_last_final_word_is_not_heard_twice_at_the_cut() -> None:
                 [("and", 1.3, 1.6), ("and", 1.6, 1.8), ("be", 1.9, 2.2), ("happy", 2.3, 2.8)]]  # fmt: skip
     update = rec.apply(window, words(*relative), SPEECH)
     assert [w.text.strip() for w in update.finals] == ["be", "happy"]
+
+
+def test_a_loop_in_one_hypothesis_is_kept_once() -> None:
+    """"It was the season of the day." thirteen times, as a busy machine's Whisper wrote it."""
+    loop = [("It", 0.0, 0.1), ("was", 0.1, 0.2), ("the", 0.2, 0.3), ("season", 0.3, 0.4),
+            ("of", 0.4, 0.5), ("the", 0.5, 0.6), ("day.", 0.6, 0.7)]  # fmt: skip
+    spoken = words(*[(t, s + n, e + n) for n in range(13) for t, s, e in loop])
+    assert [w.text.strip() for w in collapse_loops(spoken)] == [t for t, _, _ in loop]
+    ordinary = words(("no", 0, 1), ("no", 1, 2), ("that", 2, 3), ("is", 3, 4), ("fine", 4, 5))
+    assert collapse_loops(ordinary) == ordinary  # a word twice is speech, not a loop
+
+
+def test_a_copy_of_recent_finals_is_dropped() -> None:
+    recent = ["we", "were", "all", "going", "direct", "to", "heaven", "and"]
+    fresh = words(("We", 0, 1), ("were", 1, 2), ("all", 2, 3), ("going", 3, 4),
+                  ("direct", 4, 5), ("to", 5, 6), ("the", 6, 7), ("other", 7, 8))  # fmt: skip
+    assert [w.text.strip() for w in drop_copies(fresh, recent)] == ["the", "other"]
+    short = words(("we", 0, 1), ("were", 1, 2), ("all", 2, 3))  # three words may be speech
+    assert drop_copies(short, recent) == short
+
+
+def test_a_looping_prompt_is_dropped() -> None:
+    rec = StreamingRecognizer(max_delay=4.0)
+    feed(rec, 20.0)
+    looped = [("the", i * 0.6, i * 0.6 + 0.2) if i % 2 == 0 else ("day.", i * 0.6, i * 0.6 + 0.5)
+              for i in range(8)]  # fmt: skip
+    rec.apply(rec.plan(flush=True), words(*looped), SPEECH)
+    assert repetitive("the day. the day. the day. the day.")
+    assert not repetitive("the day is long and the night is short")
+    assert rec.plan().prompt == ""
+
+
+def test_words_in_the_silence_after_speech_are_dropped() -> None:
+    """An invented ending ("Thank you.") in the quiet after the last word never shows."""
+    rec = StreamingRecognizer(max_delay=4.0)
+    feed(rec, 5.0)
+    update = rec.apply(rec.plan(flush=True), words(("alpha", 0.5, 1.0), ("beta", 1.1, 1.8),
+                       ("Thank", 3.5, 3.8), ("you.", 3.8, 4.1)), [(0.4, 1.9)])  # fmt: skip
+    assert [w.text.strip() for w in update.finals] == ["alpha", "beta"]
+
+
+def test_whisper_failure_signs() -> None:
+    assert trusted(avg_logprob=-0.3, compression_ratio=1.4, no_speech_prob=0.1)
+    assert not trusted(avg_logprob=-0.3, compression_ratio=3.1, no_speech_prob=0.1)  # a loop
+    assert not trusted(avg_logprob=-1.4, compression_ratio=1.2, no_speech_prob=0.8)  # invented
+    assert trusted(avg_logprob=-0.4, compression_ratio=1.2, no_speech_prob=0.8)  # sure of it
+
+
+def test_a_fragment_final_is_not_followed_by_its_whole_word() -> None:
+    rec = StreamingRecognizer(max_delay=4.0)
+    feed(rec, 3.0)
+    rec.apply(rec.plan(flush=True), words(("to", 0.2, 0.5), ("speech", 0.6, 1.0)), SPEECH)
+    feed(rec, 2.0)
+    window = rec.plan(flush=True)
+    relative = [(t, s - window.start, e - window.start) for t, s, e in
+                [("Speechmatics.", 0.9, 1.5), ("Thank", 1.9, 2.2), ("you", 2.3, 2.6)]]  # fmt: skip
+    update = rec.apply(window, words(*relative), SPEECH)
+    assert [w.text.strip() for w in update.finals] == ["Thank", "you"]
+    # a longer word that merely begins like the last one, after it, is speech ("the theatre")
+    rec = StreamingRecognizer(max_delay=4.0)
+    feed(rec, 3.0)
+    rec.apply(rec.plan(flush=True), words(("over", 0.2, 0.5), ("here", 0.6, 1.0)), SPEECH)
+    feed(rec, 2.0)
+    window = rec.plan(flush=True)
+    relative = [(t, s - window.start, e - window.start) for t, s, e in
+                [("hereafter", 1.1, 1.6), ("then", 1.9, 2.2)]]  # fmt: skip
+    update = rec.apply(window, words(*relative), SPEECH)
+    assert [w.text.strip() for w in update.finals] == ["hereafter", "then"]

@@ -50,9 +50,12 @@ class MessageListener:
 
     def level(self, level: Level) -> None:
         session = self.session
-        audio_s = session.audio_seconds if session is not None else 0.0
-        wpm = session.words_per_minute if session is not None else 0.0
-        self.host.post_message(LevelMeasured(level, audio_s, wpm))
+        if session is None:
+            self.host.post_message(LevelMeasured(level, 0.0, 0.0))
+            return
+        self.host.post_message(LevelMeasured(level, session.audio_seconds,
+                                             session.words_per_minute, session.behind_seconds,
+                                             session.backlog_seconds))  # fmt: skip
 
     def notice(self, severity: Severity, text: str) -> None:
         self.host.post_message(LiveNoticed(severity, text))

@@ -54,6 +54,7 @@ class RealtimeResult:
     audio_s: float = 0.0
     session_s: float = 0.0
     errors: list[str] = field(default_factory=list)
+    behind_max_s: float = 0.0  # the most audio sent that the engine had not answered for
 
     @property
     def latencies(self) -> list[float]:
@@ -103,6 +104,7 @@ class RealtimeFigures:
     final_latency_p50_s: float | None
     final_latency_p95_s: float | None
     final_latency_max_s: float | None
+    behind_max_s: float
     pacing: float
     session_s: float
     transcript: str
@@ -179,6 +181,7 @@ class Comparison:
                 final_latency_p50_s=_r(percentile(rt.latencies, 50)),
                 final_latency_p95_s=_r(percentile(rt.latencies, 95)),
                 final_latency_max_s=_r(max(rt.latencies) if rt.latencies else None),
+                behind_max_s=round(rt.behind_max_s, 3),
                 pacing=round(rt.pacing, 4),
                 session_s=round(rt.session_s, 3),
                 transcript=rt.transcript,
@@ -210,6 +213,11 @@ class SendClock:
         """Audio up to ``audio_s`` had been sent at ``wall``."""
         self.audio.append(audio_s)
         self.wall.append(wall)
+
+    def sent_by(self, wall: float) -> float:
+        """Audio seconds sent by monotonic time ``wall``."""
+        index = bisect.bisect_right(self.wall, wall)
+        return self.audio[index - 1] if index else 0.0
 
     def sent_at(self, audio_s: float) -> float | None:
         """When the audio up to ``audio_s`` had been sent (None if it never was)."""
@@ -261,6 +269,10 @@ class RealtimeTimeline:
             sent = self.clock.sent_at(float(message["metadata"]["end_time"]))
             if sent is not None:
                 out.partial_lags_s.append(arrived - sent)
+        answered = 0.0  # how far the engine had answered, at each message's arrival
+        for arrived, message in sorted(self.partials + self.finals, key=lambda m: m[0]):
+            answered = max(answered, float(message["metadata"]["end_time"]))
+            out.behind_max_s = max(out.behind_max_s, self.clock.sent_by(arrived) - answered)
         for arrived, message in self.finals:
             for word, start, end in final_words(message):
                 sent = self.clock.sent_at(end)

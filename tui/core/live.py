@@ -31,6 +31,7 @@ CHUNK_BYTES = 1280  # 0.04 s of 16 kHz pcm_s16le
 QUIET_DB = -40.0  # a switch between sessions waits for this much quiet…
 QUIET_BLOCKS = 3  # …for this many blocks in a row, so no word is cut in two
 MAX_GRACE_S = 600.0
+BEHIND_WARN_S = 3.0  # behind by max_delay plus this much: the engine cannot keep up
 
 
 class LiveListener(Protocol):
@@ -178,6 +179,9 @@ class LiveSession:
         self.sessions_opened = 0
         self.reconnects = 0
         self._last_final_end = 0.0
+        self.recognised_to = 0.0
+        """Stream time up to which the engine has answered (a partial's or final's end_time)."""
+        self.warned_behind = False
         self._kept: deque[tuple[float, Block]] = deque()  # audio sent since the last final word
         self._quiet_blocks = 0
         self._flushing: set[asyncio.Task[None]] = set()
@@ -185,6 +189,29 @@ class LiveSession:
     def stop(self) -> None:
         """Stop capturing; the session then flushes and ends."""
         self.source.stop()
+
+    @property
+    def behind_seconds(self) -> float:
+        """Audio sent that the engine has not answered for yet: how far behind it is."""
+        return max(0.0, self.audio_seconds - self.recognised_to)
+
+    @property
+    def backlog_seconds(self) -> float:
+        """Audio sent that no final word covers yet (the unfinalised backlog)."""
+        return max(0.0, self.audio_seconds - self._last_final_end)
+
+    def _check_lag(self) -> None:
+        """Warn once when the engine falls well behind the audio (it cannot keep up)."""
+        limit = self.max_delay + BEHIND_WARN_S
+        if not self.warned_behind and self.behind_seconds > limit:
+            self.warned_behind = True
+            self.listener.notice(
+                "warning",
+                f"the engine is {self.behind_seconds:.1f} s behind the audio and cannot keep up "
+                "(other work on this machine?): words will come late, none is lost",
+            )
+        elif self.behind_seconds < self.max_delay:
+            self.warned_behind = False
 
     @property
     def words_per_minute(self) -> float:
@@ -241,7 +268,7 @@ class LiveSession:
 
         client = rt.AsyncClient(api_key=self.target.api_key, url=self.target.rt_url)
         api = _Api(client, offset, self.audio_seconds)
-        client.on(rt.ServerMessageType.ADD_PARTIAL_TRANSCRIPT, self._on_partial)
+        client.on(rt.ServerMessageType.ADD_PARTIAL_TRANSCRIPT, lambda m: self._on_partial(m, api))
         client.on(rt.ServerMessageType.ADD_TRANSCRIPT, lambda m: self._on_final(m, api))
         client.on(rt.ServerMessageType.ERROR, lambda m: self._on_error(m, api))
         client.on(rt.ServerMessageType.WARNING, self._on_warning)
@@ -303,6 +330,7 @@ class LiveSession:
                 return "ended"
             level = measure(block.samples)
             self._quiet_blocks = self._quiet_blocks + 1 if level.rms_db < QUIET_DB else 0
+            self._check_lag()
             self.listener.level(level)
             self._kept.append((self.audio_seconds, block))
             self.audio_seconds += block.seconds
@@ -340,8 +368,10 @@ class LiveSession:
         with contextlib.suppress(Exception):
             await client.close()
 
-    def _on_partial(self, message: dict[str, Any]) -> None:
-        self.transcript.partial = str(message["metadata"]["transcript"])
+    def _on_partial(self, message: dict[str, Any], api: _Api) -> None:
+        meta = message["metadata"]
+        self.recognised_to = max(self.recognised_to, api.offset + float(meta["end_time"]))
+        self.transcript.partial = str(meta["transcript"])
         self.listener.partial(self.transcript.partial)
 
     def _on_final(self, message: dict[str, Any], api: _Api) -> None:
@@ -349,6 +379,7 @@ class LiveSession:
 
         offset, meta = api.offset, message["metadata"]
         self._last_final_end = max(self._last_final_end, offset + float(meta["end_time"]))
+        self.recognised_to = max(self.recognised_to, self._last_final_end)
         while self._kept and self._kept[0][0] + self._kept[0][1].seconds <= self._last_final_end:
             self._kept.popleft()
         text = str(meta["transcript"])

@@ -43,6 +43,7 @@ def figures_table(summary: ComparisonSummary) -> Table:
         "–",
         f"{_s(rt.final_latency_p50_s)} / {_s(rt.final_latency_p95_s)} / {_s(rt.final_latency_max_s)}",
     )
+    table.add_row("engine behind the audio (max)", "–", _s(rt.behind_max_s))
     table.add_row("pacing (1.00 = real time)", "–", f"{rt.pacing:.3f}")
     table.add_row("WER vs reference", _pct(wer.batch), _pct(wer.realtime))
     table.add_row("WER between the two", _pct(wer.between), "")
@@ -163,6 +164,7 @@ def summary_row(summaries: list[ComparisonSummary]) -> list[str]:
     ]
 
 
+BEHIND_S = 3.0  # behind by max_delay plus this much: it could not keep up
 CLOSE_WER = 0.03  # real time within this much WER of batch counts as "as accurate"
 
 
@@ -204,6 +206,9 @@ def verdict(summary: ComparisonSummary) -> str:
     elif wer.between is not None:
         parts.append(f"and {_pct(wer.between)} of words differ from batch (no reference to say "
                      "which is right)")  # fmt: skip
+    if rt.behind_max_s > summary.max_delay_s + BEHIND_S:
+        parts.append(f"the real-time engine fell {rt.behind_max_s:.1f} s behind the audio (it "
+                     "could not keep up)")  # fmt: skip
     ratio = batch.turnaround_ratio
     if ratio is not None:
         parts.append(f"batch returned the whole file in {batch.turnaround_s:.1f} s, "

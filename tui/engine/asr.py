@@ -44,6 +44,20 @@ class SpeechModel(Protocol):
         """Where the audio holds speech, in seconds."""
 
 
+# Whisper's own failure signs, as its reference decoder reads them: a segment whose text
+# compresses too well repeats itself; one the model thinks silent and is unsure of is invented.
+MAX_COMPRESSION_RATIO = 2.4
+NO_SPEECH_PROB = 0.6
+MIN_AVG_LOGPROB = -1.0
+
+
+def trusted(avg_logprob: float, compression_ratio: float, no_speech_prob: float) -> bool:
+    """Whether a decoded segment is speech rather than a repetition loop or an invention."""
+    if compression_ratio > MAX_COMPRESSION_RATIO:
+        return False
+    return not (no_speech_prob > NO_SPEECH_PROB and avg_logprob < MIN_AVG_LOGPROB)
+
+
 class ModelLoadError(RuntimeError):
     """The Whisper model could not be found or loaded."""
 
@@ -138,7 +152,12 @@ class Recognizer:
             temperature=0.0,
             vad_filter=False,
         )
-        return [_word(w) for segment in segments for w in (segment.words or [])]
+        return [
+            _word(w)
+            for segment in segments
+            if trusted(segment.avg_logprob, segment.compression_ratio, segment.no_speech_prob)
+            for w in (segment.words or [])
+        ]
 
     def transcribe_batch(self, audio: np.ndarray, prompt: str | None = None) -> list[Word]:
         """Transcribe one piece of a recording (at most 30 s): beam search, VAD, the prompt."""

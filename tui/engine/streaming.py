@@ -61,6 +61,62 @@ def normal(text: str) -> str:
     return re.sub(r"[^\w']", "", text.lower())
 
 
+COPY_WORDS = 5  # a run this long that repeats recent finals is Whisper copying, not speech
+RECENT_WORDS = 60
+LOOP_TIMES = 3  # a phrase said this many times in a row is a loop
+NOT_SPEECH_S = 0.5  # words starting this long after the last speech are invented
+
+
+def repetitive(text: str) -> bool:
+    """Whether a text loops: a phrase of 2–12 words three times in a row (a poisoned prompt)."""
+    words = [normal(w) for w in text.split()]
+    return len(_without_loops(words)) < len(words)
+
+
+def _without_loops(words: list[str]) -> list[str]:
+    """Positions kept after cutting phrases repeated ``LOOP_TIMES`` times or more to one."""
+    out = list(words)
+    for size in range(2, 13):
+        index = 0
+        while index + size * LOOP_TIMES <= len(out):
+            phrase = out[index : index + size]
+            times = 1
+            while out[index + size * times : index + size * (times + 1)] == phrase:
+                times += 1
+            if times >= LOOP_TIMES:
+                del out[index + size : index + size * times]
+            index += 1
+    return out
+
+
+def collapse_loops(words: list[Word]) -> list[Word]:
+    """A hypothesis with each looping phrase kept once ("the day. the day. the day.")."""
+    keys = [normal(w.text) for w in words]
+    kept = _without_loops(keys)
+    if len(kept) == len(keys):
+        return words
+    out: list[Word] = []
+    position = 0
+    for word, key in zip(words, keys, strict=True):  # keep the first of each run, in order
+        if position < len(kept) and key == kept[position]:
+            out.append(word)
+            position += 1
+    return out
+
+
+def drop_copies(fresh: list[Word], recent: list[str]) -> list[Word]:
+    """Fresh words without runs of ``COPY_WORDS`` or more that repeat the recent finals."""
+    if len(fresh) < COPY_WORDS or len(recent) < COPY_WORDS:
+        return fresh
+    keys = [normal(w.text) for w in fresh]
+    grams = {tuple(recent[i : i + COPY_WORDS]) for i in range(len(recent) - COPY_WORDS + 1)}
+    drop: set[int] = set()
+    for i in range(len(keys) - COPY_WORDS + 1):
+        if tuple(keys[i : i + COPY_WORDS]) in grams:
+            drop.update(range(i, i + COPY_WORDS))
+    return [w for i, w in enumerate(fresh) if i not in drop]
+
+
 @dataclass
 class Window:
     """What one step transcribes."""
@@ -148,7 +204,7 @@ class StreamingRecognizer:
             words: The hypothesis, times relative to the window's start.
             speech: Speech regions that voice activity detection found, relative likewise.
         """
-        hypothesis = self._dedupe([w.shifted(window.start) for w in words])
+        hypothesis = self._guarded(window, [w.shifted(window.start) for w in words], speech)
         count = self._final_count(window, hypothesis, speech)
         # A token without a leading space continues the word before it ("3" ".30pm"): the
         # two are final together or not at all, so a final never ends mid-word.
@@ -190,9 +246,23 @@ class StreamingRecognizer:
         return count
 
     def _prompt(self, before: float) -> str:
-        """Final text that has left the window, as Whisper's prompt for continuity."""
+        """Final text that has left the window, as Whisper's prompt for continuity; none when
+        it loops (a looping prompt makes Whisper loop on)."""
         text = "".join(w.text for w in self._finals if w.end <= before + 0.05)
-        return text.strip()[-PROMPT_CHARS:]
+        prompt = text.strip()[-PROMPT_CHARS:]
+        return "" if repetitive(prompt) else prompt
+
+    def _guarded(
+        self, window: Window, hypothesis: list[Word], speech: list[tuple[float, float]]
+    ) -> list[Word]:
+        """The hypothesis without what is not speech: repeats of the finals, loops, and words
+        in the silence after the window's last speech."""
+        fresh = collapse_loops(self._dedupe(hypothesis))
+        fresh = drop_copies(fresh, [normal(w.text) for w in self._finals[-RECENT_WORDS:]])
+        if speech:  # (no speech found at all is left to the silence rule)
+            last_speech = window.start + speech[-1][1]
+            fresh = [w for w in fresh if w.start < last_speech + NOT_SPEECH_S]
+        return fresh
 
     def _dedupe(self, hypothesis: list[Word]) -> list[Word]:
         """Drop the words that the context audio repeats of what is already final."""
@@ -207,8 +277,15 @@ class StreamingRecognizer:
         # Whisper can hear the last final word in the context audio and then a similar-sounding
         # fresh word as that word again ("and" for "I'd"): the same word twice at the cut is
         # the repetition, never the speech.
-        while fresh and tail and normal(fresh[0].text) == tail[-1] and (
-            fresh[0].start < boundary + 0.5
+        # Likewise a fragment final ("speech") followed by its whole word ("Speechmatics")
+        # starting inside it: a final is never revised, so the whole word is not said after it.
+        while fresh and tail and (
+            (normal(fresh[0].text) == tail[-1] and fresh[0].start < boundary + 0.5)
+            or (
+                len(tail[-1]) >= 4
+                and normal(fresh[0].text).startswith(tail[-1])
+                and fresh[0].start < boundary - 0.05
+            )
         ):
             fresh = fresh[1:]
         return _in_order(fresh, boundary)

@@ -113,6 +113,7 @@ class MainScreen(Screen[None]):
         self._live_source = ""
         self._live_audio_s: float | None = None
         self._live_wpm = 0.0
+        self._live_lag = (0.0, 0.0)
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -199,13 +200,21 @@ class MainScreen(Screen[None]):
         self.query_one(LevelMeter).active = True
         self._show_live_title()
 
-    def show_level(self, level: Level, audio_s: float, words_per_minute: float) -> None:
-        """The newest block's level, and the session's clock."""
+    def show_level(
+        self,
+        level: Level,
+        audio_s: float,
+        words_per_minute: float,
+        behind_s: float = 0.0,
+        backlog_s: float = 0.0,
+    ) -> None:
+        """The newest block's level, the session's clock, and how far the engine trails."""
         meter = self.query_one(LevelMeter)
         meter.rms_db, meter.peak_db = level.rms_db, level.peak_db
         meter.hold_db = self.peak_hold.update(level.peak_db, time.monotonic())
         meter.clipped = level.clipped or (meter.clipped and meter.hold_db > -1.0)
         self._live_audio_s, self._live_wpm = audio_s, words_per_minute
+        self._live_lag = (behind_s, backlog_s)
         self._show_live_title()
 
     def show_partial(self, text: str) -> None:
@@ -359,7 +368,10 @@ class MainScreen(Screen[None]):
         if self._live_audio_s is not None:
             clock = time.strftime("%M:%S", time.gmtime(self._live_audio_s))
             state = "live" if self.live_running else "ended"
-            text = f"Live · {state} {self._live_source} · {clock} · {self._live_wpm:.0f} wpm"
+            behind, backlog = self._live_lag
+            lag = f" · lag {behind:.1f}s, {backlog:.1f}s unfinal" if self.live_running else ""
+            text = (f"Live · {state} {self._live_source} · {clock} · {self._live_wpm:.0f} wpm"
+                    f"{lag}")  # fmt: skip
         else:
             text = f"Live · idle (space: {self.default_source}, f: file)"
         if panel.border_title != text:

@@ -1,0 +1,92 @@
+"""Real time on a machine too busy to keep up, and with a recogniser that repeats itself:
+every word arrives once, in order, late rather than lost, and the user is told.
+
+The engine is the real one (pump, scheduler, streaming rules, WebSocket, the rt SDK); the
+stand-in recogniser makes each step take as long as a busy machine's, or echoes its prompt and
+invents an ending the way a looping Whisper does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tests.helpers import live_session, normalise
+from tests.standin import InProcessEngine, ToneRecognizer, expected_text, tone_file
+from tests.ui.conftest import engine_target
+from tui.core.levels import Level
+from tui.core.sources import FileSource
+from tui.engine.asr import Word
+
+TALK = ["alpha bravo charlie", "delta echo foxtrot", "golf hotel india", "juliet alpha bravo"]
+
+
+class Heard:
+    def __init__(self) -> None:
+        self.notices: list[tuple[str, str]] = []
+        self.most_behind = 0.0
+        self.session: Any = None
+
+    def partial(self, text: str) -> None:
+        pass
+
+    def final(self, text: str) -> None:
+        pass
+
+    def level(self, level: Level) -> None:
+        if self.session is not None:
+            self.most_behind = max(self.most_behind, self.session.behind_seconds)
+
+    def notice(self, severity: str, text: str) -> None:
+        self.notices.append((severity, text))
+
+
+class Echoing(ToneRecognizer):
+    """Whisper at its worst: each window's words, then, in the silence after them (where Whisper
+    invents), its prompt said again and "Thank you."."""
+
+    def transcribe(
+        self, audio: np.ndarray, *, prompt: str | None = None, beam_size: int = 1
+    ) -> list[Word]:
+        words = super().transcribe(audio, prompt=prompt, beam_size=beam_size)
+        at = (words[-1].end if words else 0.0) + 0.6
+        invented = [f" {w}" for w in (prompt or "").split()[-8:]] + [" Thank", " you."]
+        for text in invented:
+            words.append(Word(text, at + 0.05, at + 0.25))
+            at += 0.25
+        return words
+
+
+async def stream(engine: InProcessEngine, audio: Path, heard: Heard) -> Any:
+    session = live_session(engine_target(engine), FileSource(audio), heard, max_delay=1.0)
+    heard.session = session
+    await session.run()
+    return session
+
+
+async def test_a_busy_machine_makes_words_late_never_lost(tmp_path: Path) -> None:
+    """Each step takes 2.5 s (a machine far too busy): the session falls behind, says so, and
+    still ends with every word once, in order, by EndOfTranscript."""
+    engine = InProcessEngine(tmp_path / "busy", ToneRecognizer(delay_s=2.5)).start()
+    try:
+        heard = Heard()
+        session = await stream(engine, tone_file(tmp_path / "talk.wav", TALK), heard)
+    finally:
+        engine.stop()
+    assert normalise(session.transcript.text) == normalise(expected_text(TALK))
+    assert session.ended_cleanly
+    assert heard.most_behind > 4.0  # it was behind…
+    assert any("cannot keep up" in text for _, text in heard.notices), heard.notices  # …and said
+
+
+async def test_a_repeating_recogniser_never_loops_or_invents(tmp_path: Path) -> None:
+    engine = InProcessEngine(tmp_path / "echo", Echoing()).start()
+    try:
+        heard = Heard()
+        session = await stream(engine, tone_file(tmp_path / "talk.wav", TALK * 2), heard)
+    finally:
+        engine.stop()
+    text = normalise(session.transcript.text)
+    assert text == normalise(expected_text(TALK * 2)), text
+    assert "thank" not in text
