@@ -210,3 +210,26 @@ def test_a_fragment_final_is_not_followed_by_its_whole_word() -> None:
                 [("hereafter", 1.1, 1.6), ("then", 1.9, 2.2)]]  # fmt: skip
     update = rec.apply(window, words(*relative), SPEECH)
     assert [w.text.strip() for w in update.finals] == ["hereafter", "then"]
+
+
+def test_a_window_whisper_keeps_failing_on_drops_its_context_and_prompt() -> None:
+    """Whisper answers nothing (or "the next video.") for a window that starts with the end of
+    the last sentence, while new speech waits: after two such late steps the window leaves out that
+    context and the prompt, and the waiting words come."""
+    rec = StreamingRecognizer(max_delay=1.0, step_cost=0.6)
+    feed(rec, 3.0)
+    rec.apply(rec.plan(flush=True), words(("API", 0.5, 1.2), ("demo.", 1.3, 2.0)), [(0.4, 2.0)])
+    assert rec.plan().skip_s == 0.0
+    for _ in range(3):  # the first is within max_delay + 1 s of the last final: not yet stuck
+        feed(rec, 1.0)
+        window = rec.plan()
+        speech = [(0.0, 2.0 - window.start), (2.5 - window.start, window.end - window.start)]
+        assert rec.apply(window, [], speech).finals == []
+    feed(rec, 0.5)
+    window = rec.plan()
+    assert window.prompt == "" and window.start + window.skip_s == rec.final_end == 2.0
+    relative = [(t, s - window.start, e - window.start) for t, s, e in
+                [("This", 2.5, 2.8), ("example", 2.9, 3.4), ("shows", 3.5, 3.9)]]  # fmt: skip
+    update = rec.apply(window, words(*relative), [(2.4 - window.start, 4.4 - window.start)])
+    assert [w.text.strip() for w in update.finals][:2] == ["This", "example"]
+    assert rec.plan().skip_s == 0.0  # back to normal once words are final

@@ -60,7 +60,7 @@ def infer_window(model: SpeechModel, window: Window) -> tuple[list[Word], Speech
     speech = model.speech_regions(window.audio)
     if not speech:
         return [], []
-    first = max(0.0, speech[0][0] - 0.2)
+    first = max(0.0, speech[0][0] - 0.2, window.skip_s)
     words = model.transcribe(window.audio[int(first * RATE) :], prompt=window.prompt)
     return [w.shifted(first) for w in words], speech
 

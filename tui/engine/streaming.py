@@ -33,6 +33,11 @@ CONTEXT_S = 1.5  # audio kept before the last final word, so the next window sta
 MAX_WINDOW_S = 15.0
 PROMPT_CHARS = 200
 KEPT_FINALS = 200  # final words remembered: enough for the prompt and the repeat check
+# Whisper can fail on a window again and again (nothing, or "the next video.") while speech
+# waits: the window's start and prompt stay the same until a word is final. After this many
+# such steps the next window leaves out the context audio and the prompt.
+STUCK_STEPS = 2
+STUCK_SPEECH_S = 0.8
 
 
 def _speech_end(window: Window, speech: list[tuple[float, float]]) -> float:
@@ -64,7 +69,7 @@ def normal(text: str) -> str:
 COPY_WORDS = 5  # a run this long that repeats recent finals is Whisper copying, not speech
 RECENT_WORDS = 60
 LOOP_TIMES = 3  # a phrase said this many times in a row is a loop
-NOT_SPEECH_S = 0.5  # words starting this long after the last speech are invented
+NOT_SPEECH_S = 0.3  # words starting this long after the last speech are invented
 
 
 def repetitive(text: str) -> bool:
@@ -126,6 +131,7 @@ class Window:
     end: float  # stream time just after the last sample
     prompt: str
     flush: bool
+    skip_s: float = 0.0  # seconds at the start to leave out (the context, when it misleads)
 
 
 @dataclass
@@ -158,6 +164,7 @@ class StreamingRecognizer:
     _finals: list[Word] = field(default_factory=list)
     _final_end: float = 0.0
     _eou_pending: bool = False
+    _stuck: int = 0  # steps in a row that finalised nothing though speech was waiting
 
     @property
     def audio_end(self) -> float:
@@ -188,12 +195,14 @@ class StreamingRecognizer:
         limit = int(MAX_WINDOW_S * RATE)
         window = audio[:limit]
         whole = len(window) == len(audio)
+        stuck = self._stuck >= STUCK_STEPS
         return Window(
             audio=window,
             start=self._offset,
             end=self._offset + len(window) / RATE,
-            prompt=self._prompt(self._offset),
+            prompt="" if stuck else self._prompt(self._offset),
             flush=flush and whole,
+            skip_s=max(0.0, self._final_end - self._offset) if stuck else 0.0,
         )
 
     def apply(self, window: Window, words: list[Word], speech: list[tuple[float, float]]) -> Update:
@@ -212,6 +221,7 @@ class StreamingRecognizer:
             count -= 1
         finals, partial = hypothesis[:count], hypothesis[count:]
         update = Update(finals=finals, partial=partial)
+        self._stuck = 0 if finals else self._stuck + int(self._waiting(window, speech))
         if finals:
             self._commit(finals, window, partial)
         elif not hypothesis and not speech and window.end - window.start > 2 * SILENCE_FINAL_S:
@@ -244,6 +254,12 @@ class StreamingRecognizer:
             else:
                 break
         return count
+
+    def _waiting(self, window: Window, speech: list[tuple[float, float]]) -> bool:
+        """Speech after the last final word has waited longer than ``max_delay`` allows."""
+        after = self._final_end - window.start
+        heard = sum(max(0.0, end - max(start, after)) for start, end in speech)
+        return heard >= STUCK_SPEECH_S and window.end - self._final_end > self.max_delay + 1.0
 
     def _prompt(self, before: float) -> str:
         """Final text that has left the window, as Whisper's prompt for continuity; none when
