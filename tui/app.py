@@ -202,7 +202,7 @@ class SmTuiApp(App[int]):
     @on(LevelMeasured)
     def _level(self, event: LevelMeasured) -> None:
         self.main.show_level(event.level, event.audio_s, event.words_per_minute,
-                             event.behind_s, event.backlog_s)  # fmt: skip
+                             event.behind_s, event.backlog_s, event.compute_ratio)  # fmt: skip
 
     @on(PartialReceived)
     def _partial(self, event: PartialReceived) -> None:

@@ -60,6 +60,8 @@ class LevelMeasured(Message):
     """How far the engine's answers trail the audio sent, in seconds of audio."""
     backlog_s: float = 0.0
     """Audio sent that no final word covers yet."""
+    compute_ratio: float | None = None
+    """The engine's compute over the session's audio, where the engine says (local only)."""
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, LevelMeasured)

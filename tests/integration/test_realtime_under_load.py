@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import numpy as np
 
 from tests.helpers import live_session, normalise
@@ -26,6 +27,7 @@ class Heard:
     def __init__(self) -> None:
         self.notices: list[tuple[str, str]] = []
         self.most_behind = 0.0
+        self.most_compute = 0.0
         self.session: Any = None
 
     def partial(self, text: str) -> None:
@@ -37,6 +39,7 @@ class Heard:
     def level(self, level: Level) -> None:
         if self.session is not None:
             self.most_behind = max(self.most_behind, self.session.behind_seconds)
+            self.most_compute = max(self.most_compute, self.session.compute_ratio or 0.0)
 
     def notice(self, severity: str, text: str) -> None:
         self.notices.append((severity, text))
@@ -72,11 +75,18 @@ async def test_a_busy_machine_makes_words_late_never_lost(tmp_path: Path) -> Non
     try:
         heard = Heard()
         session = await stream(engine, tone_file(tmp_path / "talk.wav", TALK), heard)
+        async with aiohttp.ClientSession() as http:  # the load endpoint: key, and known ids only
+            url = f"{engine.batch_url}/sm-tui/realtime/nope"
+            async with http.get(url, headers={"Authorization": "Bearer k"}) as answer:
+                assert answer.status == 404
+            async with http.get(url) as answer:
+                assert answer.status == 401
     finally:
         engine.stop()
     assert normalise(session.transcript.text) == normalise(expected_text(TALK))
     assert session.ended_cleanly
     assert heard.most_behind > 4.0  # it was behind…
+    assert heard.most_compute > 1.0  # …because each step cost more than the audio it covered
     assert any("cannot keep up" in text for _, text in heard.notices), heard.notices  # …and said
 
 

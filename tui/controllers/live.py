@@ -55,7 +55,7 @@ class MessageListener:
             return
         self.host.post_message(LevelMeasured(level, session.audio_seconds,
                                              session.words_per_minute, session.behind_seconds,
-                                             session.backlog_seconds))  # fmt: skip
+                                             session.backlog_seconds, session.compute_ratio))  # fmt: skip
 
     def notice(self, severity: Severity, text: str) -> None:
         self.host.post_message(LiveNoticed(severity, text))

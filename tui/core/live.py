@@ -31,6 +31,7 @@ CHUNK_BYTES = 1280  # 0.04 s of 16 kHz pcm_s16le
 QUIET_DB = -40.0  # a switch between sessions waits for this much quiet…
 QUIET_BLOCKS = 3  # …for this many blocks in a row, so no word is cut in two
 MAX_GRACE_S = 600.0
+LOAD_EVERY_S = 1.0  # how often the local engine is asked for the session's compute
 BEHIND_WARN_S = 3.0  # behind by max_delay plus this much: the engine cannot keep up
 
 
@@ -139,6 +140,7 @@ class _Api:
     opened_at_audio: float
     failed: bool = False
     resent_from: float | None = None  # after a reconnect: where the resent audio begins
+    session_id: str | None = None  # RecognitionStarted's id
 
 
 class LiveSession:
@@ -179,6 +181,9 @@ class LiveSession:
         self.sessions_opened = 0
         self.reconnects = 0
         self._last_final_end = 0.0
+        self.compute_ratio: float | None = None
+        """The engine's compute over the audio for this session (local engine only)."""
+        self._api: _Api | None = None
         self.recognised_to = 0.0
         """Stream time up to which the engine has answered (a partial's or final's end_time)."""
         self.warned_behind = False
@@ -236,15 +241,56 @@ class LiveSession:
             return
         self.source.start()
         self.started_at = time.monotonic()
+        self._api = api
+        watching = asyncio.create_task(self._watch_load())
+        try:
+            await self._run_sessions(api)
+        finally:
+            watching.cancel()
+
+    async def _watch_load(self) -> None:
+        """Keep ``compute_ratio`` from the engine's load endpoint (``tui.shared.extensions``).
+
+        An engine that never answers it (Speechmatics) is asked once.
+        """
+        import aiohttp
+
+        from tui.shared.extensions import SESSION_LOAD_PATH
+
+        base = self.target.batch_url.rstrip("/")
+        headers = {"Authorization": f"Bearer {self.target.api_key}"}
+        answered = False
+        try:
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as http:
+                while True:
+                    await asyncio.sleep(LOAD_EVERY_S)
+                    session_id = self._api.session_id if self._api is not None else None
+                    if session_id is None:
+                        continue
+                    path = SESSION_LOAD_PATH.removeprefix("/v2").format(session_id=session_id)
+                    async with http.get(base + path, headers=headers) as answer:
+                        body = await answer.json() if answer.status == 200 else None
+                    if body is None:
+                        if not answered:
+                            return
+                        continue
+                    answered = True
+                    ratio = body.get("compute_ratio")
+                    self.compute_ratio = float(ratio) if ratio is not None else None
+        except (aiohttp.ClientError, TimeoutError, ValueError):
+            return
+
+    async def _run_sessions(self, api: _Api) -> None:
         while True:
             try:
                 outcome = await self._stream(api)
             except _Dropped as exc:
                 self.listener.notice("warning", f"connection lost ({exc}); reconnecting…")
                 await self._close(api.client)
-                api = await self._reconnect()
-                if api is None:
+                again = await self._reconnect()
+                if again is None:
                     return
+                api = again
                 continue
             if outcome == "ended":
                 await self._finish(api, final=True)
@@ -272,6 +318,8 @@ class LiveSession:
         client.on(rt.ServerMessageType.ADD_TRANSCRIPT, lambda m: self._on_final(m, api))
         client.on(rt.ServerMessageType.ERROR, lambda m: self._on_error(m, api))
         client.on(rt.ServerMessageType.WARNING, self._on_warning)
+        client.on(rt.ServerMessageType.RECOGNITION_STARTED,
+                  lambda m: setattr(api, "session_id", m.get("id")))  # fmt: skip
         try:
             await client.start_session(
                 transcription_config=rt.TranscriptionConfig(
@@ -315,6 +363,7 @@ class LiveSession:
 
     async def _stream(self, api: _Api) -> str:
         """Send audio until the source ends ("ended") or the session is old ("rollover")."""
+        self._api = api
         for start, kept in list(self._kept):  # what the last session never finalised
             if start >= api.offset - 1e-6:
                 await self._send(api, kept)

@@ -54,6 +54,21 @@ class Limits:
 
 
 @dataclass
+class SessionLoad:
+    """What a real-time session has cost: audio stepped through, and inference seconds."""
+
+    audio_s: float = 0.0
+    compute_s: float = 0.0
+
+    def as_json(self, session_id: str) -> dict[str, object]:
+        """The extension endpoint's answer."""
+        ratio = self.compute_s / self.audio_s if self.audio_s > 0 else None
+        return {"id": session_id, "audio_s": round(self.audio_s, 3),
+                "compute_s": round(self.compute_s, 3),
+                "compute_ratio": round(ratio, 3) if ratio is not None else None}  # fmt: skip
+
+
+@dataclass
 class Engine:
     """What every request handler shares."""
 
@@ -64,6 +79,8 @@ class Engine:
     scheduler: InferenceScheduler = field(default_factory=InferenceScheduler)
     sessions: int = 0
     """Started real-time sessions."""
+    loads: dict[str, SessionLoad] = field(default_factory=dict)
+    """Each running real-time session's compute, by session id (``tui.shared.extensions``)."""
     unstarted: int = 0
     """WebSockets that have not sent StartRecognition yet."""
     jobs: JobManager = field(init=False)

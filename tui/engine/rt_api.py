@@ -25,7 +25,7 @@ from aiohttp import WSMsgType, web
 from tui.engine import config as cfg
 from tui.engine import rt_watch, schema
 from tui.engine.asr import Word
-from tui.engine.context import ENGINE, Engine
+from tui.engine.context import ENGINE, Engine, SessionLoad
 from tui.engine.results import LANGUAGE_PACK
 from tui.engine.rt_messages import TranscriptWriter
 from tui.engine.rt_pump import RecognitionPump, Speech, infer_window
@@ -74,6 +74,7 @@ class RealtimeSession:
         self.limits = engine.limits
         self.ws = ws
         self.id = str(uuid.uuid4())
+        self.load = SessionLoad()
         self.phase = SessionPhase.AWAITING_START
         self.config: dict[str, Any] = {}
         self.pump: RecognitionPump | None = None
@@ -127,6 +128,7 @@ class RealtimeSession:
                 self.engine.unstarted -= 1
             if self.counted:
                 self.engine.sessions -= 1
+            self.engine.loads.pop(self.id, None)
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(sender, timeout=5)
             sender.cancel()
@@ -215,6 +217,7 @@ class RealtimeSession:
         if self.engine.sessions >= self.engine.limits.max_sessions:
             raise SessionError("quota_exceeded", "Too many concurrent sessions; retry shortly")
         self.engine.sessions += 1
+        self.engine.loads[self.id] = self.load
         self.engine.unstarted -= 1
         self.counted = True
         stream = StreamingRecognizer(
@@ -361,9 +364,14 @@ class RealtimeSession:
     # --- recognition ------------------------------------------------------------------------
 
     async def _infer(self, window: Window) -> tuple[list[Word], Speech]:
-        return await self.engine.scheduler.run(
-            REALTIME, infer_window, self.engine.recognizer, window
-        )
+        started = time.monotonic()
+        try:
+            return await self.engine.scheduler.run(
+                REALTIME, infer_window, self.engine.recognizer, window
+            )
+        finally:  # waiting for the lane counts: it is what falling behind is made of
+            self.load.compute_s += time.monotonic() - started
+            self.load.audio_s = max(self.load.audio_s, window.end)
 
     async def _pump_loop(self) -> None:
         assert self.pump is not None
@@ -372,6 +380,19 @@ class RealtimeSession:
         except Exception as exc:  # a recogniser failure ends this session only
             log.exception("recogniser failed")
             self.fail("job_error", f"Recogniser failure: {exc.__class__.__name__}")
+
+
+async def session_load(request: web.Request) -> web.Response:
+    """``GET /v2/sm-tui/realtime/{id}``: a running session's compute over its audio."""
+    engine: Engine = request.app[ENGINE]
+    session_id = request.match_info["session_id"]
+    load = engine.loads.get(session_id)
+    if load is None:
+        return web.json_response(
+            {"code": 404, "error": "Not Found", "detail": "No running session has that id"},
+            status=404,
+        )
+    return web.json_response(load.as_json(session_id))
 
 
 async def handle_websocket(request: web.Request) -> web.StreamResponse:

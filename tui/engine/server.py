@@ -14,8 +14,9 @@ from aiohttp import web
 from tui.engine import batch_api
 from tui.engine.connections import ConnectionGuard, quiet_loop_errors
 from tui.engine.context import ENGINE, Engine, Limits
-from tui.engine.rt_api import handle_websocket
+from tui.engine.rt_api import handle_websocket, session_load
 from tui.paths import DataPaths
+from tui.shared.extensions import SESSION_LOAD_PATH
 
 if TYPE_CHECKING:
     from tui.engine.asr import SpeechModel
@@ -105,6 +106,7 @@ def make_app(engine: Engine, on_request: Callable[[object], None] | None = None)
     app[ENGINE] = engine
     app.router.add_get("/health", health)
     batch_api.add_routes(app)
+    app.router.add_get(SESSION_LOAD_PATH, session_load)
     for path in ("/v2", "/v2/", "/v2/{language}"):
         app.router.add_get(path, handle_websocket)
     app.cleanup_ctx.append(_expire_jobs)

@@ -114,6 +114,7 @@ class MainScreen(Screen[None]):
         self._live_audio_s: float | None = None
         self._live_wpm = 0.0
         self._live_lag = (0.0, 0.0)
+        self._live_compute: float | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -207,6 +208,7 @@ class MainScreen(Screen[None]):
         words_per_minute: float,
         behind_s: float = 0.0,
         backlog_s: float = 0.0,
+        compute_ratio: float | None = None,
     ) -> None:
         """The newest block's level, the session's clock, and how far the engine trails."""
         meter = self.query_one(LevelMeter)
@@ -215,6 +217,7 @@ class MainScreen(Screen[None]):
         meter.clipped = level.clipped or (meter.clipped and meter.hold_db > -1.0)
         self._live_audio_s, self._live_wpm = audio_s, words_per_minute
         self._live_lag = (behind_s, backlog_s)
+        self._live_compute = compute_ratio
         self._show_live_title()
 
     def show_partial(self, text: str) -> None:
@@ -370,6 +373,8 @@ class MainScreen(Screen[None]):
             state = "live" if self.live_running else "ended"
             behind, backlog = self._live_lag
             lag = f" · lag {behind:.1f}s, {backlog:.1f}s unfinal" if self.live_running else ""
+            if self.live_running and self._live_compute is not None:
+                lag += f" · compute {self._live_compute:.2f}×"
             text = (f"Live · {state} {self._live_source} · {clock} · {self._live_wpm:.0f} wpm"
                     f"{lag}")  # fmt: skip
         else:

@@ -7,3 +7,9 @@ it; sm-tui reads it for its progress bars, and falls back to an estimate where i
 """
 
 PROGRESS_HEADER = "X-SM-TUI-Progress"
+
+SESSION_LOAD_PATH = "/v2/sm-tui/realtime/{session_id}"
+"""``GET`` (with the API key) answers a running real-time session's load: ``audio_s`` stepped
+through, ``compute_s`` spent on it (inference, and waiting for the inference lane), and
+``compute_ratio``, the second over the first: above 1 the engine cannot keep up. The session id
+is RecognitionStarted's ``id``. Speechmatics answers 404: clients then stop asking."""
