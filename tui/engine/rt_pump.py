@@ -20,6 +20,7 @@ from tui.engine.streaming import StreamingRecognizer, Window
 from tui.shared.audio import RATE
 
 MIN_STEP_S = 0.3  # new audio that triggers a step
+SHORT_STEP_S = 0.15  # …when max_delay is under a second
 Speech = list[tuple[float, float]]
 Infer = Callable[[Window], Awaitable[tuple[list[Word], Speech]]]
 
@@ -96,7 +97,7 @@ class RecognitionPump:
         """Take 16 kHz float32 samples (ignored once input is closed)."""
         if self.input is Input.OPEN:
             self.stream.add_audio(samples)
-            if self._new_audio() >= MIN_STEP_S:
+            if self._new_audio() >= self.min_step_s:
                 self._wake.set()
 
     def close_input(self) -> None:
@@ -113,7 +114,16 @@ class RecognitionPump:
         return self.stream.audio_end - self._step_end
 
     def _due(self) -> bool:
-        return self.input is Input.CLOSED or self._force_pending or self._new_audio() >= MIN_STEP_S
+        return (
+            self.input is Input.CLOSED
+            or self._force_pending
+            or self._new_audio() >= self.min_step_s
+        )
+
+    @property
+    def min_step_s(self) -> float:
+        """New audio that triggers a step: less when ``max_delay`` is under a second."""
+        return SHORT_STEP_S if self.stream.max_delay < 1.0 else MIN_STEP_S
 
     async def run(self) -> None:
         """Step until the last window is flushed."""
@@ -139,7 +149,7 @@ class RecognitionPump:
         started = time.monotonic()
         words, speech = await self.infer(window)
         self.compute_ema = 0.7 * self.compute_ema + 0.3 * (time.monotonic() - started)
-        self.stream.step_cost = MIN_STEP_S + self.compute_ema
+        self.stream.step_cost = self.min_step_s + self.compute_ema
         self._step_end = window.end
         self.phase = Phase.WAITING
         update = self.stream.apply(window, words, speech)

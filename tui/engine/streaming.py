@@ -29,6 +29,7 @@ from tui.shared.audio import RATE
 EDGE_GUARD_S = 0.25  # words ending this close to the window's end may be cut mid-word
 AGREED_GUARD_S = 0.1
 SILENCE_FINAL_S = 0.4  # this much silence after speech finalises the utterance
+SHORT_SILENCE_S = 0.25  # …or this much, when max_delay is under a second
 CONTEXT_S = 1.5  # audio kept before the last final word, so the next window starts mid-speech
 MAX_WINDOW_S = 15.0
 PROMPT_CHARS = 200
@@ -167,6 +168,11 @@ class StreamingRecognizer:
     _stuck: int = 0  # steps in a row that finalised nothing though speech was waiting
 
     @property
+    def silence_s(self) -> float:
+        """Silence after speech that makes every word before it final."""
+        return SHORT_SILENCE_S if self.max_delay < 1.0 else SILENCE_FINAL_S
+
+    @property
     def audio_end(self) -> float:
         """Stream time up to which audio has been received."""
         return self._total / RATE
@@ -237,7 +243,7 @@ class StreamingRecognizer:
         if window.flush:
             return len(hypothesis)
         speech_end = _speech_end(window, speech)
-        if window.end - speech_end >= SILENCE_FINAL_S:
+        if window.end - speech_end >= self.silence_s:
             return sum(1 for w in hypothesis if w.end <= speech_end + 0.3)
         deadline = min(window.end + self.step_cost - self.max_delay, window.end - EDGE_GUARD_S)
         count = 0
