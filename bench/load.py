@@ -63,7 +63,9 @@ async def main() -> None:
         lines = ["| situation | final p50 | final p95 | worst word | most behind | RT WER "
                  "| batch WER | errors |", "|---|---|---|---|---|---|---|---|"]  # fmt: skip
         try:
-            for situation in SITUATIONS:
+            chosen = [s for s in SITUATIONS if not sys.argv[1:] or any(
+                word in s for word in sys.argv[1:])]  # fmt: skip
+            for situation in chosen:
                 hog = None
                 batch_id = None
                 other: asyncio.Task[object] | None = None

@@ -6,6 +6,10 @@ kind of work its own lane and thread, with one CTranslate2 thread each: a real-t
 never waits behind a batch piece, and an engine beside a busy core does not stall on threads
 waiting for each other. Within a lane, calls run in order. The event loop only awaits
 futures, so acknowledgements and WebSocket pings keep flowing during long decodes.
+
+When the batch lane has nothing to do it takes a waiting real-time step: with two live
+sessions, one's step then need not wait for the other's. A batch piece that arrives meanwhile
+waits for that one step (a fraction of a second), never the other way round.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ T = TypeVar("T")
 REALTIME = 0
 BATCH = 1
 LANES = (REALTIME, BATCH)
+STEAL_POLL_S = 0.02  # how often an idle batch lane looks for a waiting real-time step
 
 
 class InferenceScheduler:
@@ -62,9 +67,27 @@ class InferenceScheduler:
         with self._queues[lane].mutex:
             self._queues[lane].queue.clear()
 
+    def _next(self, lane: int) -> Any:
+        """The lane's next call; the batch lane, when idle, takes a waiting real-time one."""
+        if lane != BATCH:
+            return self._queues[lane].get()[1]
+        while True:
+            try:
+                return self._queues[BATCH].get(timeout=STEAL_POLL_S)[1]
+            except queue.Empty:
+                pass
+            try:
+                _, item = self._queues[REALTIME].get_nowait()
+            except queue.Empty:
+                continue
+            if item is None:  # closing: leave the real-time lane its own stop
+                self._queues[REALTIME].put((-1, None))
+                continue
+            return item
+
     def _work(self, lane: int) -> None:
         while True:
-            _, item = self._queues[lane].get()
+            item = self._next(lane)
             if item is None:
                 return
             fn, args, loop, future = item
