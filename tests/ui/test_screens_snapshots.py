@@ -132,6 +132,19 @@ def test_delete_asks(snap_compare: Any, isolated: Path, size: tuple[int, int]) -
     assert snap_compare(dashboard(isolated), terminal_size=size, run_before=delete)
 
 
+def test_five_answers_wrap(snap_compare: Any, isolated: Path) -> None:
+    """The save formats' five answers all show at 80 columns (two rows)."""
+    from tui.app import FORMAT_ANSWERS
+    from tui.screens.ask import Ask
+
+    async def ask(pilot: Pilot[Any]) -> None:
+        await settled(pilot)
+        await pilot.app.push_screen(Ask("Save the live transcript as:", FORMAT_ANSWERS))
+        await pilot.pause()
+
+    assert snap_compare(dashboard(isolated), terminal_size=(80, 24), run_before=ask)
+
+
 @pytest.mark.parametrize("size", SIZES, ids=IDS)
 def test_messages(snap_compare: Any, isolated: Path, size: tuple[int, int]) -> None:
     """n: every message, whole (here: the engine that does not answer, and a long one)."""

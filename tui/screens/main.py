@@ -372,11 +372,14 @@ class MainScreen(Screen[None]):
             clock = time.strftime("%M:%S", time.gmtime(self._live_audio_s))
             state = "live" if self.live_running else "ended"
             behind, backlog = self._live_lag
-            lag = f" · lag {behind:.1f}s, {backlog:.1f}s unfinal" if self.live_running else ""
-            if self.live_running and self._live_compute is not None:
-                lag += f" · compute {self._live_compute:.2f}×"
-            text = (f"Live · {state} {self._live_source} · {clock} · {self._live_wpm:.0f} wpm"
-                    f"{lag}")  # fmt: skip
+            parts = [f"Live · {state} {self._live_source}", clock]
+            if not (self.live_running and self.has_class("narrow")):  # 80 columns: lag first
+                parts.append(f"{self._live_wpm:.0f} wpm")
+            if self.live_running:
+                parts.append(f"lag {behind:.1f}s, {backlog:.1f}s unfinal")
+                if self._live_compute is not None:
+                    parts.append(f"cpu {self._live_compute:.2f}×")
+            text = " · ".join(parts)
         else:
             text = f"Live · idle (space: {self.default_source}, f: file)"
         if panel.border_title != text:
