@@ -166,9 +166,13 @@ class SmTuiApp(App[int]):
             return
         self.deliver_binary(one, open_method="download")
 
+    def _remember(self, text: str, severity: Severity) -> None:
+        """Keep a message for the messages screen (n)."""
+        self.notice_log.append((time.strftime("%H:%M:%S"), severity, text))
+
     def tell(self, text: str, severity: Severity = "information") -> None:
         """Show a message, whole, on the status line (no toast: it would cover the panels)."""
-        self.notice_log.append((time.strftime("%H:%M:%S"), severity, text))
+        self._remember(text, severity)
         if self.main.is_attached:
             self.main.show_notice(text, severity)
         if self.screen is not self.main:  # another screen is on top: a toast there
@@ -185,7 +189,7 @@ class SmTuiApp(App[int]):
         if event.state in ("failed", "refused", "stopped"):
             self.tell(event.text, "error")
         elif event.state == "unreachable":  # the status line says so; n has the whole text
-            self.notice_log.append((time.strftime("%H:%M:%S"), "warning", event.text))
+            self._remember(event.text, "warning")
 
     @on(JobChanged)
     def _job_changed(self, event: JobChanged) -> None:

@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from tui.engine.asr import Word, trusted
-from tui.engine.streaming import StreamingRecognizer, collapse_loops, drop_copies, repetitive
+from tui.engine.streaming import (
+    StreamingRecognizer,
+    Window,
+    collapse_loops,
+    drop_copies,
+    repetitive,
+)
 
 
 def feed(rec: StreamingRecognizer, seconds: float) -> None:
@@ -17,6 +23,24 @@ def words(*spec: tuple[str, float, float]) -> list[Word]:
 
 
 SPEECH = [(0.0, 10.0)]
+
+
+def at(window: Window, *spec: tuple[str, float, float]) -> list[Word]:
+    """Words given in stream time, as a hypothesis of ``window`` (times from its start)."""
+    return words(*[(text, s - window.start, e - window.start) for text, s, e in spec])
+
+
+def across_the_cut(
+    before: list[tuple[str, float, float]], after: list[tuple[str, float, float]]
+) -> list[str]:
+    """``before`` made final (3 s of audio, flushed), then 2 s more whose window Whisper hears as
+    ``after`` (stream times): the words of ``after`` that become final."""
+    rec = StreamingRecognizer(max_delay=4.0)
+    feed(rec, 3.0)
+    rec.apply(rec.plan(flush=True), words(*before), SPEECH)
+    feed(rec, 2.0)
+    window = rec.plan(flush=True)
+    return [w.text.strip() for w in rec.apply(window, at(window, *after), SPEECH).finals]
 
 
 def test_agreed_words_become_final_and_the_last_stays_partial() -> None:
@@ -71,9 +95,8 @@ def test_finals_never_overlap_and_repeats_across_the_cut_are_dropped() -> None:
     window = rec.plan(flush=True)
     assert window.start < rec.final_end  # context audio kept before the cut
     assert window.start >= rec.final_end - 1.6
-    relative = [(t, s - window.start, e - window.start) for t, s, e in
-                [("two", 1.0, 1.9), ("three", 1.95, 2.6), ("four", 3.0, 3.5)]]  # fmt: skip
-    update = rec.apply(window, words(*relative), SPEECH)
+    hypothesis = at(window, ("two", 1.0, 1.9), ("three", 1.95, 2.6), ("four", 3.0, 3.5))
+    update = rec.apply(window, hypothesis, SPEECH)
     assert [w.text.strip() for w in update.finals] == ["three", "four"]
     assert update.finals[0].start >= 2.0
 
@@ -133,15 +156,11 @@ def test_a_final_never_ends_mid_word() -> None:
 def test_the_last_final_word_is_not_heard_twice_at_the_cut() -> None:
     """Context audio holds the last final "and"; Whisper hears it, then hears the next word
     ("I'd") as "and" again: neither is a new word."""
-    rec = StreamingRecognizer(max_delay=4.0)
-    feed(rec, 3.0)
-    rec.apply(rec.plan(flush=True), words(("support", 0.2, 0.8), ("and", 1.0, 1.4)), SPEECH)
-    feed(rec, 2.0)
-    window = rec.plan(flush=True)
-    relative = [(t, s - window.start, e - window.start) for t, s, e in
-                [("and", 1.3, 1.6), ("and", 1.6, 1.8), ("be", 1.9, 2.2), ("happy", 2.3, 2.8)]]  # fmt: skip
-    update = rec.apply(window, words(*relative), SPEECH)
-    assert [w.text.strip() for w in update.finals] == ["be", "happy"]
+    finals = across_the_cut(
+        [("support", 0.2, 0.8), ("and", 1.0, 1.4)],
+        [("and", 1.3, 1.6), ("and", 1.6, 1.8), ("be", 1.9, 2.2), ("happy", 2.3, 2.8)],
+    )
+    assert finals == ["be", "happy"]
 
 
 def test_a_loop_in_one_hypothesis_is_kept_once() -> None:
@@ -191,25 +210,16 @@ def test_whisper_failure_signs() -> None:
 
 
 def test_a_fragment_final_is_not_followed_by_its_whole_word() -> None:
-    rec = StreamingRecognizer(max_delay=4.0)
-    feed(rec, 3.0)
-    rec.apply(rec.plan(flush=True), words(("to", 0.2, 0.5), ("speech", 0.6, 1.0)), SPEECH)
-    feed(rec, 2.0)
-    window = rec.plan(flush=True)
-    relative = [(t, s - window.start, e - window.start) for t, s, e in
-                [("Speechmatics.", 0.9, 1.5), ("Thank", 1.9, 2.2), ("you", 2.3, 2.6)]]  # fmt: skip
-    update = rec.apply(window, words(*relative), SPEECH)
-    assert [w.text.strip() for w in update.finals] == ["Thank", "you"]
+    finals = across_the_cut(
+        [("to", 0.2, 0.5), ("speech", 0.6, 1.0)],
+        [("Speechmatics.", 0.9, 1.5), ("Thank", 1.9, 2.2), ("you", 2.3, 2.6)],
+    )
+    assert finals == ["Thank", "you"]
     # a longer word that merely begins like the last one, after it, is speech ("the theatre")
-    rec = StreamingRecognizer(max_delay=4.0)
-    feed(rec, 3.0)
-    rec.apply(rec.plan(flush=True), words(("over", 0.2, 0.5), ("here", 0.6, 1.0)), SPEECH)
-    feed(rec, 2.0)
-    window = rec.plan(flush=True)
-    relative = [(t, s - window.start, e - window.start) for t, s, e in
-                [("hereafter", 1.1, 1.6), ("then", 1.9, 2.2)]]  # fmt: skip
-    update = rec.apply(window, words(*relative), SPEECH)
-    assert [w.text.strip() for w in update.finals] == ["hereafter", "then"]
+    finals = across_the_cut(
+        [("over", 0.2, 0.5), ("here", 0.6, 1.0)], [("hereafter", 1.1, 1.6), ("then", 1.9, 2.2)]
+    )
+    assert finals == ["hereafter", "then"]
 
 
 def test_a_window_whisper_keeps_failing_on_drops_its_context_and_prompt() -> None:
@@ -228,8 +238,7 @@ def test_a_window_whisper_keeps_failing_on_drops_its_context_and_prompt() -> Non
     feed(rec, 0.5)
     window = rec.plan()
     assert window.prompt == "" and window.start + window.skip_s == rec.final_end == 2.0
-    relative = [(t, s - window.start, e - window.start) for t, s, e in
-                [("This", 2.5, 2.8), ("example", 2.9, 3.4), ("shows", 3.5, 3.9)]]  # fmt: skip
-    update = rec.apply(window, words(*relative), [(2.4 - window.start, 4.4 - window.start)])
+    hypothesis = at(window, ("This", 2.5, 2.8), ("example", 2.9, 3.4), ("shows", 3.5, 3.9))
+    update = rec.apply(window, hypothesis, [(2.4 - window.start, 4.4 - window.start)])
     assert [w.text.strip() for w in update.finals][:2] == ["This", "example"]
     assert rec.plan().skip_s == 0.0  # back to normal once words are final

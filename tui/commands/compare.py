@@ -111,15 +111,7 @@ async def _run(
     from tui.core.compare import compare
     from tui.core.engine_process import EngineStartError
     from tui.core.history import keep
-    from tui.core.report import (
-        benchmark_table,
-        diff_legend,
-        diff_text,
-        figures_table,
-        guide_table,
-        sparkline,
-        verdict,
-    )
+    from tui.core.report import benchmark_table, report
     from tui.core.target import open_target
     from tui.paths import DataPaths
 
@@ -149,12 +141,7 @@ async def _run(
             except OSError as exc:
                 console.print(f"[yellow]could not keep this comparison in the history: {exc}")
             if not benchmark:
-                console.print(figures_table(summary))
-                console.print(guide_table(summary))
-                console.print(sparkline(summary))
-                console.print(diff_legend())
-                console.print(diff_text(summary.batch.transcript, summary.realtime.transcript))
-                console.print(f"[bold]verdict[/bold] {verdict(summary)}")
+                console.print(report(summary))
         if benchmark:
             console.print(benchmark_table(summaries))
     finally:

@@ -33,9 +33,14 @@ def export_job(job: BatchJob, folder: Path, formats: tuple[str, ...] = FORMATS) 
         "vtt": render_vtt(results),
         "json": render_json(job.transcript),
     }
+    return _write(bodies, folder, f"{_stem(job.name)}-{job.id}", formats)
+
+
+def _write(bodies: dict[str, str], folder: Path, stem: str, formats: tuple[str, ...]) -> list[Path]:
+    """Write ``stem.fmt`` for each format; return the files written."""
     written = []
     for fmt in formats:
-        path = folder / f"{_stem(job.name)}-{job.id}.{fmt}"
+        path = folder / f"{stem}.{fmt}"
         path.write_text(bodies[fmt], encoding="utf-8")
         written.append(path)
     return written
@@ -71,9 +76,4 @@ def export_live(
         "vtt": render_vtt(results),
         "json": render_json(transcript),
     }
-    written = []
-    for fmt in formats:
-        path = folder / f"{_stem(name)}.{fmt}"
-        path.write_text(bodies[fmt], encoding="utf-8")
-        written.append(path)
-    return written
+    return _write(bodies, folder, _stem(name), formats)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from typing import TYPE_CHECKING
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
@@ -116,6 +117,23 @@ def diff_text(batch: str, realtime: str) -> Text:
         if j2 > j1:
             out.append(" ".join(b[j1:j2]) + " ", style="bold green")
     return out
+
+
+def report(summary: ComparisonSummary, width: int = 60, hint: str = "") -> Group:
+    """One comparison, whole: the verdict (and ``hint``), the figures, the latency sparkline
+    ``width`` bars wide, the diff with its legend, and the guide's table. The comparison screen
+    and ``sm-tui compare`` both show this."""
+    return Group(
+        Text.assemble(("Verdict  ", "bold"), verdict(summary), (hint, "dim")),
+        Text(""),
+        figures_table(summary),
+        sparkline(summary, width=width),
+        Text(""),
+        diff_legend(),
+        diff_text(summary.batch.transcript, summary.realtime.transcript),
+        Text(""),
+        guide_table(summary),
+    )
 
 
 def benchmark_table(summaries: list[ComparisonSummary]) -> Table:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.console import Group
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -156,30 +155,11 @@ class CompareScreen(Screen[None]):
 
     def show_figures(self, summary: ComparisonSummary) -> None:
         """The verdict, the measured table, the sparkline, the diff and the guide's table."""
-        from tui.core.report import (
-            diff_legend,
-            diff_text,
-            figures_table,
-            guide_table,
-            sparkline,
-            verdict,
-        )
+        from tui.core.report import report
 
         width = max(20, self.size.width - 50)  # room for the label and the "max" note
         hint = "" if summary.reference else "  (r: give a reference transcript for WER)"
-        self.query_one("#compare-figures", Static).update(
-            Group(
-                Text.assemble(("Verdict  ", "bold"), verdict(summary), (hint, "dim")),
-                Text(""),
-                figures_table(summary),
-                sparkline(summary, width=width),
-                Text(""),
-                diff_legend(),
-                diff_text(summary.batch.transcript, summary.realtime.transcript),
-                Text(""),
-                guide_table(summary),
-            )
-        )
+        self.query_one("#compare-figures", Static).update(report(summary, width, hint))
 
     def action_reference(self) -> None:
         box = self.query_one("#compare-reference", Input)
