@@ -90,3 +90,17 @@ async def test_dashboard_in_a_browser(shared_audio: Path, isolated: Path, tmp_pa
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+def test_a_port_in_use_is_said_plainly(isolated: Path) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        run = subprocess.run(
+            [sys.executable, "-m", "tui", "web", "--port", str(port)],
+            capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+    assert run.returncode == 1
+    assert f"cannot serve on 127.0.0.1:{port}" in run.stderr and "--port" in run.stderr
+    assert "Traceback" not in run.stderr and "open http" not in run.stdout

@@ -41,10 +41,29 @@ def dashboard_command(args: argparse.Namespace) -> str:
     return shlex.join(parts)
 
 
+def _taken(host: str, port: int) -> str | None:
+    """Why the address cannot be served on (in use, not this machine's), or None."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        with socket.socket(infos[0][0], socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(infos[0][4])
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
+
+
 def run_web(args: argparse.Namespace, settings: Settings) -> int:
     """Serve until ctrl+c."""
     from textual_serve.server import Server
 
+    problem = _taken(args.host, args.port)
+    if problem:
+        print(f"sm-tui web: cannot serve on {args.host}:{args.port}: {problem} (choose another "
+              "with --port, or stop what uses it)", file=sys.stderr)  # fmt: skip
+        return 1
     if args.host not in LOOPBACK:
         print(f"sm-tui web: serving on {args.host}: anyone who can reach it can use this "
               "machine's files and microphone through the dashboard", file=sys.stderr)  # fmt: skip
