@@ -242,3 +242,27 @@ def test_a_window_whisper_keeps_failing_on_drops_its_context_and_prompt() -> Non
     update = rec.apply(window, hypothesis, [(2.4 - window.start, 4.4 - window.start)])
     assert [w.text.strip() for w in update.finals][:2] == ["This", "example"]
     assert rec.plan().skip_s == 0.0  # back to normal once words are final
+
+
+def test_a_token_continuing_a_final_word_becomes_a_word_of_its_own() -> None:
+    """customer.wav: "12345" said with a pause; "1-2-3" went final in the pause, then Whisper
+    hears the rest as "-4-5." (no leading space): it must not hang off the final word."""
+    rec = StreamingRecognizer(max_delay=4.0)
+    feed(rec, 3.0)
+    rec.apply(rec.plan(flush=True), words(("is", 0.2, 0.5), ("1-2-3", 0.6, 1.4)), SPEECH)
+    feed(rec, 2.0)
+    window = rec.plan(flush=True)
+    after = [Word(" 1-2-3", 0.6 - window.start, 1.4 - window.start),
+             Word("-4", 3.2 - window.start, 3.5 - window.start),
+             Word("-5.", 3.6 - window.start, 4.0 - window.start)]  # fmt: skip
+    finals = rec.apply(window, after, SPEECH).finals
+    assert [w.text for w in finals] == [" 4", "-5."]
+    # punctuation alone, continuing the final word, is not a word
+    rec = StreamingRecognizer(max_delay=4.0)
+    feed(rec, 3.0)
+    rec.apply(rec.plan(flush=True), words(("yes", 0.2, 0.5)), SPEECH)
+    feed(rec, 2.0)
+    window = rec.plan(flush=True)
+    after = [Word(".", 0.5 - window.start, 0.6 - window.start),
+             Word(" fine", 3.2 - window.start, 3.5 - window.start)]  # fmt: skip
+    assert [w.text for w in rec.apply(window, after, SPEECH).finals] == [" fine"]

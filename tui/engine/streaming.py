@@ -123,6 +123,26 @@ def drop_copies(fresh: list[Word], recent: list[str]) -> list[Word]:
     return [w for i, w in enumerate(fresh) if i not in drop]
 
 
+JOINERS = "-.,;:!?'\"…"  # what a continuing token may start with
+
+
+def standalone(words: list[Word]) -> list[Word]:
+    """The hypothesis with no leading continuation token.
+
+    Whisper writes a token that continues the word before it without a leading space ("-5."
+    after "1-2-3-4"). At the start of a step's fresh words the word it continues is already
+    final and cannot be revised, so the token becomes a word of its own ("5."); punctuation
+    alone is dropped (it belongs to the final before it).
+    """
+    while words and not words[0].text[:1].isspace():
+        first = words[0]
+        core = first.text.lstrip(JOINERS)
+        if any(c.isalnum() for c in core):
+            return [Word(" " + core, first.start, first.end, first.probability), *words[1:]]
+        words = words[1:]
+    return words
+
+
 @dataclass
 class Window:
     """What one step transcribes."""
@@ -284,7 +304,7 @@ class StreamingRecognizer:
         if speech:  # (no speech found at all is left to the silence rule)
             last_speech = window.start + speech[-1][1]
             fresh = [w for w in fresh if w.start < last_speech + NOT_SPEECH_S]
-        return fresh
+        return standalone(fresh)
 
     def _dedupe(self, hypothesis: list[Word]) -> list[Word]:
         """Drop the words that the context audio repeats of what is already final."""
