@@ -3,8 +3,12 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The legacy `speechmatics` CLI (speechmatics-python) in a venv of its own: its `speechmatics`
+# package would shadow the namespace the official SDKs share. Tests run it against the engine.
+LEGACY := $(VENV)/legacy
+LEGACY_STAMP := $(LEGACY)/.installed
 
-.PHONY: run test lint typecheck imports pytest benchmark benchmark-memory benchmark-load clean
+.PHONY: run test lint typecheck imports pytest benchmark benchmark-memory benchmark-load benchmark-vocab clean
 
 run: $(STAMP)
 	$(BIN)/sm-tui $(ARGS)
@@ -22,7 +26,7 @@ imports: $(STAMP)
 	$(BIN)/lint-imports
 
 # pytest exits 5 when it collects no test: that is a failure here too, but said plainly.
-pytest: $(STAMP)
+pytest: $(STAMP) $(LEGACY_STAMP)
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; fi; exit $$rc
 
@@ -33,6 +37,10 @@ benchmark: $(STAMP)
 benchmark-load: $(STAMP)
 	$(BIN)/python bench/load.py
 
+# additional_vocab: invented names recognised with and without it (needs espeak-ng).
+benchmark-vocab: $(STAMP)
+	$(BIN)/python bench/vocab.py
+
 # The engine's memory under hostile batch input (three 4-hour uploads at once).
 benchmark-memory: $(STAMP)
 	$(BIN)/python bench/memory.py
@@ -42,6 +50,11 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[local,dev]'
+	@touch $@
+
+$(LEGACY_STAMP): $(STAMP)
+	$(PYTHON) -m venv $(LEGACY)
+	$(LEGACY)/bin/python -m pip install --quiet 'speechmatics-python==5.0.0.post1'
 	@touch $@
 
 clean:

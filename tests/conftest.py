@@ -62,3 +62,12 @@ def standin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
 def root() -> Path:
     """The checkout."""
     return ROOT
+
+
+@pytest.fixture(scope="session")
+def legacy_cli() -> Path:
+    """The legacy ``speechmatics`` CLI (speechmatics-python), which ``make`` installs."""
+    path = ROOT / ".venv" / "legacy" / "bin" / "speechmatics"
+    if not path.is_file():
+        pytest.fail(f"the legacy CLI is missing: run `make .venv/legacy/.installed` ({path})")
+    return path

@@ -90,3 +90,32 @@ def live_session(target: Any, source: Any, listener: Any, **overrides: Any) -> A
         **overrides,
     }
     return LiveSession(target, source, listener, **options)
+
+
+# Sentences with invented names, spoken by espeak-ng: what additional_vocab is measured on.
+VOCAB_SENTENCES = [
+    ("Gyrota", "Welcome to Gyrota, how can I help you today?"),
+    ("Quenwell", "Please send the report to Doctor Quenwell before Friday."),
+    ("Zorvex", "Our new product is called Zorvex and it ships next month."),
+    ("Tavenna", "I spoke with Marisol Tavenna about the contract."),
+    ("Brakstone", "The Brakstone account is overdue by two weeks."),
+    ("Velquin", "Install the Velquin plugin and restart the server."),
+    ("Ostrevia", "Flights to Ostrevia are cancelled this evening."),
+    ("Pelkatz", "Ask Jorunn Pelkatz to join the call."),
+    ("Nimbrella", "The Nimbrella team will present the results tomorrow."),
+    ("Kastoria", "We keep our backups with Kastoria Cloud."),
+]
+
+
+def speak(text: str, path: Path, voice: str = "en-us") -> Path:
+    """``text`` spoken by espeak-ng, as a 16 kHz mono WAV at ``path``."""
+    import subprocess
+
+    from tui.shared.audio import decode_file
+
+    raw = path.with_suffix(".espeak.wav")
+    subprocess.run(["espeak-ng", "-v", voice, "-s", "150", "-w", str(raw), text],
+                   check=True, capture_output=True, timeout=60)  # fmt: skip
+    write_wav(path, decode_file(raw))
+    raw.unlink()
+    return path

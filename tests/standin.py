@@ -90,7 +90,12 @@ class ToneRecognizer:
         return [(a / RATE, b / RATE) for a, b in _bursts(audio, join_gap_s=0.3)]
 
     def transcribe(
-        self, audio: np.ndarray, *, prompt: str | None = None, beam_size: int = 1
+        self,
+        audio: np.ndarray,
+        *,
+        prompt: str | None = None,
+        beam_size: int = 1,
+        hotwords: str | None = None,
     ) -> list[Word]:
         self.calls += 1
         if self.delay_s:
@@ -109,7 +114,9 @@ class ToneRecognizer:
             first_of_sentence = ends_sentence
         return words
 
-    def transcribe_batch(self, audio: np.ndarray, prompt: str | None = None) -> list[Word]:
+    def transcribe_batch(
+        self, audio: np.ndarray, prompt: str | None = None, hotwords: str | None = None
+    ) -> list[Word]:
         return self.transcribe(audio, prompt=prompt)
 
 

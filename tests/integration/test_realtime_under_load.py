@@ -50,7 +50,12 @@ class Echoing(ToneRecognizer):
     invents), its prompt said again and "Thank you."."""
 
     def transcribe(
-        self, audio: np.ndarray, *, prompt: str | None = None, beam_size: int = 1
+        self,
+        audio: np.ndarray,
+        *,
+        prompt: str | None = None,
+        beam_size: int = 1,
+        hotwords: str | None = None,
     ) -> list[Word]:
         words = super().transcribe(audio, prompt=prompt, beam_size=beam_size)
         at = (words[-1].end if words else 0.0) + 0.6

@@ -12,6 +12,7 @@ from typing import Any, Literal, TypeVar
 from tui.core.batch import BatchJob, JobInputError, JobState, inspect, without_nulls
 from tui.core.errors import explain
 from tui.core.target import EngineTarget
+from tui.shared.transcripts import render_turns
 
 T = TypeVar("T")
 RETRY_STATUSES = {408, 429, 500, 502, 503, 504}
@@ -131,7 +132,10 @@ async def run_job(
     finally:
         watching.cancel()
     job.transcript = without_nulls(dataclasses.asdict(transcript))
-    job.text = str(transcript.transcript_text)
+    results = job.transcript.get("results") or []
+    # The SDK's text knows speakers but not channels: a call's sides are named here.
+    labelled = any("channel" in result for result in results)
+    job.text = render_turns(results) if labelled else str(transcript.transcript_text)
     job.notice = ""
     step(JobState.DONE)
     return "finished"

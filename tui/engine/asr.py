@@ -33,11 +33,18 @@ class SpeechModel(Protocol):
     name: str
 
     def transcribe(
-        self, audio: np.ndarray, *, prompt: str | None = None, beam_size: int = 1
+        self,
+        audio: np.ndarray,
+        *,
+        prompt: str | None = None,
+        beam_size: int = 1,
+        hotwords: str | None = None,
     ) -> list[Word]:
         """Transcribe a short window; its words with times relative to its start."""
 
-    def transcribe_batch(self, audio: np.ndarray, prompt: str | None = None) -> list[Word]:
+    def transcribe_batch(
+        self, audio: np.ndarray, prompt: str | None = None, hotwords: str | None = None
+    ) -> list[Word]:
         """Transcribe one piece of a recording (at most 30 s) as accurately as it can."""
 
     def speech_regions(self, audio: np.ndarray) -> list[tuple[float, float]]:
@@ -139,9 +146,17 @@ class Recognizer:
         return speech_regions(audio)
 
     def transcribe(
-        self, audio: np.ndarray, *, prompt: str | None = None, beam_size: int = 1
+        self,
+        audio: np.ndarray,
+        *,
+        prompt: str | None = None,
+        beam_size: int = 1,
+        hotwords: str | None = None,
     ) -> list[Word]:
-        """Transcribe a short window; return its words with times relative to its start."""
+        """Transcribe a short window; return its words with times relative to its start.
+
+        ``hotwords`` are words the audio may hold (``additional_vocab``), a hint to Whisper.
+        """
         segments, _ = self._model.transcribe(
             audio,
             language="en",
@@ -151,6 +166,7 @@ class Recognizer:
             initial_prompt=prompt or None,
             temperature=0.0,
             vad_filter=False,
+            hotwords=hotwords or None,
         )
         return [
             _word(w)
@@ -159,7 +175,9 @@ class Recognizer:
             for w in (segment.words or [])
         ]
 
-    def transcribe_batch(self, audio: np.ndarray, prompt: str | None = None) -> list[Word]:
+    def transcribe_batch(
+        self, audio: np.ndarray, prompt: str | None = None, hotwords: str | None = None
+    ) -> list[Word]:
         """Transcribe one piece of a recording (at most 30 s): beam search, VAD, the prompt."""
         segments, _ = self._model.transcribe(
             audio,
@@ -168,6 +186,7 @@ class Recognizer:
             word_timestamps=True,
             vad_filter=True,
             initial_prompt=prompt or None,
+            hotwords=hotwords or None,
         )
         return [_word(w) for segment in segments for w in (segment.words or [])]
 

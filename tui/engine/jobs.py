@@ -17,9 +17,10 @@ from typing import Any
 
 from tui.engine.asr import SpeechModel, Word
 from tui.engine.chunks import Chunker
-from tui.engine.results import LANGUAGE_PACK, to_results
+from tui.engine.results import LANGUAGE_PACK, channel_labels, interleaved, to_results
 from tui.engine.scheduler import BATCH, InferenceScheduler
-from tui.shared.audio import RATE, AudioDecodeError, iter_decoded
+from tui.engine.vocab import Vocabulary, heard
+from tui.shared.audio import RATE, AudioDecodeError, iter_decoded, probe
 
 log = logging.getLogger("sm_tui.engine.batch")
 ID_ALPHABET = string.ascii_lowercase + string.digits
@@ -277,7 +278,7 @@ class JobManager:
     async def _run(self, job: Job) -> None:
         try:
             async with self._slots:
-                words = await self._transcribe(job)
+                heard = await self._transcribe(job)
         except asyncio.CancelledError:
             if job.status == "running":  # stopping (not deleted): keep the audio for a restart
                 job.stopped_cleanly = self.stopping
@@ -292,24 +293,52 @@ class JobManager:
             self._reject(job, f"Transcription failed: {exc.__class__.__name__}")
         else:
             if job.status == "running":
-                speaker = (
-                    "S1"
-                    if job.config["transcription_config"].get("diarization") == "speaker"
-                    else "UU"
-                )
-                language = str(job.config["transcription_config"].get("language", "en"))
-                job.results = to_results(words, speaker=speaker, language=language)
+                job.results = self._results(job, heard)
                 job.transcript_created_at = utc_now()
                 job.status = "done"
                 job.finished_at = time.time()
-                log.info("job %s done: %d words", job.id, len(words))
+                log.info("job %s done: %d results", job.id, len(job.results))
         self._drop_audio(job)
         self._persist(job)
 
-    async def _transcribe(self, job: Job) -> list[Word]:
-        """Decode as a stream and transcribe piece by piece: memory stays at one piece."""
+    @staticmethod
+    def _results(job: Job, heard: list[tuple[str | None, list[Word]]]) -> list[dict[str, Any]]:
+        config = job.config["transcription_config"]
+        speaker = "S1" if config.get("diarization") in ("speaker", "channel_and_speaker") else "UU"
+        language = str(config.get("language", "en"))
+        if heard and heard[0][0] is None:  # one stream: the mix of the file's channels
+            return to_results(heard[0][1], speaker=speaker, language=language)
+        return interleaved(
+            (str(label), to_results(words, speaker=speaker, language=language))
+            for label, words in heard
+        )
+
+    async def _transcribe(self, job: Job) -> list[tuple[str | None, list[Word]]]:
+        """Each channel's words (channel diarization), or the mix's (label None)."""
         assert job.audio_path is not None
-        chunker = Chunker(iter_decoded(job.audio_path))
+        config = job.config["transcription_config"]
+        if config.get("diarization") not in ("channel", "channel_and_speaker"):
+            return [(None, await self._transcribe_stream(job, None, 0, 1))]
+        info = await asyncio.to_thread(probe, job.audio_path)
+        labels = channel_labels(config, info.channels)
+        return [
+            (label, await self._transcribe_stream(job, index, index, len(labels)))
+            for index, label in enumerate(labels)
+        ]
+
+    async def _transcribe_stream(
+        self, job: Job, channel: int | None, done: int, of: int
+    ) -> list[Word]:
+        """Decode as a stream and transcribe piece by piece: memory stays at one piece.
+
+        Args:
+            channel: The file's channel to transcribe (None: the mix of all).
+            done: Streams of this job already transcribed, of ``of`` (for its progress).
+        """
+        assert job.audio_path is not None
+        chunker = Chunker(iter_decoded(job.audio_path, channel=channel))
+        vocab = Vocabulary.from_config(job.config["transcription_config"])
+        hotwords = vocab.hotwords if vocab else None
         words: list[Word] = []
         heard_any = False
         # Decoding runs on a worker thread, inference on the inference thread: one piece per
@@ -322,9 +351,14 @@ class JobManager:
                     f"The audio runs past the engine's limit of {self.max_audio_s / 3600:g} h"
                 )
             prompt = "".join(w.text for w in words[-40:]).strip() or None
-            found = await self.scheduler.run(BATCH, self.recognizer.transcribe_batch, audio, prompt)
+            found = await self.scheduler.run(
+                BATCH, self.recognizer.transcribe_batch, audio, prompt, hotwords
+            )
+            if vocab is not None:  # hints make Whisper say them in the silence: only speech
+                speech = await self.scheduler.run(BATCH, self.recognizer.speech_regions, audio)
+                found = vocab.correct(heard(found, speech))
             words.extend(w.shifted(start) for w in found)
-            job.done_s = start + len(audio) / RATE
+            job.done_s = (done * job.duration + start + len(audio) / RATE) / of
         if not heard_any:
             raise AudioDecodeError("the file holds no audio samples")
         return words

@@ -92,3 +92,28 @@ def to_results(
                 }
             )
     return results
+
+
+def channel_labels(config: dict[str, Any], channels: int) -> list[str]:
+    """The label of each of a file's channels: ``channel_diarization_labels`` in order, then
+    ``Channel N`` for any channel they do not name."""
+    given = [str(label) for label in config.get("channel_diarization_labels") or []]
+    return [given[i] if i < len(given) else f"Channel {i + 1}" for i in range(channels)]
+
+
+def interleaved(per_channel: Iterable[tuple[str, list[dict[str, Any]]]]) -> list[dict[str, Any]]:
+    """Each channel's results, labelled with ``channel``, merged in time order.
+
+    A word keeps the punctuation that follows it, so a mark never lands in another channel's
+    words.
+    """
+    groups: list[tuple[float, int, list[dict[str, Any]]]] = []
+    for order, (label, results) in enumerate(per_channel):
+        for result in results:
+            labelled = {**result, "channel": label}
+            if result["type"] == "punctuation" and groups and groups[-1][1] == order:
+                groups[-1][2].append(labelled)
+            else:
+                groups.append((float(result["start_time"]), order, [labelled]))
+    groups.sort(key=lambda group: (group[0], group[1]))
+    return [result for _, _, group in groups for result in group]

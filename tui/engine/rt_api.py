@@ -1,8 +1,9 @@
 """The real-time v2 WebSocket API: the protocol side of one connection.
 
 ``RealtimeSession`` parses client messages, decodes audio and writes server messages; the
-recognition itself is a ``RecognitionPump`` (``rt_pump``) that reports back through the
-``PumpSink`` methods here. The session's phase is explicit: waiting for StartRecognition,
+recognition itself is a ``RecognitionPump`` (``rt_pump``) per channel that reports back through
+its ``TranscriptWriter``. A plain session has one channel; a multichannel one (AddChannelAudio)
+one per label (``rt_channel``). The session's phase is explicit: waiting for StartRecognition,
 running, ending (EndOfStream came), closed.
 """
 
@@ -27,10 +28,12 @@ from tui.engine import rt_watch, schema
 from tui.engine.asr import Word
 from tui.engine.context import ENGINE, Engine, SessionLoad
 from tui.engine.results import LANGUAGE_PACK
-from tui.engine.rt_messages import TranscriptWriter
+from tui.engine.rt_channel import Channel, channel_audio, channel_labels
+from tui.engine.rt_messages import TranscriptWriter, translation_warnings
 from tui.engine.rt_pump import RecognitionPump, Speech, infer_window
 from tui.engine.scheduler import REALTIME
 from tui.engine.streaming import StreamingRecognizer, Window
+from tui.engine.vocab import Vocabulary
 from tui.shared.audio import MAX_RAW_RATE, MIN_RATE, RAW_ENCODINGS, RawDecoder, StreamDecoder
 
 log = logging.getLogger("sm_tui.engine.rt")
@@ -77,15 +80,13 @@ class RealtimeSession:
         self.load = SessionLoad()
         self.phase = SessionPhase.AWAITING_START
         self.config: dict[str, Any] = {}
-        self.pump: RecognitionPump | None = None
-        self.seq_no = 0
+        self.vocab: Vocabulary | None = None
+        self.channels: dict[str | None, Channel] = {}  # {None: …} unless multichannel
+        self.done_channels: set[str | None] = set()
         self.warned_after_eos = False
-        self.counted = False
-        self.decoder: RawDecoder | StreamDecoder | None = None
-        self.decoder_drained = False  # a file's decoder reached its end
+        self.slots = 0  # session slots taken: one per channel
         self.outbox: asyncio.Queue[dict[str, Any] | tuple[int, str]] = asyncio.Queue()
         self.tasks: list[asyncio.Task[None]] = []
-        self.writer = TranscriptWriter(self.send, self.close, lambda: self.config)
         self.last_audio = time.monotonic()
         self.overflowed = False  # the client stopped reading what the engine sends
         # Backpressure: while the session holds more audio than it can use, nothing more is
@@ -122,12 +123,12 @@ class RealtimeSession:
         finally:
             for task in self.tasks:
                 task.cancel()
-            if isinstance(self.decoder, StreamDecoder):
-                self.decoder.close()
+            for channel in self.channels.values():
+                if isinstance(channel.decoder, StreamDecoder):
+                    channel.decoder.close()
             if self.phase is SessionPhase.AWAITING_START:
                 self.engine.unstarted -= 1
-            if self.counted:
-                self.engine.sessions -= 1
+            self.engine.sessions -= self.slots
             self.engine.loads.pop(self.id, None)
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(sender, timeout=5)
@@ -187,8 +188,12 @@ class RealtimeSession:
             return
         if self.phase is SessionPhase.AWAITING_START:
             raise SessionError("protocol_error", f"{kind} sent before StartRecognition")
+        if kind == "AddChannelAudio":
+            await self._add_channel_audio(message)
+            return
         handler = {
             "EndOfStream": self._end_of_stream,
+            "EndOfChannel": self._end_of_channel,
             "ForceEndOfUtterance": self._force_end_of_utterance,
             "SetRecognitionConfig": self._set_config,
             "GetSpeakers": self._get_speakers,
@@ -213,26 +218,30 @@ class RealtimeSession:
             raise SessionError(exc.kind, exc.reason) from None
         except schema.SchemaError as exc:
             raise SessionError("invalid_config", str(exc)) from None
-        self.decoder = self._open_decoder(audio_format)
-        if self.engine.sessions >= self.engine.limits.max_sessions:
+        self.vocab = Vocabulary.from_config(self.config)
+        try:
+            labels = channel_labels(self.config)
+        except ValueError as exc:
+            raise SessionError("invalid_config", str(exc)) from None
+        wanted: list[str | None] = [*labels] if labels else [None]
+        for label in wanted:
+            self.channels[label] = self._open_channel(label, audio_format)
+        if self.engine.sessions + len(self.channels) > self.engine.limits.max_sessions:
             raise SessionError("quota_exceeded", "Too many concurrent sessions; retry shortly")
-        self.engine.sessions += 1
+        self.slots = len(self.channels)
+        self.engine.sessions += self.slots
         self.engine.loads[self.id] = self.load
         self.engine.unstarted -= 1
-        self.counted = True
-        stream = StreamingRecognizer(
-            max_delay=float(self.config.get("max_delay", 4.0)), eou_trigger=self._eou_trigger()
-        )
-        self.pump = RecognitionPump(stream, self._infer, self.writer, on_step=self._update_flow)
         self.phase = SessionPhase.RUNNING
-        self.send(
-            {
-                "message": "RecognitionStarted",
-                "id": self.id,
-                "orchestrator_version": "local-0.1.0",
-                "language_pack_info": LANGUAGE_PACK,
-            }
-        )
+        started: dict[str, Any] = {
+            "message": "RecognitionStarted",
+            "id": self.id,
+            "orchestrator_version": "local-0.1.0",
+            "language_pack_info": LANGUAGE_PACK,
+        }
+        if labels:
+            started["channel_ids"] = labels
+        self.send(started)
         self.send(
             {
                 "message": "Info",
@@ -241,17 +250,47 @@ class RealtimeSession:
                 "reason": "Running recognition using a broadcast model quality.",
             }
         )
-        self.writer.translation_warnings(message.get("translation_config"))
-        self.tasks.append(asyncio.create_task(self._pump_loop()))
+        translation_warnings(
+            self.send, message.get("translation_config"), str(self.config.get("language"))
+        )
+        for channel in self.channels.values():
+            self.tasks.append(asyncio.create_task(self._pump_loop(channel)))
         self.tasks.append(asyncio.create_task(rt_watch.watch_duration(self)))
         self.tasks.append(asyncio.create_task(rt_watch.watch_idle(self)))
         log.info("session %s started %s", self.id[:8], json.dumps(audio_format))
+
+    @property
+    def multichannel(self) -> bool:
+        """Whether audio comes as AddChannelAudio, one stream per label."""
+        return None not in self.channels
+
+    def _open_channel(self, label: str | None, audio_format: dict[str, Any]) -> Channel:
+        decoder = self._open_decoder(audio_format, label)
+        stream = StreamingRecognizer(
+            max_delay=float(self.config.get("max_delay", 4.0)),
+            eou_trigger=self._eou_trigger(),
+            hotwords=self.vocab.hotwords if self.vocab else "",
+        )
+        writer = TranscriptWriter(
+            self.send, lambda: self._channel_done(label), lambda: self.config, label
+        )
+        pump = RecognitionPump(stream, self._infer, writer, on_step=self._update_flow)
+        return Channel(label, decoder, pump, writer)
+
+    def _channel_done(self, label: str | None) -> None:
+        """A channel sent its last word; after the last one, EndOfTranscript and a close."""
+        self.done_channels.add(label)
+        if len(self.done_channels) == len(self.channels):
+            self.send({"message": "EndOfTranscript"})
+            self.close(1000, "")
 
     def _eou_trigger(self) -> float:
         conversation = self.config.get("conversation_config") or {}
         return float(conversation.get("end_of_utterance_silence_trigger") or 0.0)
 
-    def _open_decoder(self, audio_format: dict[str, Any]) -> RawDecoder | StreamDecoder:
+    def _open_decoder(
+        self, audio_format: dict[str, Any], label: str | None
+    ) -> RawDecoder | StreamDecoder:
         kind = audio_format.get("type")
         if kind == "file":
             loop = asyncio.get_running_loop()
@@ -261,8 +300,8 @@ class RealtimeSession:
                     loop.call_soon_threadsafe(callback, value)
 
             return StreamDecoder(
-                on_audio=lambda block: later(self._on_samples, block),
-                on_end=lambda error: later(self._on_decoder_end, error),
+                on_audio=lambda block: later(lambda b: self._on_samples(label, b), block),
+                on_end=lambda error: later(lambda e: self._on_decoder_end(label, e), error),
                 flowing=self.flowing,
             )
         encoding, rate = audio_format.get("encoding"), audio_format.get("sample_rate")
@@ -282,81 +321,141 @@ class RealtimeSession:
     async def _on_audio(self, data: bytes) -> None:
         if self.phase is SessionPhase.AWAITING_START:
             raise SessionError("protocol_error", "Audio sent before StartRecognition")
-        if self.phase is SessionPhase.ENDING:
-            if not self.warned_after_eos:
-                self.warned_after_eos = True
-                self.send(
-                    {
-                        "message": "Warning",
-                        "type": "add_audio_after_eos",
-                        "reason": "Audio received after EndOfStream was ignored",
-                    }
-                )
+        if self.multichannel:
+            names = ", ".join(str(label) for label in self.channels)
+            raise SessionError(
+                "protocol_error", f"This session has channels ({names}): send AddChannelAudio"
+            )
+        channel = self.channels[None]
+        if channel.ended:
+            self._warn_after_end()
             return
-        self.seq_no += 1
+        channel.seq_no += 1
+        self.send({"message": "AudioAdded", "seq_no": channel.seq_no})
+        await self._feed(channel, data)
+
+    async def _add_channel_audio(self, message: dict[str, Any]) -> None:
+        try:
+            label, data = channel_audio(message)
+        except ValueError as exc:
+            raise SessionError("invalid_message", str(exc)) from None
+        channel = self._channel(label)
+        if channel.ended:
+            self._warn_after_end()
+            return
+        channel.seq_no += 1
+        self.send({"message": "ChannelAudioAdded", "seq_no": channel.seq_no, "channel": label})
+        await self._feed(channel, data)
+
+    def _channel(self, label: Any) -> Channel:
+        """The channel a multichannel message names."""
+        if not self.multichannel:
+            raise SessionError(
+                "invalid_message",
+                f"{label!r} is not a channel: channel audio needs diarization 'channel' and "
+                "channel_diarization_labels naming the channels in StartRecognition",
+            )
+        if label not in self.channels:
+            names = ", ".join(str(name) for name in self.channels)
+            raise SessionError(
+                "invalid_message", f"Unknown channel {label!r}: this session's are {names}"
+            )
+        return self.channels[label]
+
+    def _warn_after_end(self) -> None:
+        if not self.warned_after_eos:
+            self.warned_after_eos = True
+            self.send(
+                {
+                    "message": "Warning",
+                    "type": "add_audio_after_eos",
+                    "reason": "Audio received after EndOfStream (or EndOfChannel) was ignored",
+                }
+            )
+
+    async def _feed(self, channel: Channel, data: bytes) -> None:
         self.last_audio = time.monotonic()
-        self.send({"message": "AudioAdded", "seq_no": self.seq_no})
-        if isinstance(self.decoder, RawDecoder):  # decoding never runs on the event loop
-            self._on_samples(await asyncio.to_thread(self.decoder.feed, data))
-        elif isinstance(self.decoder, StreamDecoder):
-            self.decoder.feed(data)
-            while self.decoder.backlog > MAX_PIPE_BYTES and not self.ws.closed:
+        decoder = channel.decoder
+        if isinstance(decoder, RawDecoder):  # decoding never runs on the event loop
+            self._on_samples(channel.label, await asyncio.to_thread(decoder.feed, data))
+        else:
+            decoder.feed(data)
+            while decoder.backlog > MAX_PIPE_BYTES and not self.ws.closed:
                 await asyncio.sleep(0.02)
         while not self.room.is_set() and not self.ws.closed:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.room.wait(), timeout=1.0)
 
-    def _on_samples(self, samples: np.ndarray) -> None:
-        if self.pump is not None:
-            self.pump.add_audio(samples)
+    def _on_samples(self, label: str | None, samples: np.ndarray) -> None:
+        channel = self.channels.get(label)
+        if channel is not None:
+            channel.pump.add_audio(samples)
             self._update_flow()
 
     def _update_flow(self) -> None:
         """Open or close the tap, by how much audio the session holds."""
-        if self.pump is None:
-            return
-        if self.pump.stream.held_seconds > MAX_HELD_S:
+        held = max((c.pump.stream.held_seconds for c in self.channels.values()), default=0.0)
+        if held > MAX_HELD_S:
             self.room.clear()
             self.flowing.clear()
         else:
             self.room.set()
             self.flowing.set()
 
-    def _on_decoder_end(self, error: str | None) -> None:
-        if error is not None and self.pump is not None:
+    def _on_decoder_end(self, label: str | None, error: str | None) -> None:
+        channel = self.channels.get(label)
+        if channel is None:
+            return
+        if error is not None:
             self.fail("invalid_audio_type", error)
             return
-        self.decoder_drained = True
-        if self.pump is not None and self.phase is SessionPhase.ENDING:
-            self.pump.close_input()
+        channel.decoder_drained = True
+        if channel.ended:
+            channel.pump.close_input()
+
+    def _end_channel(self, channel: Channel) -> None:
+        """No more audio comes on ``channel``: its pump flushes once every sample is in."""
+        if channel.ended:
+            return
+        channel.ended = True
+        if isinstance(channel.decoder, RawDecoder):
+            self._on_samples(channel.label, channel.decoder.flush())
+            channel.pump.close_input()
+        else:
+            channel.decoder.finish()  # the pump's input closes when the decoder has drained
+            if channel.decoder_drained:
+                channel.pump.close_input()
+        if all(c.ended for c in self.channels.values()):
+            self.phase = SessionPhase.ENDING
 
     def _end_of_stream(self, message: dict[str, Any]) -> None:
-        if self.phase is SessionPhase.ENDING:
-            return
-        if message.get("last_seq_no") != self.seq_no:
-            log.info("last_seq_no %s, frames %s", message.get("last_seq_no"), self.seq_no)
-        self.phase = SessionPhase.ENDING
-        if isinstance(self.decoder, RawDecoder):
-            self._on_samples(self.decoder.flush())
-            if self.pump is not None:
-                self.pump.close_input()
-        elif isinstance(self.decoder, StreamDecoder):
-            self.decoder.finish()  # the pump's input closes when the decoder has drained
-            if self.decoder_drained and self.pump is not None:
-                self.pump.close_input()
+        sent = sum(c.seq_no for c in self.channels.values())
+        if message.get("last_seq_no") != sent:
+            log.info("last_seq_no %s, frames %s", message.get("last_seq_no"), sent)
+        for channel in self.channels.values():
+            self._end_channel(channel)
+
+    def _end_of_channel(self, message: dict[str, Any]) -> None:
+        channel = self._channel(message.get("channel"))
+        if message.get("last_seq_no") != channel.seq_no:
+            log.info("%s last_seq_no %s, frames %s",
+                     channel.label, message.get("last_seq_no"), channel.seq_no)  # fmt: skip
+        self._end_channel(channel)
 
     def _force_end_of_utterance(self, message: dict[str, Any]) -> None:
-        if self.pump is not None:
-            self.pump.force_end_of_utterance()
+        label = message.get("channel")
+        named = self.multichannel and label is not None
+        for channel in [self._channel(label)] if named else self.channels.values():
+            channel.pump.force_end_of_utterance()
 
     def _set_config(self, message: dict[str, Any]) -> None:
         try:
             self.config = cfg.validate_change(self.config, message.get("transcription_config"))
         except cfg.ConfigError as exc:
             raise SessionError(exc.kind, exc.reason) from None
-        assert self.pump is not None
-        self.pump.stream.max_delay = float(self.config.get("max_delay", 4.0))
-        self.pump.stream.eou_trigger = self._eou_trigger()
+        for channel in self.channels.values():
+            channel.pump.stream.max_delay = float(self.config.get("max_delay", 4.0))
+            channel.pump.stream.eou_trigger = self._eou_trigger()
 
     def _get_speakers(self, message: dict[str, Any]) -> None:
         self.send({"message": "SpeakersResult", "speakers": []})
@@ -366,17 +465,17 @@ class RealtimeSession:
     async def _infer(self, window: Window) -> tuple[list[Word], Speech]:
         started = time.monotonic()
         try:
-            return await self.engine.scheduler.run(
+            words, speech = await self.engine.scheduler.run(
                 REALTIME, infer_window, self.engine.recognizer, window
             )
+            return (self.vocab.correct(words) if self.vocab else words), speech
         finally:  # waiting for the lane counts: it is what falling behind is made of
             self.load.compute_s += time.monotonic() - started
             self.load.audio_s = max(self.load.audio_s, window.end)
 
-    async def _pump_loop(self) -> None:
-        assert self.pump is not None
+    async def _pump_loop(self, channel: Channel) -> None:
         try:
-            await self.pump.run()
+            await channel.pump.run()
         except Exception as exc:  # a recogniser failure ends this session only
             log.exception("recogniser failed")
             self.fail("job_error", f"Recogniser failure: {exc.__class__.__name__}")

@@ -23,23 +23,39 @@ class TranscriptWriter:
 
     Args:
         send: Queues a message for the client.
-        close: Queues the close that follows EndOfTranscript.
+        done: Called once every word of the channel was sent.
         config: The session's transcription_config (read at each message: it can change).
+        channel: The channel's label in a multichannel session: every message and result
+            carries it.
     """
 
     def __init__(
-        self, send: Send, close: Callable[[int, str], None], config: Callable[[], dict[str, Any]]
+        self,
+        send: Send,
+        done: Callable[[], None],
+        config: Callable[[], dict[str, Any]],
+        channel: str | None = None,
     ) -> None:
         self.send = send
-        self.close = close
+        self.done = done
         self.config = config
+        self.channel = channel
         self.sent_final_end = 0.0
         self.last_partial: str | None = None
 
     def _results(self, words: list[Word]) -> list[dict[str, Any]]:
         config = self.config()
         speaker = "S1" if config.get("diarization") in ("speaker", "channel_and_speaker") else None
-        return to_results(words, speaker=speaker, language=str(config.get("language", "en")))
+        results = to_results(words, speaker=speaker, language=str(config.get("language", "en")))
+        if self.channel is not None:
+            for result in results:
+                result["channel"] = self.channel
+        return results
+
+    def _put(self, message: dict[str, Any]) -> None:
+        if self.channel is not None:
+            message["channel"] = self.channel
+        self.send(message)
 
     def finals(self, words: list[Word], forced: bool) -> None:
         """AddTranscript for words that became final."""
@@ -60,7 +76,7 @@ class TranscriptWriter:
         if forced:
             message["forced"] = True
         self.sent_final_end = end
-        self.send(message)
+        self._put(message)
 
     def partial(self, words: list[Word], force: bool) -> None:
         """AddPartialTranscript, when partials are enabled and the text changed."""
@@ -73,7 +89,7 @@ class TranscriptWriter:
         self.last_partial = text
         start = self.sent_final_end
         end = max([start] + [float(r["end_time"]) for r in results])
-        self.send(
+        self._put(
             {
                 "message": "AddPartialTranscript",
                 "format": "2.9",
@@ -91,23 +107,22 @@ class TranscriptWriter:
         }
         if forced:
             message["forced"] = True
-        self.send(message)
+        self._put(message)
 
     def finished(self) -> None:
-        """EndOfTranscript, then a normal close."""
-        self.send({"message": "EndOfTranscript"})
-        self.close(1000, "")
+        """Every word of this channel was sent."""
+        self.done()
 
-    def translation_warnings(self, translation: Any) -> None:
-        """The local engine does not translate: say so rather than stay silent."""
-        if not isinstance(translation, dict):
-            return
-        targets = translation.get("target_languages") or []
-        if not targets:
-            self.send({"message": "Warning", "type": "empty_translation_target_list",
-                       "reason": "No translation target languages were given"})  # fmt: skip
-        language = self.config().get("language")
-        for target in targets:
-            self.send({"message": "Warning", "type": "unsupported_translation_pair",
-                       "reason": f"Translation from {language} to {target} is not supported "
-                       "by the local engine"})  # fmt: skip
+
+def translation_warnings(send: Send, translation: Any, language: str) -> None:
+    """The local engine does not translate: say so rather than stay silent."""
+    if not isinstance(translation, dict):
+        return
+    targets = translation.get("target_languages") or []
+    if not targets:
+        send({"message": "Warning", "type": "empty_translation_target_list",
+              "reason": "No translation target languages were given"})  # fmt: skip
+    for target in targets:
+        send({"message": "Warning", "type": "unsupported_translation_pair",
+              "reason": f"Translation from {language} to {target} is not supported "
+              "by the local engine"})  # fmt: skip

@@ -62,7 +62,9 @@ def infer_window(model: SpeechModel, window: Window) -> tuple[list[Word], Speech
     if not speech:
         return [], []
     first = max(0.0, speech[0][0] - 0.2, window.skip_s)
-    words = model.transcribe(window.audio[int(first * RATE) :], prompt=window.prompt)
+    words = model.transcribe(
+        window.audio[int(first * RATE) :], prompt=window.prompt, hotwords=window.hotwords
+    )
     return [w.shifted(first) for w in words], speech
 
 

@@ -47,19 +47,25 @@ def seconds(samples: np.ndarray) -> float:
     return len(samples) / RATE
 
 
-def _new_resampler() -> Any:
-    return av.AudioResampler(format="flt", layout="mono", rate=RATE)
+def _new_resampler(channel: int | None = None) -> Any:
+    if channel is None:
+        return av.AudioResampler(format="flt", layout="mono", rate=RATE)
+    return av.AudioResampler(format="fltp", rate=RATE)  # planar, the channels kept apart
 
 
-def _resampled(resampler: Any, frame: Any) -> list[np.ndarray]:
-    """Resample one frame (or flush with None) to mono float32 at 16 kHz."""
-    return [f.to_ndarray().reshape(-1).astype(np.float32) for f in resampler.resample(frame)]
+def _resampled(resampler: Any, frame: Any, channel: int | None = None) -> list[np.ndarray]:
+    """Resample one frame (or flush with None) to float32 at 16 kHz: the mono mix, or one
+    channel of it."""
+    if channel is None:
+        return [f.to_ndarray().reshape(-1).astype(np.float32) for f in resampler.resample(frame)]
+    return [f.to_ndarray()[channel].astype(np.float32) for f in resampler.resample(frame)]
 
 
 def iter_decoded(
     source: Path | str | bytes | IO[bytes],
     stop: threading.Event | None = None,
     options: dict[str, str] | None = None,
+    channel: int | None = None,
 ) -> Iterator[np.ndarray]:
     """Decode any container PyAV reads, lazily, as mono float32 blocks at 16 kHz.
 
@@ -67,6 +73,7 @@ def iter_decoded(
         source: A path, the file's bytes, or a readable binary stream.
         stop: Decoding ends early once this is set.
         options: FFmpeg demuxer options (e.g. a small ``probesize`` for a live stream).
+        channel: Only this channel (from 0), instead of the mix of all of them.
 
     Raises:
         AudioDecodeError: The data has no decodable audio stream.
@@ -82,13 +89,16 @@ def iter_decoded(
         with container:
             if not container.streams.audio:
                 raise AudioDecodeError("the file has no audio stream")
-            check_rate(container.streams.audio[0].sample_rate)
-            resampler = _new_resampler()
+            stream = container.streams.audio[0]
+            check_rate(stream.sample_rate)
+            if channel is not None and not 0 <= channel < int(stream.channels or 1):
+                raise AudioDecodeError(f"the file has no channel {channel + 1}")
+            resampler = _new_resampler(channel)
             for frame in container.decode(audio=0):
-                yield from _resampled(resampler, frame)
+                yield from _resampled(resampler, frame, channel)
                 if stop is not None and stop.is_set():
                     return
-            yield from _resampled(resampler, None)
+            yield from _resampled(resampler, None, channel)
     except AudioDecodeError:
         raise
     except (av.error.FFmpegError, ValueError, OSError) as exc:

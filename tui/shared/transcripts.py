@@ -29,27 +29,53 @@ def render(results: Sequence[dict[str, Any]], delimiter: str = " ") -> str:
     return out
 
 
-def render_txt(results: Sequence[dict[str, Any]], delimiter: str = " ") -> str:
-    """The txt transcript: one paragraph per speaker turn, ``SPEAKER: S1`` before each turn."""
-    lines: list[str] = []
-    group: list[dict[str, Any]] = []
-    current: str | None = None
+def turn_of(result: dict[str, Any]) -> tuple[str | None, str]:
+    """Who said a result: its channel (channel diarization) and its speaker (``UU``: unknown)."""
+    channel = result.get("channel")
+    return (str(channel) if channel is not None else None,
+            str(result["alternatives"][0].get("speaker", "UU")))  # fmt: skip
+
+
+def turns(results: Sequence[dict[str, Any]]) -> list[tuple[tuple[str | None, str], list[Any]]]:
+    """Results grouped into turns: a new turn where the channel or speaker changes."""
+    out: list[tuple[tuple[str | None, str], list[Any]]] = []
     for result in results:
-        speaker = result["alternatives"][0].get("speaker", "UU")
-        if group and speaker != current and result["type"] != "punctuation":
-            lines.extend(_turn(group, current, delimiter))
-            group = []
-        if not group:
-            current = speaker
-        group.append(result)
-    if group:
-        lines.extend(_turn(group, current, delimiter))
+        key = turn_of(result)
+        if out and (key == out[-1][0] or result["type"] == "punctuation"):
+            out[-1][1].append(result)
+        else:
+            out.append((key, [result]))
+    return out
+
+
+def turn_label(key: tuple[str | None, str]) -> str | None:
+    """A turn's label as a prefix reads it: ``agent``, ``S2``, ``agent S2``; None for nobody."""
+    channel, speaker = key
+    parts = [part for part in (channel, None if speaker == "UU" else speaker) if part]
+    return " ".join(parts) or None
+
+
+def render_turns(results: Sequence[dict[str, Any]], delimiter: str = " ") -> str:
+    """One line per turn, each led by who said it (``agent: Thank you.``, ``S2: …``)."""
+    lines = []
+    for key, group in turns(results):
+        label = turn_label(key)
+        text = render(group, delimiter)
+        lines.append(f"{label}: {text}" if label else text)
+    return "\n".join(lines)
+
+
+def render_txt(results: Sequence[dict[str, Any]], delimiter: str = " ") -> str:
+    """The txt transcript: one paragraph per turn, each headed ``CHANNEL: agent`` (channel
+    diarization) and ``SPEAKER: S1`` (speaker diarization)."""
+    lines: list[str] = []
+    for (channel, speaker), group in turns(results):
+        if channel is not None:
+            lines.append(f"CHANNEL: {channel}")
+        if speaker != "UU":
+            lines.append(f"SPEAKER: {speaker}")
+        lines.append(render(group, delimiter))
     return "".join(line + "\n" for line in lines)
-
-
-def _turn(group: list[dict[str, Any]], speaker: str | None, delimiter: str) -> list[str]:
-    text = render(group, delimiter)
-    return [f"SPEAKER: {speaker}", text] if speaker and speaker != "UU" else [text]
 
 
 def _timestamp(seconds: float, separator: str = ",") -> str:
@@ -63,7 +89,22 @@ def _timestamp(seconds: float, separator: str = ",") -> str:
 def cues(
     results: Sequence[dict[str, Any]], max_line_length: int = 37, max_lines: int = 2
 ) -> list[tuple[float, float, list[str]]]:
-    """Group results into subtitle cues of at most ``max_lines`` lines of ``max_line_length``."""
+    """Group results into subtitle cues of at most ``max_lines`` lines of ``max_line_length``.
+
+    With channel diarization a cue never holds two channels' words, and the first cue of each
+    turn starts with its channel's label (``agent: Thank you``).
+    """
+    labelled = any("channel" in result for result in results)
+    out: list[tuple[float, float, list[str]]] = []
+    for (channel, _), group in turns(results):
+        prefix = f"{channel}: " if labelled and channel is not None else ""
+        out.extend(_turn_cues(group, prefix, max_line_length, max_lines))
+    return out
+
+
+def _turn_cues(
+    group: list[dict[str, Any]], prefix: str, max_line_length: int, max_lines: int
+) -> list[tuple[float, float, list[str]]]:
     out: list[tuple[float, float, list[str]]] = []
     lines: list[str] = []
     start = end = 0.0
@@ -74,7 +115,7 @@ def cues(
             out.append((start, end, lines))
         lines = []
 
-    for result in results:
+    for result in group:
         token = content(result)
         if result["type"] == "punctuation" and lines:
             lines[-1] += token
@@ -84,7 +125,7 @@ def cues(
             continue
         if not lines:
             start = float(result["start_time"])
-            lines = [token]
+            lines, prefix = [prefix + token], ""
         elif len(lines[-1]) + 1 + len(token) <= max_line_length:
             lines[-1] += " " + token
         elif len(lines) < max_lines:

@@ -1,0 +1,86 @@
+"""``make benchmark-vocab``: how often invented names are recognised, with and without
+``additional_vocab``, in batch and in real time, on speech espeak-ng makes of sentences holding
+them (``tests.helpers.VOCAB_SENTENCES``); and what the vocabulary does to ordinary speech (the
+shared recordings' WER, and any of the names said where nobody said them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from speechmatics import rt  # noqa: E402
+from speechmatics.batch import AsyncClient, JobConfig, JobType, TranscriptionConfig  # noqa: E402
+
+from tests.helpers import VOCAB_SENTENCES, speak, wer  # noqa: E402
+from tui.core.engine_process import start_engine  # noqa: E402
+from tui.core.references import load_references  # noqa: E402
+from tui.settings import Settings  # noqa: E402
+
+AUDIO = ROOT.parent / "shared" / "audio"
+VOCAB = [{"content": name} for name, _ in VOCAB_SENTENCES]
+
+
+async def batch_text(engine: Any, path: Path, vocab: bool) -> str:
+    config = JobConfig(type=JobType.TRANSCRIPTION, transcription_config=TranscriptionConfig(
+        language="en", additional_vocab=VOCAB if vocab else None))  # fmt: skip
+    async with AsyncClient(api_key=engine.api_key, url=engine.batch_url) as batch:
+        transcript = await batch.transcribe(str(path), config=config, min_polling_interval=0.2)
+    return str(transcript.transcript_text)
+
+
+async def realtime_text(engine: Any, path: Path, vocab: bool) -> str:
+    client = rt.AsyncClient(api_key=engine.api_key, url=engine.rt_url)
+    finals: list[str] = []
+    client.on(rt.ServerMessageType.ADD_TRANSCRIPT,
+              lambda m: finals.append(m["metadata"]["transcript"]))  # fmt: skip
+    config = rt.TranscriptionConfig(language="en", max_delay=1.0,
+                                    additional_vocab=VOCAB if vocab else None)  # fmt: skip
+    with path.open("rb") as handle:
+        await client.transcribe(handle, transcription_config=config)
+    return "".join(finals)
+
+
+async def main() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        engine = start_engine(Settings(data_dir=tmp / "data"))
+        try:
+            files = [(name, speak(text, tmp / f"{name}.wav")) for name, text in VOCAB_SENTENCES]
+            print("| mode | vocabulary | names recognised | names said where another was |")
+            print("|---|---|---|---|")
+            for mode, run in (("batch", batch_text), ("real time", realtime_text)):
+                for vocab in (False, True):
+                    texts = [await run(engine, path, vocab) for _, path in files]
+                    hits = sum(name.lower() in text.lower()
+                               for (name, _), text in zip(files, texts, strict=True))  # fmt: skip
+                    wrong = sum(other.lower() in text.lower()
+                                for (name, _), text in zip(files, texts, strict=True)
+                                for other, _ in VOCAB_SENTENCES if other != name)  # fmt: skip
+                    print(f"| {mode} | {'yes' if vocab else 'no'} | {hits}/{len(files)} "
+                          f"| {wrong} |")  # fmt: skip
+                    for text in texts:
+                        print(f"<!-- {text.strip()} -->")
+            refs = load_references(AUDIO / "references.tsv")
+            print("\nOrdinary speech (the shared recordings), batch and real time, vocabulary "
+                  "given or not: mean WER, and names said where nobody said them")  # fmt: skip
+            for mode, run in (("batch", batch_text), ("real time", realtime_text)):
+                for vocab in (False, True):
+                    texts = {n: await run(engine, AUDIO / n, vocab) for n in sorted(refs)}
+                    mean = sum(wer(refs[n], t) for n, t in texts.items()) / len(texts)
+                    invented = sum(t.lower().count(name.lower())
+                                   for t in texts.values() for name, _ in VOCAB_SENTENCES)  # fmt: skip
+                    print(f"{mode:9} vocabulary {'yes' if vocab else 'no ':3}: WER "
+                          f"{100 * mean:.1f}%, invented names {invented}")
+        finally:
+            engine.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
