@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 LEGACY := $(VENV)/legacy
 LEGACY_STAMP := $(LEGACY)/.installed
 
-.PHONY: run test lint typecheck imports pytest benchmark benchmark-memory benchmark-load benchmark-vocab clean
+.PHONY: run test lint typecheck imports pytest benchmark benchmark-memory benchmark-load benchmark-vocab benchmark-speakers clean
 
 run: $(STAMP)
 	$(BIN)/sm-tui $(ARGS)
@@ -40,6 +40,10 @@ benchmark-load: $(STAMP)
 # additional_vocab: invented names recognised with and without it (needs espeak-ng).
 benchmark-vocab: $(STAMP)
 	$(BIN)/python bench/vocab.py
+
+# Speaker diarization: words labelled with the voice that said them (batch and real time).
+benchmark-speakers: $(STAMP)
+	$(BIN)/python bench/speakers.py
 
 # The engine's memory under hostile batch input (three 4-hour uploads at once).
 benchmark-memory: $(STAMP)

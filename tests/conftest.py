@@ -24,6 +24,9 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     for name in list(os.environ):
         if name.startswith("SM_TUI_") and name != "SM_TUI_DATA_DIR":
             monkeypatch.delenv(name)
+    # The dashboard's batch jobs (and engine's batch default) on the fast model: the client and
+    # persistence tests are about keeping work, not accuracy. test_languages covers enhanced.
+    monkeypatch.setenv("SM_TUI_BATCH_OPERATING_POINT", "standard")
     monkeypatch.chdir(tmp_path)  # a .env in the checkout is not read
     yield data
 

@@ -119,3 +119,45 @@ def speak(text: str, path: Path, voice: str = "en-us") -> Path:
     write_wav(path, decode_file(raw))
     raw.unlink()
     return path
+
+
+# The call's two voices taking turns (agent, customer, agent, customer): stretches of each
+# channel of call_center_stereo.wav, levelled, 0.5 s apart. Who speaks when is known.
+TURNS = [(0, 0.7, 2.5), (1, 0.7, 3.3), (0, 3.5, 5.4), (1, 4.5, 8.3)]
+
+
+def call_turns(path: Path) -> tuple[Path, list[tuple[int, float, float]]]:
+    """A WAV of the call's voices one after the other, and each turn's (voice, start, end)."""
+    import numpy as np
+
+    from tui.shared.audio import iter_decoded
+
+    stereo = SHARED_AUDIO / "call_center_stereo.wav"
+    channels = [np.concatenate(list(iter_decoded(stereo, channel=c))) for c in (0, 1)]
+    parts, spans, at = [], [], 0.0
+    for voice, start, end in TURNS:
+        piece = channels[voice][int(start * 16000) : int(end * 16000)]
+        piece = piece / (np.sqrt(np.mean(piece**2)) + 1e-9) * 0.05
+        parts += [piece, np.zeros(8000, dtype=np.float32)]
+        spans.append((voice, at, at + len(piece) / 16000))
+        at += len(piece) / 16000 + 0.5
+    return write_wav(path, np.concatenate(parts)), spans
+
+
+def labelled_share(results: list[dict[str, Any]], spans: list[tuple[int, float, float]]) -> float:
+    """The share of words whose speaker label is the voice that said them, under the best
+    mapping of labels to voices."""
+    from itertools import permutations
+
+    words = [r for r in results if r["type"] == "word"]
+    said = []
+    for r in words:
+        middle = (r["start_time"] + r["end_time"]) / 2
+        said.append(next((v for v, s, e in spans if s - 0.25 <= middle <= e + 0.25), -1))
+    labels = [r["alternatives"][0]["speaker"] for r in words]
+    names = sorted(set(labels))
+    voices = range(max(len(names), 1 + max(v for v, _, _ in spans)))
+    best = max(sum(dict(zip(names, p, strict=True))[label] == truth
+                   for label, truth in zip(labels, said, strict=True))
+               for p in permutations(voices, len(names)))  # fmt: skip
+    return best / len(words) if words else 0.0

@@ -16,8 +16,10 @@ from pathlib import Path
 import numpy as np
 
 from tests.helpers import write_wav
-from tui.engine.asr import Word
+from tui.engine.asr import Decoding, Word
 from tui.shared.audio import RATE
+
+PLAIN = Decoding()  # English, transcribed, no hints
 
 VOCABULARY = {
     "alpha": 400, "bravo": 520, "charlie": 640, "delta": 760, "echo": 880,
@@ -81,6 +83,7 @@ class ToneRecognizer:
     """Recognises ``tone_speech``; ``delay_s`` makes each call as slow as a busy machine's."""
 
     name = "stand-in"
+    multilingual = False
 
     def __init__(self, delay_s: float = 0.0) -> None:
         self.delay_s = delay_s
@@ -95,7 +98,7 @@ class ToneRecognizer:
         *,
         prompt: str | None = None,
         beam_size: int = 1,
-        hotwords: str | None = None,
+        decoding: Decoding = PLAIN,
     ) -> list[Word]:
         self.calls += 1
         if self.delay_s:
@@ -115,9 +118,12 @@ class ToneRecognizer:
         return words
 
     def transcribe_batch(
-        self, audio: np.ndarray, prompt: str | None = None, hotwords: str | None = None
+        self, audio: np.ndarray, prompt: str | None = None, decoding: Decoding = PLAIN
     ) -> list[Word]:
         return self.transcribe(audio, prompt=prompt)
+
+    def detect_language(self, audio: np.ndarray) -> str:
+        return "en"
 
 
 class InProcessEngine:

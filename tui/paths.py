@@ -53,6 +53,11 @@ class DataPaths:
         return self.root / "comparisons"
 
     @property
+    def models(self) -> Path:
+        """Models put together from their packages (the multilingual Whisper base)."""
+        return self.root / "models"
+
+    @property
     def logs(self) -> Path:
         """Log files (the local engine's output)."""
         return self.root / "logs"

@@ -62,8 +62,15 @@ class Settings:
             1 h); a Warning comes first.
         engine_start_timeout_s: A WebSocket that sends no StartRecognition in this time is
             closed, and so is a connection that sends no whole request.
+        engine_enhanced: Whether the local engine offers the multilingual ``enhanced`` model
+            (Whisper base, reassembled from its packages on first use).
         batch_concurrency: Batch jobs the dashboard runs at once.
+        batch_operating_point: ``operating_point`` of the dashboard's batch jobs (``enhanced``:
+            the most accurate).
+        rt_operating_point: ``operating_point`` of live sessions (``standard``: the fastest).
         language: Transcription language.
+        diarization: ``none``, ``speaker`` (who speaks, in batch and live) or ``channel`` (each
+            channel of a batch file on its own; live sessions then label speakers).
         max_delay: Real-time ``max_delay`` in seconds.
         max_session_s: Audio seconds after which a live session switches to a new API session.
         data_dir: Where sm-tui keeps its data (store, exports, engine files).
@@ -84,8 +91,12 @@ class Settings:
     engine_max_queued_jobs: int = 32
     engine_idle_s: float = 3600.0
     engine_start_timeout_s: float = 15.0
+    engine_enhanced: bool = True
     batch_concurrency: int = 2
+    batch_operating_point: str = "enhanced"
+    rt_operating_point: str = "standard"
     language: str = "en"
+    diarization: str = "none"
     max_delay: float = 1.0
     max_session_s: float = 47 * 3600 + 50 * 60
     data_dir: Path = field(default_factory=default_data_dir)
@@ -152,6 +163,15 @@ class Settings:
                 raise SettingsError(f"{name} must be between {low:g} and {high:g}")
             return value
 
+        def choice(name: str, default: str, allowed: tuple[str, ...]) -> str:
+            value = (text(name) or default).lower()
+            if value not in allowed:
+                raise SettingsError(f"{name} must be {' or '.join(allowed)}, not {value!r}")
+            return value
+
+        def point(name: str, default: str) -> str:
+            return choice(name, default, ("standard", "enhanced"))
+
         data_dir = text("SM_TUI_DATA_DIR")
         d = _defaults()
         return cls(
@@ -184,10 +204,16 @@ class Settings:
             engine_start_timeout_s=number(
                 "SM_TUI_ENGINE_START_TIMEOUT_S", d["engine_start_timeout_s"], 1, 3600
             ),
+            engine_enhanced=(text("SM_TUI_ENGINE_ENHANCED") or "1").lower()
+            not in ("0", "false", "no", "off"),
             batch_concurrency=int(
                 number("SM_TUI_BATCH_CONCURRENCY", d["batch_concurrency"], 1, 32)
             ),
+            batch_operating_point=point("SM_TUI_BATCH_OPERATING_POINT", d["batch_operating_point"]),
+            rt_operating_point=point("SM_TUI_RT_OPERATING_POINT", d["rt_operating_point"]),
             language=text("SM_TUI_LANGUAGE") or d["language"],
+            diarization=choice("SM_TUI_DIARIZATION", d["diarization"],
+                               ("none", "speaker", "channel", "channel_and_speaker")),
             max_delay=number("SM_TUI_MAX_DELAY", d["max_delay"], 0.7, 4.0),
             max_session_s=number("SM_TUI_MAX_SESSION_S", d["max_session_s"], 2.0, 48 * 3600),
             data_dir=Path(data_dir).expanduser() if data_dir else default_data_dir(),

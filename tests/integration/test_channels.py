@@ -188,7 +188,8 @@ async def test_batch_channel_diarization_transcribes_each_channel(
     speakers = {r.alternatives[0].speaker for r in transcript.results}
     assert speakers == ({"UU"} if mode == "channel" else {"S1"})
     assert isinstance(txt, str) and "CHANNEL: agent\n" in txt and "CHANNEL: customer\n" in txt
-    assert isinstance(srt, str) and "agent: " in srt and "customer: " in srt
+    prefix = "" if mode == "channel" else " S1"  # channel_and_speaker: "agent S1: Thank…"
+    assert isinstance(srt, str) and f"agent{prefix}: " in srt and f"customer{prefix}: " in srt
 
 
 async def test_batch_channel_labels_default_to_channel_numbers(

@@ -131,6 +131,8 @@ async def test_hours_of_silence_stream_through_in_bounded_memory(tmp_path: Path)
     assert flac.stat().st_size < 2 * MB
     engine = start(tmp_path / "long")
     try:
+        async with batch_client(engine) as batch:  # the model the SDK asks for, loaded first
+            await batch.transcribe(str(SAMPLE), min_polling_interval=0.2)
         _, base_peak = memory(engine)
         async with batch_client(engine) as batch:
             job = await batch.submit_job(str(flac))

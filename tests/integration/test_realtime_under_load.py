@@ -18,7 +18,9 @@ from tests.standin import InProcessEngine, ToneRecognizer, expected_text, tone_f
 from tests.ui.conftest import engine_target
 from tui.core.levels import Level
 from tui.core.sources import FileSource
-from tui.engine.asr import Word
+from tui.engine.asr import Decoding, Word
+
+PLAIN = Decoding()  # English, transcribed, no hints
 
 TALK = ["alpha bravo charlie", "delta echo foxtrot", "golf hotel india", "juliet alpha bravo"]
 
@@ -55,7 +57,7 @@ class Echoing(ToneRecognizer):
         *,
         prompt: str | None = None,
         beam_size: int = 1,
-        hotwords: str | None = None,
+        decoding: Decoding = PLAIN,
     ) -> list[Word]:
         words = super().transcribe(audio, prompt=prompt, beam_size=beam_size)
         at = (words[-1].end if words else 0.0) + 0.6

@@ -117,7 +117,7 @@ async def run_job(
             if job.engine_job_id is not None:
                 transcript = await _resume(client, job, step)
             if transcript is None:
-                transcript = await _submit_and_wait(client, job, step)
+                transcript = await _submit_and_wait(client, job, step, engine)
             job.txt, job.srt = await _texts(client, job.engine_job_id or "")
     except JobInputError as exc:
         step(JobState.FAILED, str(exc))
@@ -189,15 +189,21 @@ async def _adopt(client: Any, job: BatchJob) -> None:
             return
 
 
-async def _submit_and_wait(client: Any, job: BatchJob, step: Callable[[JobState], None]) -> Any:
-    from speechmatics.batch import JobConfig, JobType, TranscriptionConfig
+async def _submit_and_wait(
+    client: Any, job: BatchJob, step: Callable[[JobState], None], engine: EngineTarget
+) -> Any:
+    from speechmatics.batch import JobConfig, JobType, Model, TranscriptionConfig
     from speechmatics.batch._models import TrackingConfig  # not re-exported by the package
 
     job.submitted_at, job.finished_at = time.time(), None
     step(JobState.UPLOADING)
     config = JobConfig(
         type=JobType.TRANSCRIPTION,
-        transcription_config=TranscriptionConfig(language=job.language),
+        transcription_config=TranscriptionConfig(
+            language=job.language,
+            model=Model(engine.batch_model),
+            diarization=None if engine.diarization == "none" else engine.diarization,
+        ),
         tracking=TrackingConfig(reference=reference(job)),
     )
     details = await with_retries(lambda: client.submit_job(str(job.path), config=config))

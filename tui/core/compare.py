@@ -328,7 +328,7 @@ async def run_realtime(
     chunk = int(RATE * CHUNK_S)
     await client.start_session(
         transcription_config=rt.TranscriptionConfig(
-            language=language, enable_partials=True, max_delay=max_delay
+            language=language, enable_partials=True, max_delay=max_delay, model=rt.Model(target.rt_model)
         ),
         audio_format=rt.AudioFormat(
             encoding=rt.AudioEncoding.PCM_S16LE, sample_rate=RATE, chunk_size=chunk * 2
@@ -365,6 +365,7 @@ async def run_batch(
     stops working on it (and Speechmatics stops billing it).
     """
     from speechmatics.batch import AsyncClient, TranscriptionConfig
+    from speechmatics.batch import Model as BatchModel
 
     from tui.core.batch_run import stop_on_engine
     from tui.core.errors import explain
@@ -374,7 +375,10 @@ async def run_batch(
     try:
         async with AsyncClient(api_key=target.api_key, url=target.batch_url) as client:
             details = await client.submit_job(
-                str(path), transcription_config=TranscriptionConfig(language=language)
+                str(path),
+                transcription_config=TranscriptionConfig(
+                    language=language, model=BatchModel(target.batch_model)
+                ),
             )
             engine_job_id = details.id
             if on_text is not None:
@@ -411,5 +415,6 @@ async def compare(
     if on_text is not None:
         on_text("batch", batch.transcript or f"(failed: {batch.error})")
     return Comparison(
-        path.name, len(pcm) / RATE, target.label, max_delay, batch, realtime, reference
+        path.name, len(pcm) / RATE, f"{target.label} · {target.models_label}", max_delay, batch,
+        realtime, reference,
     )

@@ -181,6 +181,7 @@ class LiveSession:
         self.sessions_opened = 0
         self.reconnects = 0
         self._last_final_end = 0.0
+        self._speaker = "UU"  # who spoke the last final word shown (diarization)
         self.compute_ratio: float | None = None
         """The engine's compute over the audio for this session (local engine only)."""
         self._api: _Api | None = None
@@ -323,7 +324,9 @@ class LiveSession:
         try:
             await client.start_session(
                 transcription_config=rt.TranscriptionConfig(
-                    language=self.language, enable_partials=True, max_delay=self.max_delay
+                    language=self.language, enable_partials=True, max_delay=self.max_delay,
+                    model=rt.Model(self.target.rt_model),
+                    diarization="none" if self.target.diarization == "none" else "speaker",
                 ),
                 audio_format=rt.AudioFormat(
                     encoding=rt.AudioEncoding.PCM_S16LE, sample_rate=16000, chunk_size=CHUNK_BYTES
@@ -438,8 +441,23 @@ class LiveSession:
             if seamed is not message:
                 message, text = seamed, render(seamed["results"]) + " "
         self.transcript.add(offset, message)
+        text = self._with_speakers(message.get("results", []), text)
         if text.strip():
             self.listener.final(text)
+
+    def _with_speakers(self, results: list[dict[str, Any]], text: str) -> str:
+        """The final's text with ``S2: `` where the speaker changes (when diarizing)."""
+        from tui.shared.transcripts import render, turns
+
+        parts, labelled = [], False
+        for (_, speaker), group in turns(results):
+            piece = render(group)
+            if speaker != "UU":
+                labelled = True
+                if speaker != self._speaker:
+                    piece, self._speaker = f"{speaker}: {piece}", speaker
+            parts.append(piece)
+        return " ".join(parts) + " " if labelled else text
 
     def _on_error(self, message: dict[str, Any], api: _Api) -> None:
         api.failed = True

@@ -8,7 +8,7 @@ Every command and the dashboard get their engine from it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
 from tui.settings import Settings
@@ -29,6 +29,26 @@ class EngineTarget:
     api_key: str = field(repr=False)
     label: str
     local: bool = False
+    batch_model: str = "enhanced"
+    """The operating point batch jobs ask for (``enhanced``: the most accurate)."""
+    rt_model: str = "standard"
+    """The operating point live sessions ask for (``standard``: the fastest)."""
+    diarization: str = "none"
+    """What jobs and live sessions ask to be labelled by: none, speaker, channel…"""
+    model_names: tuple[str, str] | None = None
+    """What the local engine runs for standard and enhanced (None: not known)."""
+
+    def model_label(self, point: str) -> str:
+        """An operating point as the user reads it: ``enhanced (base)``."""
+        if self.model_names is None:
+            return point
+        return f"{point} ({self.model_names[point == 'enhanced']})"
+
+    @property
+    def models_label(self) -> str:
+        """Which model each mode uses: ``batch enhanced (base) · real time standard (tiny.en)``."""
+        return (f"batch {self.model_label(self.batch_model)} · "
+                f"real time {self.model_label(self.rt_model)}")  # fmt: skip
 
 
 def remote_target(settings: Settings) -> EngineTarget:
@@ -75,13 +95,21 @@ def open_target(
     Raises:
         EngineStartError: The local engine did not start; the message says why.
     """
+    batch, rt = settings.batch_operating_point, settings.rt_operating_point
     if not settings.uses_local_engine:
-        return OpenedTarget(remote_target(settings))
+        return OpenedTarget(replace(remote_target(settings), batch_model=batch, rt_model=rt,
+                                    diarization=settings.diarization))  # fmt: skip
     from tui.core.engine_process import start_engine
 
     process = start_engine(settings, extra_args=extra_args, on_progress=on_progress)
     target = local_target(process.batch_url, process.rt_url, process.api_key, settings.engine_model)
-    return OpenedTarget(target, process)
+    enhanced = "base" if settings.engine_enhanced else settings.engine_model
+    names = (settings.engine_model or "tiny.en", enhanced)
+    return OpenedTarget(
+        replace(target, model_names=names, batch_model=batch, rt_model=rt,
+                diarization=settings.diarization),
+        process,
+    )
 
 
 Reachability = Literal["ready", "refused", "unreachable"]

@@ -27,10 +27,24 @@ class Word:
         return Word(self.text, self.start + offset, self.end + offset, self.probability)
 
 
+@dataclass(frozen=True)
+class Decoding:
+    """How to decode: in which language (None: the model finds out), transcribing or
+    translating to English, with which hints (``additional_vocab``)."""
+
+    language: str | None = "en"
+    task: str = "transcribe"  # or "translate"
+    hotwords: str | None = None
+
+
 class SpeechModel(Protocol):
     """What the engine needs of a recogniser: Whisper here, a stand-in in fast tests."""
 
     name: str
+
+    @property
+    def multilingual(self) -> bool:
+        """Whether it knows more than English (and so can translate to it)."""
 
     def transcribe(
         self,
@@ -38,14 +52,17 @@ class SpeechModel(Protocol):
         *,
         prompt: str | None = None,
         beam_size: int = 1,
-        hotwords: str | None = None,
+        decoding: Decoding = Decoding(),
     ) -> list[Word]:
         """Transcribe a short window; its words with times relative to its start."""
 
     def transcribe_batch(
-        self, audio: np.ndarray, prompt: str | None = None, hotwords: str | None = None
+        self, audio: np.ndarray, prompt: str | None = None, decoding: Decoding = Decoding()
     ) -> list[Word]:
         """Transcribe one piece of a recording (at most 30 s) as accurately as it can."""
+
+    def detect_language(self, audio: np.ndarray) -> str:
+        """The language spoken in the audio (a Whisper code)."""
 
     def speech_regions(self, audio: np.ndarray) -> list[tuple[float, float]]:
         """Where the audio holds speech, in seconds."""
@@ -109,10 +126,12 @@ class Recognizer:
         workers: Calls that can run at once (one per inference lane).
     """
 
-    def __init__(self, model: str, cpu_threads: int = 1, workers: int = 2) -> None:
+    def __init__(
+        self, model: str, cpu_threads: int = 1, workers: int = 2, name: str | None = None
+    ) -> None:
         from faster_whisper import WhisperModel
 
-        self.name = model or "tiny.en"
+        self.name = name or model or "tiny.en"
         try:
             self._model: Any = WhisperModel(
                 resolve_model(model),
@@ -145,28 +164,31 @@ class Recognizer:
         """Silero VAD's speech regions, in seconds."""
         return speech_regions(audio)
 
+    @property
+    def multilingual(self) -> bool:
+        """Whether the model knows more than English."""
+        return bool(self._model.model.is_multilingual)
+
     def transcribe(
         self,
         audio: np.ndarray,
         *,
         prompt: str | None = None,
         beam_size: int = 1,
-        hotwords: str | None = None,
+        decoding: Decoding = Decoding(),
     ) -> list[Word]:
-        """Transcribe a short window; return its words with times relative to its start.
-
-        ``hotwords`` are words the audio may hold (``additional_vocab``), a hint to Whisper.
-        """
+        """Transcribe a short window; return its words with times relative to its start."""
         segments, _ = self._model.transcribe(
             audio,
-            language="en",
+            language=decoding.language,
+            task=decoding.task,
             beam_size=beam_size,
             word_timestamps=True,
             condition_on_previous_text=False,
             initial_prompt=prompt or None,
             temperature=0.0,
             vad_filter=False,
-            hotwords=hotwords or None,
+            hotwords=decoding.hotwords or None,
         )
         return [
             _word(w)
@@ -176,19 +198,27 @@ class Recognizer:
         ]
 
     def transcribe_batch(
-        self, audio: np.ndarray, prompt: str | None = None, hotwords: str | None = None
+        self, audio: np.ndarray, prompt: str | None = None, decoding: Decoding = Decoding()
     ) -> list[Word]:
         """Transcribe one piece of a recording (at most 30 s): beam search, VAD, the prompt."""
         segments, _ = self._model.transcribe(
             audio,
-            language="en",
+            language=decoding.language,
+            task=decoding.task,
             beam_size=5,
             word_timestamps=True,
             vad_filter=True,
             initial_prompt=prompt or None,
-            hotwords=hotwords or None,
+            hotwords=decoding.hotwords or None,
         )
         return [_word(w) for segment in segments for w in (segment.words or [])]
+
+    def detect_language(self, audio: np.ndarray) -> str:
+        """The language Whisper hears in the audio's speech (English-only models: ``en``)."""
+        if not self._model.model.is_multilingual:
+            return "en"
+        language, _, _ = self._model.detect_language(audio, vad_filter=True)
+        return str(language)
 
 
 def _word(w: Any) -> Word:

@@ -20,7 +20,7 @@ from tui.engine import schema
 from tui.engine.context import ENGINE, Engine
 from tui.engine.jobs import Job, new_job_id
 from tui.shared.audio import AudioDecodeError, probe
-from tui.shared.extensions import PROGRESS_HEADER
+from tui.shared.extensions import MODEL_HEADER, PROGRESS_HEADER
 from tui.shared.transcripts import render_srt, render_txt
 
 log = logging.getLogger("sm_tui.engine.batch")
@@ -120,7 +120,7 @@ async def _fetch(url: str, target: Path, limit: int) -> None:
         raise ApiError(400, "Job rejected", FETCH_FAILED) from None
 
 
-def _parse_config(text: str | None) -> dict[str, Any]:
+def _parse_config(text: str | None, languages: frozenset[str] = cfg.ENGLISH) -> dict[str, Any]:
     """The job config, checked whole: every known sub-object's shape, type and range."""
     if text is None:
         raise ApiError(400, "Malformed request", "Missing config")
@@ -139,7 +139,7 @@ def _parse_config(text: str | None) -> dict[str, Any]:
         raise ApiError(400, "No language selected")
     try:
         schema.check(config, schema.JOB, "")
-        cfg.validate(transcription, realtime=False)
+        cfg.validate(transcription, realtime=False, languages=languages)
     except schema.SchemaError as exc:
         raise ApiError(400, "Job rejected", str(exc)) from None
     except cfg.ConfigError as exc:
@@ -170,7 +170,7 @@ async def create_job(request: web.Request) -> web.Response:
                     raise ApiError(400, "Job rejected due to invalid audio", "The file is empty")
             else:
                 await _in_time(part.release(), idle)
-        config = _parse_config(config_text)
+        config = _parse_config(config_text, engine.languages)
         fetch = config.get("fetch_data")
         if data_name is None and not fetch:
             raise ApiError(400, "Missing data_file")
@@ -279,6 +279,8 @@ async def get_job(request: web.Request) -> web.Response:
     response = web.json_response({"job": details})
     if (progress := job.progress) is not None:  # outside the API's body: clients ignore it
         response.headers[PROGRESS_HEADER] = f"{progress:.3f}"
+    if job.model:
+        response.headers[MODEL_HEADER] = job.model
     return response
 
 

@@ -6,7 +6,28 @@ from typing import Any
 
 from tui.engine import schema
 
-SUPPORTED_LANGUAGES = {"en"}
+ENGLISH = frozenset({"en"})
+# Speechmatics codes that Whisper spells otherwise.
+TO_WHISPER = {"cmn": "zh"}
+
+
+def whisper_languages() -> frozenset[str]:
+    """Every language the multilingual Whisper model knows, in Speechmatics' codes."""
+    from faster_whisper.tokenizer import _LANGUAGE_CODES
+
+    codes = set(_LANGUAGE_CODES) - {"zh"} | {"cmn"}
+    return frozenset(codes)
+
+
+def to_whisper(language: str) -> str | None:
+    """A Speechmatics language code as Whisper takes it (None for ``auto``: it detects)."""
+    return None if language == "auto" else TO_WHISPER.get(language, language)
+
+
+def from_whisper(language: str) -> str:
+    """A Whisper language code as Speechmatics writes it."""
+    back = {v: k for k, v in TO_WHISPER.items()}
+    return back.get(language, language)
 CHANGEABLE_KEYS = {
     "max_delay", "max_delay_mode", "enable_partials", "audio_filtering_config",
     "conversation_config", "language",
@@ -26,8 +47,13 @@ class ConfigError(ValueError):
         self.reason = reason
 
 
-def validate(config: Any, *, realtime: bool) -> dict[str, Any]:
+def validate(
+    config: Any, *, realtime: bool, languages: frozenset[str] = ENGLISH
+) -> dict[str, Any]:
     """Check a transcription_config (every field's shape, type and range) and return it.
+
+    ``languages`` are those the engine's models know; batch also takes ``auto`` when there are
+    more than English.
 
     Raises:
         ConfigError: The config is not an object, has an unknown key, a bad value or an
@@ -42,16 +68,22 @@ def validate(config: Any, *, realtime: bool) -> dict[str, Any]:
         schema.check(config, schema.TRANSCRIPTION, "transcription_config")
     except schema.SchemaError as exc:
         raise ConfigError("invalid_config", str(exc)) from None
-    if language not in SUPPORTED_LANGUAGES:
+    auto = language == "auto" and not realtime and languages != ENGLISH
+    if language not in languages and not auto:
+        known = "English only" if languages == ENGLISH else f"{len(languages)} languages"
+        hint = " (auto is for batch jobs)" if language == "auto" and realtime else ""
         raise ConfigError(
-            "invalid_language", f"Language not supported by the local engine: {language}"
+            "invalid_language",
+            f"Language not supported by the local engine ({known}): {language}{hint}",
         )
     if config.get("model") == "melia-1":
         raise ConfigError("invalid_model", "The local engine has no melia-1 model")
     return config
 
 
-def validate_change(current: dict[str, Any], change: Any) -> dict[str, Any]:
+def validate_change(
+    current: dict[str, Any], change: Any, languages: frozenset[str] = ENGLISH
+) -> dict[str, Any]:
     """Check a SetRecognitionConfig change; return the merged configuration.
 
     Raises:
@@ -64,4 +96,4 @@ def validate_change(current: dict[str, Any], change: Any) -> dict[str, Any]:
             raise ConfigError("invalid_config", f"{key} cannot be changed during a session")
         if key == "language" and value != current.get("language"):
             raise ConfigError("invalid_config", "language cannot be changed during a session")
-    return validate({**current, **change}, realtime=True)
+    return validate({**current, **change}, realtime=True, languages=languages)

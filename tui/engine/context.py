@@ -6,13 +6,16 @@ Its own module, so the API modules and the server all import it and none imports
 from __future__ import annotations
 
 import fcntl
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from aiohttp import web
 
+from tui.engine import config as cfg
 from tui.engine.jobs import JobManager
+from tui.engine.models import ModelSet
 from tui.engine.scheduler import InferenceScheduler
 from tui.paths import DataPaths
 
@@ -73,9 +76,18 @@ class Engine:
     """What every request handler shares."""
 
     recognizer: SpeechModel
+    """The standard model (the fastest): the one the engine starts with."""
     paths: DataPaths
     limits: Limits
     api_key: str | None = field(default=None, repr=False)
+    load_enhanced: Callable[[], SpeechModel] | None = None
+    """Loads the multilingual enhanced model on first need (None: one model only)."""
+    english_only: bool = True
+    """Whether the standard model knows only English."""
+    batch_point: str = "enhanced"
+    """The operating point of a batch job that names none."""
+    rt_point: str = "standard"
+    """The operating point of a real-time session that names none."""
     scheduler: InferenceScheduler = field(default_factory=InferenceScheduler)
     sessions: int = 0
     """Started real-time sessions."""
@@ -83,6 +95,9 @@ class Engine:
     """Each running real-time session's compute, by session id (``tui.shared.extensions``)."""
     unstarted: int = 0
     """WebSockets that have not sent StartRecognition yet."""
+    models: ModelSet = field(init=False)
+    languages: frozenset[str] = field(init=False)
+    """The languages requests may ask for (Speechmatics codes)."""
     jobs: JobManager = field(init=False)
     folder: Path = field(init=False)
     """This engine's own folder of uploads and job records (see ``claim_folder``)."""
@@ -90,9 +105,10 @@ class Engine:
 
     def __post_init__(self) -> None:
         self.folder, self._lock = claim_folder(self.paths.engine)
-        self.jobs = JobManager(
-            self.folder, self.scheduler, self.recognizer, self.limits.max_audio_s
-        )
+        self.models = ModelSet(self.recognizer, self.load_enhanced, self.english_only)
+        self.languages = cfg.whisper_languages() if self.models.multilingual else cfg.ENGLISH
+        self.jobs = JobManager(self.folder, self.scheduler, self.models,
+                               self.limits.max_audio_s, self.batch_point)  # fmt: skip
 
 
 def claim_folder(base: Path) -> tuple[Path, IO[str]]:

@@ -15,12 +15,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tui.engine.asr import SpeechModel, Word
-from tui.engine.chunks import Chunker
-from tui.engine.results import LANGUAGE_PACK, channel_labels, interleaved, to_results
-from tui.engine.scheduler import BATCH, InferenceScheduler
-from tui.engine.vocab import Vocabulary, heard
-from tui.shared.audio import RATE, AudioDecodeError, iter_decoded, probe
+from tui.engine.asr import ModelLoadError
+from tui.engine.batch_transcribe import AudioTooLong, BatchTranscriber, translation_targets
+from tui.engine.models import ModelSet
+from tui.engine.results import language_pack
+from tui.engine.scheduler import InferenceScheduler
+from tui.shared.audio import AudioDecodeError
 
 log = logging.getLogger("sm_tui.engine.batch")
 ID_ALPHABET = string.ascii_lowercase + string.digits
@@ -63,6 +63,10 @@ class Job:
     crashes: int = 0  # engine deaths while this job ran, in a row
     stopped_cleanly: bool = False  # the engine stopped on purpose while this job ran
     done_s: float = 0.0  # audio seconds transcribed so far (not kept: progress while running)
+    language: str = ""  # the language transcribed (found, for auto)
+    model: str = ""  # the model that transcribed it
+    translations: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    speakers: list[dict[str, Any]] = field(default_factory=list)  # when get_speakers asks
 
     @property
     def progress(self) -> float | None:
@@ -80,6 +84,8 @@ class Job:
             "errors": self.errors, "finished_at": self.finished_at,
             "transcript_created_at": self.transcript_created_at, "expired": self.expired,
             "crashes": self.crashes, "stopped_cleanly": self.stopped_cleanly,
+            "language": self.language, "model": self.model, "translations": self.translations,
+            "speakers": self.speakers,
         }  # fmt: skip
 
     @property
@@ -130,25 +136,31 @@ class Job:
                     {k: v for k, v in transcription.items() if k in SDK_TRANSCRIPTION_KEYS}
                 ),
                 "orchestrator_version": "local-0.1.0",
-                "language_pack_info": LANGUAGE_PACK,
+                "language_pack_info": language_pack(self.language or language_of(transcription)),
                 **self._translation_errors(),
             },
             "results": self.results or [],
+            **({"translations": self.translations} if self.translations else {}),
+            **({"speakers": self.speakers} if self.speakers else {}),
         }
 
     def _translation_errors(self) -> dict[str, Any]:
-        """The local engine does not translate: a requested translation says so."""
-        translation = self.config.get("translation_config")
-        if not isinstance(translation, dict):
-            return {}
-        language = self.config.get("transcription_config", {}).get("language", "en")
-        return {
-            "translation_errors": [
-                {"type": "unsupported_translation_pair",
-                 "message": f"Translation from {language} to {target} is not supported"}
-                for target in translation.get("target_languages") or []
-            ]
-        }  # fmt: skip
+        """Each translation asked for and not made says why (only to English from another
+        language is made: the model's translate task)."""
+        language = self.language or language_of(self.config.get("transcription_config", {}))
+        errors = [
+            {"type": "unsupported_translation_pair",
+             "message": f"Translation from {language} to {target} is not supported by the "
+             "local engine (it translates other languages to English)"}
+            for target in translation_targets(self.config)
+            if target not in self.translations
+        ]  # fmt: skip
+        return {"translation_errors": errors} if errors else {}
+
+
+def language_of(transcription: dict[str, Any]) -> str:
+    """The language a transcription_config asks for."""
+    return str(transcription.get("language", "en"))
 
 
 def _without_nulls(value: Any) -> Any:
@@ -163,17 +175,13 @@ MAX_CRASHES = 2
 RUNNING_AT_ONCE = 2  # jobs decoding at once; the others wait without holding any audio
 
 
-class AudioTooLong(ValueError):
-    """The audio runs past the engine's duration limit."""
-
-
 class JobManager:
     """Holds the engine's jobs and runs them on the inference scheduler.
 
     Args:
         folder: Where job records and uploads live.
         scheduler: The inference thread.
-        recognizer: The model.
+        models: The engine's models.
         max_audio_s: Longest audio a job may hold.
     """
 
@@ -181,13 +189,13 @@ class JobManager:
         self,
         folder: Path,
         scheduler: InferenceScheduler,
-        recognizer: SpeechModel,
+        models: ModelSet,
         max_audio_s: float = float("inf"),
+        default_point: str = "enhanced",
     ) -> None:
         self.folder = folder
         self.scheduler = scheduler
-        self.recognizer = recognizer
-        self.max_audio_s = max_audio_s
+        self.transcriber = BatchTranscriber(scheduler, models, max_audio_s, default_point)
         self.jobs: dict[str, Job] = {}
         self.stopping = False
         self._slots = asyncio.Semaphore(RUNNING_AT_ONCE)
@@ -253,6 +261,9 @@ class JobManager:
                 transcript_created_at=record["transcript_created_at"], expired=record["expired"],
                 crashes=int(record.get("crashes", 0)),
                 stopped_cleanly=bool(record.get("stopped_cleanly", False)),
+                language=str(record.get("language", "")), model=str(record.get("model", "")),
+                translations=dict(record.get("translations") or {}),
+                speakers=list(record.get("speakers") or []),
             )  # fmt: skip
         except (OSError, ValueError, KeyError, TypeError):
             log.warning("skipping unreadable job record %s", record_path.name)
@@ -278,7 +289,17 @@ class JobManager:
     async def _run(self, job: Job) -> None:
         try:
             async with self._slots:
-                heard = await self._transcribe(job)
+                assert job.audio_path is not None
+
+                def progress(done_s: float) -> None:
+                    job.done_s = done_s
+
+                def chosen(model: str) -> None:
+                    job.model = model
+
+                done = await self.transcriber.run(
+                    job.audio_path, job.config, job.duration, progress, chosen
+                )
         except asyncio.CancelledError:
             if job.status == "running":  # stopping (not deleted): keep the audio for a restart
                 job.stopped_cleanly = self.stopping
@@ -286,82 +307,22 @@ class JobManager:
             raise
         except AudioDecodeError as exc:
             self._reject(job, f"Audio decode error: {exc}")
-        except AudioTooLong as exc:
+        except (AudioTooLong, ModelLoadError) as exc:
             self._reject(job, str(exc))
         except Exception as exc:  # the job fails, the engine carries on
             log.exception("job %s failed", job.id)
             self._reject(job, f"Transcription failed: {exc.__class__.__name__}")
         else:
             if job.status == "running":
-                job.results = self._results(job, heard)
+                job.results, job.translations = done.results, done.translations
+                job.language, job.model = done.language, done.model
+                job.speakers = done.speakers
                 job.transcript_created_at = utc_now()
                 job.status = "done"
                 job.finished_at = time.time()
                 log.info("job %s done: %d results", job.id, len(job.results))
         self._drop_audio(job)
         self._persist(job)
-
-    @staticmethod
-    def _results(job: Job, heard: list[tuple[str | None, list[Word]]]) -> list[dict[str, Any]]:
-        config = job.config["transcription_config"]
-        speaker = "S1" if config.get("diarization") in ("speaker", "channel_and_speaker") else "UU"
-        language = str(config.get("language", "en"))
-        if heard and heard[0][0] is None:  # one stream: the mix of the file's channels
-            return to_results(heard[0][1], speaker=speaker, language=language)
-        return interleaved(
-            (str(label), to_results(words, speaker=speaker, language=language))
-            for label, words in heard
-        )
-
-    async def _transcribe(self, job: Job) -> list[tuple[str | None, list[Word]]]:
-        """Each channel's words (channel diarization), or the mix's (label None)."""
-        assert job.audio_path is not None
-        config = job.config["transcription_config"]
-        if config.get("diarization") not in ("channel", "channel_and_speaker"):
-            return [(None, await self._transcribe_stream(job, None, 0, 1))]
-        info = await asyncio.to_thread(probe, job.audio_path)
-        labels = channel_labels(config, info.channels)
-        return [
-            (label, await self._transcribe_stream(job, index, index, len(labels)))
-            for index, label in enumerate(labels)
-        ]
-
-    async def _transcribe_stream(
-        self, job: Job, channel: int | None, done: int, of: int
-    ) -> list[Word]:
-        """Decode as a stream and transcribe piece by piece: memory stays at one piece.
-
-        Args:
-            channel: The file's channel to transcribe (None: the mix of all).
-            done: Streams of this job already transcribed, of ``of`` (for its progress).
-        """
-        assert job.audio_path is not None
-        chunker = Chunker(iter_decoded(job.audio_path, channel=channel))
-        vocab = Vocabulary.from_config(job.config["transcription_config"])
-        hotwords = vocab.hotwords if vocab else None
-        words: list[Word] = []
-        heard_any = False
-        # Decoding runs on a worker thread, inference on the inference thread: one piece per
-        # scheduled call, so real-time steps go in between.
-        while (piece := await asyncio.to_thread(chunker.next)) is not None:
-            start, audio = piece
-            heard_any = True
-            if start + len(audio) / RATE > self.max_audio_s + 1.0:
-                raise AudioTooLong(
-                    f"The audio runs past the engine's limit of {self.max_audio_s / 3600:g} h"
-                )
-            prompt = "".join(w.text for w in words[-40:]).strip() or None
-            found = await self.scheduler.run(
-                BATCH, self.recognizer.transcribe_batch, audio, prompt, hotwords
-            )
-            if vocab is not None:  # hints make Whisper say them in the silence: only speech
-                speech = await self.scheduler.run(BATCH, self.recognizer.speech_regions, audio)
-                found = vocab.correct(heard(found, speech))
-            words.extend(w.shifted(start) for w in found)
-            job.done_s = (done * job.duration + start + len(audio) / RATE) / of
-        if not heard_any:
-            raise AudioDecodeError("the file holds no audio samples")
-        return words
 
     def _reject(self, job: Job, message: str) -> None:
         if job.status == "running":

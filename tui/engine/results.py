@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from tui.engine.asr import Word
@@ -13,6 +13,16 @@ LANGUAGE_PACK = {
     "adapted": False, "itn": True, "language_description": "English",
     "word_delimiter": " ", "writing_direction": "left-to-right",
 }  # fmt: skip
+NO_DELIMITER = {"ja", "cmn", "zh", "yue", "th", "lo", "my", "km"}
+RIGHT_TO_LEFT = {"ar", "he", "fa", "ur", "yi", "ps", "sd"}
+
+
+def language_pack(language: str) -> dict[str, Any]:
+    """``language_pack_info`` for a language: how its words are joined and which way it runs."""
+    return {**LANGUAGE_PACK, "language_description": language,
+            "word_delimiter": "" if language in NO_DELIMITER else " ",
+            "writing_direction": "right-to-left" if language in RIGHT_TO_LEFT
+            else "left-to-right"} if language != "en" else dict(LANGUAGE_PACK)  # fmt: skip
 
 
 MIN_WORD_S = 0.01  # a word always lasts: end_time > start_time
@@ -44,7 +54,11 @@ def joined(words: Iterable[Word]) -> list[Word]:
 
 
 def to_results(
-    words: Iterable[Word], *, speaker: str | None = None, language: str | None = "en"
+    words: Iterable[Word],
+    *,
+    speaker: str | None = None,
+    language: str | None = "en",
+    speakers: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Split Whisper's words into Speechmatics ``word`` and ``punctuation`` results.
 
@@ -52,18 +66,20 @@ def to_results(
         words: Words with punctuation attached, as Whisper writes them.
         speaker: Label put on every alternative (``UU`` in batch; None in real time).
         language: Language put on every alternative (required in batch json-v2).
+        speakers: Each joined word's speaker (diarization), instead of ``speaker``.
     """
     results: list[dict[str, Any]] = []
 
-    def alternative(content: str, confidence: float) -> dict[str, Any]:
+    def alternative(content: str, confidence: float, who: str | None) -> dict[str, Any]:
         alt: dict[str, Any] = {"content": content, "confidence": round(confidence, 3)}
         if language:
             alt["language"] = language
-        if speaker:
-            alt["speaker"] = speaker
+        if who:
+            alt["speaker"] = who
         return alt
 
-    for word in joined(words):
+    for index, word in enumerate(joined(words)):
+        who = speakers[index] if speakers is not None else speaker
         text = word.text.strip()
         marks = ""
         while text and text[-1] in TRAILING_MARKS:
@@ -77,7 +93,7 @@ def to_results(
                     "type": "word",
                     "start_time": start,
                     "end_time": end,
-                    "alternatives": [alternative(text, word.probability)],
+                    "alternatives": [alternative(text, word.probability, who)],
                 }
             )
         for mark in marks[:1]:  # "..." or "?!" collapse to one mark
@@ -88,7 +104,7 @@ def to_results(
                     "end_time": end,
                     "attaches_to": "previous",
                     "is_eos": mark in SENTENCE_END,
-                    "alternatives": [alternative(mark, 1.0)],
+                    "alternatives": [alternative(mark, 1.0, who)],
                 }
             )
     return results

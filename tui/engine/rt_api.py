@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
+import functools
 import json
 import logging
 import threading
@@ -25,15 +26,15 @@ from aiohttp import WSMsgType, web
 
 from tui.engine import config as cfg
 from tui.engine import rt_watch, schema
-from tui.engine.asr import Word
+from tui.engine.asr import ModelLoadError
 from tui.engine.context import ENGINE, Engine, SessionLoad
-from tui.engine.results import LANGUAGE_PACK
+from tui.engine.results import language_pack
 from tui.engine.rt_channel import Channel, channel_audio, channel_labels
 from tui.engine.rt_messages import TranscriptWriter, translation_warnings
-from tui.engine.rt_pump import RecognitionPump, Speech, infer_window
-from tui.engine.scheduler import REALTIME
-from tui.engine.streaming import StreamingRecognizer, Window
-from tui.engine.vocab import Vocabulary
+from tui.engine.rt_models import SessionModels
+from tui.engine.rt_pump import RecognitionPump
+from tui.engine.rt_translate import Translator
+from tui.engine.streaming import StreamingRecognizer
 from tui.shared.audio import MAX_RAW_RATE, MIN_RATE, RAW_ENCODINGS, RawDecoder, StreamDecoder
 
 log = logging.getLogger("sm_tui.engine.rt")
@@ -80,7 +81,8 @@ class RealtimeSession:
         self.load = SessionLoad()
         self.phase = SessionPhase.AWAITING_START
         self.config: dict[str, Any] = {}
-        self.vocab: Vocabulary | None = None
+        self.models = SessionModels(engine, self.load)
+        self.speakers_at_end = False  # GetSpeakers final: true
         self.channels: dict[str | None, Channel] = {}  # {None: …} unless multichannel
         self.done_channels: set[str | None] = set()
         self.warned_after_eos = False
@@ -126,6 +128,8 @@ class RealtimeSession:
             for channel in self.channels.values():
                 if isinstance(channel.decoder, StreamDecoder):
                     channel.decoder.close()
+                if channel.translator is not None:
+                    channel.translator.close()
             if self.phase is SessionPhase.AWAITING_START:
                 self.engine.unstarted -= 1
             self.engine.sessions -= self.slots
@@ -184,7 +188,7 @@ class RealtimeSession:
         if kind == "StartRecognition":
             if self.phase is not SessionPhase.AWAITING_START:
                 raise SessionError("protocol_error", "StartRecognition was already received")
-            self._start(message)
+            await self._start(message)
             return
         if self.phase is SessionPhase.AWAITING_START:
             raise SessionError("protocol_error", f"{kind} sent before StartRecognition")
@@ -202,14 +206,16 @@ class RealtimeSession:
             raise SessionError("invalid_message", f"Unknown message type: {kind}")
         handler(message)
 
-    def _start(self, message: dict[str, Any]) -> None:
+    async def _start(self, message: dict[str, Any]) -> None:
         audio_format = message.get("audio_format")
         if not isinstance(audio_format, dict) or "transcription_config" not in message:
             raise SessionError(
                 "invalid_message", "StartRecognition needs audio_format and transcription_config"
             )
         try:
-            self.config = cfg.validate(message["transcription_config"], realtime=True)
+            self.config = cfg.validate(
+                message["transcription_config"], realtime=True, languages=self.engine.languages
+            )
             for key, shape in (("translation_config", schema.TRANSLATION),
                                ("audio_events_config", schema.AUDIO_EVENTS)):  # fmt: skip
                 if key in message:
@@ -218,7 +224,8 @@ class RealtimeSession:
             raise SessionError(exc.kind, exc.reason) from None
         except schema.SchemaError as exc:
             raise SessionError("invalid_config", str(exc)) from None
-        self.vocab = Vocabulary.from_config(self.config)
+        self.models.configure(self.config)
+        language = str(self.config["language"])
         try:
             labels = channel_labels(self.config)
         except ValueError as exc:
@@ -229,6 +236,14 @@ class RealtimeSession:
         if self.engine.sessions + len(self.channels) > self.engine.limits.max_sessions:
             raise SessionError("quota_exceeded", "Too many concurrent sessions; retry shortly")
         self.slots = len(self.channels)
+        try:
+            await self.models.load_models(self.config)
+        except ModelLoadError as exc:
+            raise SessionError("invalid_model", str(exc)) from None
+        for channel in self.channels.values():
+            channel.speakers = self.models.speakers()
+            if channel.speakers is not None:
+                channel.pump.label = functools.partial(self.models.label, channel.speakers)
         self.engine.sessions += self.slots
         self.engine.loads[self.id] = self.load
         self.engine.unstarted -= 1
@@ -237,7 +252,7 @@ class RealtimeSession:
             "message": "RecognitionStarted",
             "id": self.id,
             "orchestrator_version": "local-0.1.0",
-            "language_pack_info": LANGUAGE_PACK,
+            "language_pack_info": language_pack(language),
         }
         if labels:
             started["channel_ids"] = labels
@@ -247,12 +262,16 @@ class RealtimeSession:
                 "message": "Info",
                 "type": "recognition_quality",
                 "quality": "broadcast",
-                "reason": "Running recognition using a broadcast model quality.",
+                "reason": "Running recognition using a broadcast model quality "
+                f"(the local engine's {self.models.model.name}).",
             }
         )
-        translation_warnings(
-            self.send, message.get("translation_config"), str(self.config.get("language"))
-        )
+        english = self.models.translates(message.get("translation_config"), language)
+        for channel in self.channels.values() if english else ():
+            channel.translator = Translator(self.models.translate, self.send, channel.label)
+            channel.writer.on_final = channel.translator.final
+        supported = frozenset({"en"}) if english else frozenset()
+        translation_warnings(self.send, message.get("translation_config"), language, supported)
         for channel in self.channels.values():
             self.tasks.append(asyncio.create_task(self._pump_loop(channel)))
         self.tasks.append(asyncio.create_task(rt_watch.watch_duration(self)))
@@ -269,20 +288,36 @@ class RealtimeSession:
         stream = StreamingRecognizer(
             max_delay=float(self.config.get("max_delay", 4.0)),
             eou_trigger=self._eou_trigger(),
-            hotwords=self.vocab.hotwords if self.vocab else "",
+            decoding=self.models.decoding,
         )
         writer = TranscriptWriter(
             self.send, lambda: self._channel_done(label), lambda: self.config, label
         )
-        pump = RecognitionPump(stream, self._infer, writer, on_step=self._update_flow)
+        pump = RecognitionPump(stream, self.models.infer, writer, on_step=self._update_flow)
         return Channel(label, decoder, pump, writer)
 
     def _channel_done(self, label: str | None) -> None:
-        """A channel sent its last word; after the last one, EndOfTranscript and a close."""
+        """A channel sent its last word; after the last one (and its translation),
+        EndOfTranscript and a close."""
+        self.tasks.append(asyncio.create_task(self._finish_channel(label)))
+
+    async def _finish_channel(self, label: str | None) -> None:
+        translator = self.channels[label].translator
+        if translator is not None:
+            await translator.finish()
         self.done_channels.add(label)
         if len(self.done_channels) == len(self.channels):
+            if self.speakers_at_end:
+                self._send_speakers()
             self.send({"message": "EndOfTranscript"})
             self.close(1000, "")
+
+    def _send_speakers(self) -> None:
+        found: dict[str, object] = {}
+        for channel in self.channels.values():
+            for speaker in channel.speakers.speakers() if channel.speakers else []:
+                found.setdefault(str(speaker["label"]), speaker)
+        self.send({"message": "SpeakersResult", "speakers": list(found.values())})
 
     def _eou_trigger(self) -> float:
         conversation = self.config.get("conversation_config") or {}
@@ -390,6 +425,8 @@ class RealtimeSession:
         channel = self.channels.get(label)
         if channel is not None:
             channel.pump.add_audio(samples)
+            if channel.translator is not None:
+                channel.translator.add_audio(samples)
             self._update_flow()
 
     def _update_flow(self) -> None:
@@ -450,7 +487,9 @@ class RealtimeSession:
 
     def _set_config(self, message: dict[str, Any]) -> None:
         try:
-            self.config = cfg.validate_change(self.config, message.get("transcription_config"))
+            self.config = cfg.validate_change(
+                self.config, message.get("transcription_config"), self.engine.languages
+            )
         except cfg.ConfigError as exc:
             raise SessionError(exc.kind, exc.reason) from None
         for channel in self.channels.values():
@@ -458,20 +497,13 @@ class RealtimeSession:
             channel.pump.stream.eou_trigger = self._eou_trigger()
 
     def _get_speakers(self, message: dict[str, Any]) -> None:
-        self.send({"message": "SpeakersResult", "speakers": []})
+        """The voices so far; with ``final: true``, once more just before EndOfTranscript."""
+        if message.get("final") is True:
+            self.speakers_at_end = True
+            return
+        self._send_speakers()
 
     # --- recognition ------------------------------------------------------------------------
-
-    async def _infer(self, window: Window) -> tuple[list[Word], Speech]:
-        started = time.monotonic()
-        try:
-            words, speech = await self.engine.scheduler.run(
-                REALTIME, infer_window, self.engine.recognizer, window
-            )
-            return (self.vocab.correct(words) if self.vocab else words), speech
-        finally:  # waiting for the lane counts: it is what falling behind is made of
-            self.load.compute_s += time.monotonic() - started
-            self.load.audio_s = max(self.load.audio_s, window.end)
 
     async def _pump_loop(self, channel: Channel) -> None:
         try:

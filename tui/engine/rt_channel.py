@@ -15,6 +15,8 @@ from typing import Any
 
 from tui.engine.rt_messages import TranscriptWriter
 from tui.engine.rt_pump import RecognitionPump
+from tui.engine.rt_speakers import OnlineSpeakers
+from tui.engine.rt_translate import Translator
 from tui.shared.audio import RawDecoder, StreamDecoder
 
 MAX_CHANNELS = 8
@@ -31,6 +33,8 @@ class Channel:
     seq_no: int = 0
     ended: bool = False  # EndOfChannel (or EndOfStream) came: no more audio is taken
     decoder_drained: bool = False  # a file's decoder reached its end
+    translator: Translator | None = None  # when the session asked for English
+    speakers: OnlineSpeakers | None = None  # when the session diarizes speakers
 
 
 def channel_labels(config: dict[str, Any]) -> list[str] | None:

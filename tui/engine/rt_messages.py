@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tui.engine.asr import Word
-from tui.engine.results import to_results
+from tui.engine.results import joined, to_results
 from tui.shared.transcripts import render
 
 Send = Callable[[dict[str, Any]], None]
@@ -42,11 +42,25 @@ class TranscriptWriter:
         self.channel = channel
         self.sent_final_end = 0.0
         self.last_partial: str | None = None
+        self.last_speaker = "UU"  # partials take the speaker of the last final (diarization)
+        self.on_final: Callable[[float, float, str], None] | None = None
+        """Hears each final's span of audio (the translator)."""
 
-    def _results(self, words: list[Word]) -> list[dict[str, Any]]:
+    def _results(
+        self, words: list[Word], speakers: list[str] | None = None
+    ) -> list[dict[str, Any]]:
         config = self.config()
-        speaker = "S1" if config.get("diarization") in ("speaker", "channel_and_speaker") else None
-        results = to_results(words, speaker=speaker, language=str(config.get("language", "en")))
+        language = str(config.get("language", "en"))
+        diarizing = config.get("diarization") in ("speaker", "channel_and_speaker")
+        labels = None
+        if speakers is not None:  # one per token: a joined word takes its first token's
+            labels = [who for index, (word, who) in enumerate(zip(words, speakers, strict=True))
+                      if index == 0 or not word.text or word.text[0].isspace()]  # fmt: skip
+            words = joined(words)
+            if labels:
+                self.last_speaker = labels[-1]
+        speaker = self.last_speaker if diarizing else None
+        results = to_results(words, speaker=speaker, language=language, speakers=labels)
         if self.channel is not None:
             for result in results:
                 result["channel"] = self.channel
@@ -57,12 +71,17 @@ class TranscriptWriter:
             message["channel"] = self.channel
         self.send(message)
 
-    def finals(self, words: list[Word], forced: bool) -> None:
-        """AddTranscript for words that became final."""
-        results = self._results(words)
+    def finals(self, words: list[Word], forced: bool, speakers: list[str] | None = None) -> None:
+        """AddTranscript for words that became final (with their speakers, diarizing)."""
+        results = self._results(words, speakers)
         start = self.sent_final_end
         end = max([start] + [float(r["end_time"]) for r in results])
         text = render(results)
+        partials = self.config().get("enable_partials")
+        if partials and text and not (self.last_partial or "").startswith(text):
+            # Words never shown as partial (final at their first step): a partial first, so
+            # every final follows a partial of its words.
+            self._partial_message(results, text)
         message: dict[str, Any] = {
             "message": "AddTranscript",
             "format": "2.9",
@@ -77,6 +96,8 @@ class TranscriptWriter:
             message["forced"] = True
         self.sent_final_end = end
         self._put(message)
+        if self.on_final is not None and results:
+            self.on_final(min(float(r["start_time"]) for r in results), end, text)
 
     def partial(self, words: list[Word], force: bool) -> None:
         """AddPartialTranscript, when partials are enabled and the text changed."""
@@ -86,6 +107,9 @@ class TranscriptWriter:
         text = render(results)
         if text == self.last_partial and not force:
             return
+        self._partial_message(results, text)
+
+    def _partial_message(self, results: list[dict[str, Any]], text: str) -> None:
         self.last_partial = text
         start = self.sent_final_end
         end = max([start] + [float(r["end_time"]) for r in results])
@@ -114,8 +138,14 @@ class TranscriptWriter:
         self.done()
 
 
-def translation_warnings(send: Send, translation: Any, language: str) -> None:
-    """The local engine does not translate: say so rather than stay silent."""
+def translation_warnings(
+    send: Send, translation: Any, language: str, supported: frozenset[str] = frozenset()
+) -> None:
+    """Say which translations asked for will not come, rather than stay silent.
+
+    ``supported`` are the targets the session translates to (English from another language,
+    with a multilingual model).
+    """
     if not isinstance(translation, dict):
         return
     targets = translation.get("target_languages") or []
@@ -123,6 +153,11 @@ def translation_warnings(send: Send, translation: Any, language: str) -> None:
         send({"message": "Warning", "type": "empty_translation_target_list",
               "reason": "No translation target languages were given"})  # fmt: skip
     for target in targets:
-        send({"message": "Warning", "type": "unsupported_translation_pair",
-              "reason": f"Translation from {language} to {target} is not supported "
-              "by the local engine"})  # fmt: skip
+        if target not in supported:
+            send({"message": "Warning", "type": "unsupported_translation_pair",
+                  "reason": f"Translation from {language} to {target} is not supported by "
+                  "the local engine (it translates other languages to English)"})  # fmt: skip
+    if supported and translation.get("enable_partials"):
+        send({"message": "Warning", "type": "partial_translations_unsupported",
+              "reason": "The local engine translates finals only: AddTranslation, "
+              "no AddPartialTranslation"})  # fmt: skip

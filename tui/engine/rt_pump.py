@@ -23,6 +23,7 @@ MIN_STEP_S = 0.3  # new audio that triggers a step
 SHORT_STEP_S = 0.15  # …when max_delay is under a second
 Speech = list[tuple[float, float]]
 Infer = Callable[[Window], Awaitable[tuple[list[Word], Speech]]]
+Label = Callable[[list[Word], Window], Awaitable[list[str]]]
 
 
 class Input(enum.Enum):
@@ -43,8 +44,9 @@ class Phase(enum.Enum):
 class PumpSink(Protocol):
     """Where the pump's decisions go (the protocol side)."""
 
-    def finals(self, words: list[Word], forced: bool) -> None:
-        """Words that became final (possibly none, when forced)."""
+    def finals(self, words: list[Word], forced: bool, speakers: list[str] | None = None) -> None:
+        """Words that became final (possibly none, when forced), with each one's speaker when
+        the session diarizes."""
 
     def partial(self, words: list[Word], force: bool) -> None:
         """The current partial; ``force`` sends it even if unchanged."""
@@ -63,7 +65,7 @@ def infer_window(model: SpeechModel, window: Window) -> tuple[list[Word], Speech
         return [], []
     first = max(0.0, speech[0][0] - 0.2, window.skip_s)
     words = model.transcribe(
-        window.audio[int(first * RATE) :], prompt=window.prompt, hotwords=window.hotwords
+        window.audio[int(first * RATE) :], prompt=window.prompt, decoding=window.decoding
     )
     return [w.shifted(first) for w in words], speech
 
@@ -83,11 +85,13 @@ class RecognitionPump:
         infer: Infer,
         sink: PumpSink,
         on_step: Callable[[], None] | None = None,
+        label: Label | None = None,
     ) -> None:
         self.stream = stream
         self.infer = infer
         self.sink = sink
         self.on_step = on_step
+        self.label = label  # each final word's speaker (diarization)
         self.input = Input.OPEN
         self.phase = Phase.WAITING
         self.compute_ema = 0.3  # seconds a step has been taking, smoothed
@@ -158,7 +162,10 @@ class RecognitionPump:
         if self.on_step is not None:
             self.on_step()
         if update.finals or forced:
-            self.sink.finals(update.finals, forced)
+            speakers = None
+            if update.finals and self.label is not None:
+                speakers = await self.label(update.finals, window)
+            self.sink.finals(update.finals, forced, speakers)
         self.sink.partial(update.partial, force=bool(update.finals) or forced)
         if forced:
             self.stream.force_end_of_utterance()

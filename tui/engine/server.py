@@ -172,13 +172,27 @@ def build_engine(
         api_key: The key to demand instead of the settings' one.
         limits: Limits instead of the settings' ones.
     """
+    paths = DataPaths(settings.data_dir).ensure()
+    load_enhanced = None
+    english_only = True
     if recognizer is None:
         from tui.engine.asr import Recognizer
+        from tui.engine.models import BASE_NAME, assemble_base
 
         recognizer = Recognizer(model or settings.engine_model)
+        english_only = not recognizer.multilingual
+        if settings.engine_enhanced:
+
+            def load_enhanced() -> SpeechModel:
+                return Recognizer(str(assemble_base(paths.models)), name=BASE_NAME)
+
     return Engine(
         recognizer=recognizer,
-        paths=DataPaths(settings.data_dir).ensure(),
+        load_enhanced=load_enhanced,
+        english_only=english_only,
+        batch_point=settings.batch_operating_point,
+        rt_point=settings.rt_operating_point,
+        paths=paths,
         limits=limits or Limits.from_settings(settings),
         api_key=api_key if api_key is not None else settings.engine_api_key,
     )

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tui.engine.asr import Word
+from tui.engine.asr import Decoding, Word
 from tui.shared.audio import RATE
 
 EDGE_GUARD_S = 0.25  # words ending this close to the window's end may be cut mid-word
@@ -153,7 +153,7 @@ class Window:
     prompt: str
     flush: bool
     skip_s: float = 0.0  # seconds at the start to leave out (the context, when it misleads)
-    hotwords: str = ""  # words the audio may hold (additional_vocab), a hint to the model
+    decoding: Decoding = field(default_factory=Decoding)  # language and hints (additional_vocab)
 
 
 @dataclass
@@ -178,7 +178,7 @@ class StreamingRecognizer:
     max_delay: float = 4.0
     eou_trigger: float = 0.0
     step_cost: float = 0.8
-    hotwords: str = ""
+    decoding: Decoding = field(default_factory=Decoding)
     _audio: list[np.ndarray] = field(default_factory=list)
     _samples: int = 0  # samples held in _audio
     _offset: float = 0.0  # stream time of the first held sample
@@ -231,7 +231,7 @@ class StreamingRecognizer:
             prompt="" if stuck else self._prompt(self._offset),
             flush=flush and whole,
             skip_s=max(0.0, self._final_end - self._offset) if stuck else 0.0,
-            hotwords=self.hotwords,
+            decoding=self.decoding,
         )
 
     def apply(self, window: Window, words: list[Word], speech: list[tuple[float, float]]) -> Update:

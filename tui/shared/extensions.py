@@ -8,6 +8,10 @@ it; sm-tui reads it for its progress bars, and falls back to an estimate where i
 
 PROGRESS_HEADER = "X-SM-TUI-Progress"
 
+MODEL_HEADER = "X-SM-TUI-Model"
+"""On ``GET /v2/jobs/{id}`` once a job's model is chosen: the model that transcribes it
+(``tiny.en``, ``base``). In real time, the ``recognition_quality`` Info names it."""
+
 SESSION_LOAD_PATH = "/v2/sm-tui/realtime/{session_id}"
 """``GET`` (with the API key) answers a running real-time session's load: ``audio_s`` stepped
 through, ``compute_s`` spent on it (inference, and waiting for the inference lane), and

@@ -91,13 +91,13 @@ def cues(
 ) -> list[tuple[float, float, list[str]]]:
     """Group results into subtitle cues of at most ``max_lines`` lines of ``max_line_length``.
 
-    With channel diarization a cue never holds two channels' words, and the first cue of each
-    turn starts with its channel's label (``agent: Thank you``).
+    With diarization a cue never holds two speakers' (or channels') words, and the first cue of
+    each turn starts with who speaks (``agent: Thank you``, ``S2: Hi``).
     """
-    labelled = any("channel" in result for result in results)
     out: list[tuple[float, float, list[str]]] = []
-    for (channel, _), group in turns(results):
-        prefix = f"{channel}: " if labelled and channel is not None else ""
+    for key, group in turns(results):
+        label = turn_label(key)
+        prefix = f"{label}: " if label else ""
         out.extend(_turn_cues(group, prefix, max_line_length, max_lines))
     return out
 

@@ -1,0 +1,79 @@
+"""``make benchmark-speakers``: how many words carry the label of the voice that said them.
+
+On the call's two voices taking turns (``tests.helpers.call_turns``: stretches of each channel
+of ``call_center_stereo.wav``, one after the other), on the call itself mixed to mono (where the
+customer talks over the agent), and the number of speakers found in each single-voice
+recording; batch and real time (``max_delay`` 2), through the official clients.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from speechmatics.batch import AsyncClient, JobConfig, JobType, TranscriptionConfig  # noqa: E402
+
+from tests.helpers import call_turns, labelled_share, write_wav  # noqa: E402
+from tests.integration.rt_helpers import pcm, stream  # noqa: E402
+from tui.core.engine_process import start_engine  # noqa: E402
+from tui.settings import Settings  # noqa: E402
+from tui.shared.audio import iter_decoded  # noqa: E402
+
+AUDIO = ROOT.parent / "shared" / "audio"
+
+
+async def batch_results(engine: Any, path: Path) -> list[dict[str, Any]]:
+    config = JobConfig(type=JobType.TRANSCRIPTION,
+                       transcription_config=TranscriptionConfig(language="en", diarization="speaker"))  # fmt: skip
+    async with AsyncClient(api_key=engine.api_key, url=engine.batch_url) as client:
+        transcript = await client.transcribe(str(path), config=config, min_polling_interval=0.2)
+    return [{"type": r.type, "start_time": r.start_time, "end_time": r.end_time,
+             "alternatives": [{"speaker": r.alternatives[0].speaker}]}
+            for r in transcript.results]  # fmt: skip
+
+
+async def realtime_results(engine: Any, path: Path) -> list[dict[str, Any]]:
+    got = await stream(engine, pcm(path), diarization="speaker", max_delay=2.0)
+    return [r for m in got.of("AddTranscript") for r in m["results"]]
+
+
+def voices(results: list[dict[str, Any]]) -> int:
+    return len({r["alternatives"][0]["speaker"] for r in results if r["type"] == "word"})
+
+
+async def main() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        engine = start_engine(Settings(data_dir=tmp / "data"))
+        try:
+            turns, spans = call_turns(tmp / "turns.wav")
+            stereo = AUDIO / "call_center_stereo.wav"
+            channels = [np.concatenate(list(iter_decoded(stereo, channel=c))) for c in (0, 1)]
+            mixed = write_wav(tmp / "mixed.wav", (channels[0] + channels[1]) / 2)
+            mixed_spans = [(1, 0.0, 10.0)]  # every word heard in the mix is the customer's
+            print("| audio | mode | words labelled right | speakers found |")
+            print("|---|---|---|---|")
+            for name, path, truth in (("two voices taking turns", turns, spans),
+                                      ("the call mixed to mono", mixed, mixed_spans)):  # fmt: skip
+                for mode, run in (("batch", batch_results), ("real time", realtime_results)):
+                    results = await run(engine, path)
+                    share = labelled_share(results, truth)
+                    print(f"| {name} | {mode} | {100 * share:.0f}% | {voices(results)} |")
+            for name in ("agent.wav", "customer.wav", "hello.wav", "meeting.wav", "config_demo.wav"):
+                found = [voices(await run(engine, AUDIO / name))
+                         for run in (batch_results, realtime_results)]  # fmt: skip
+                print(f"| {name} | batch / real time | – | {found[0]} / {found[1]} |")
+        finally:
+            engine.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

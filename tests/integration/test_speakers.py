@@ -1,0 +1,133 @@
+"""Speaker diarization with the official clients against the real engine: the call's two voices
+taking turns, and the call itself mixed to mono."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from speechmatics import rt
+from speechmatics.batch import AsyncClient, JobConfig, JobType, TranscriptionConfig
+
+from tests.helpers import call_turns, labelled_share, speak, write_wav
+from tests.integration.rt_helpers import pcm, stream
+from tui.shared.audio import decode_file, iter_decoded
+
+pytestmark = pytest.mark.engine
+
+
+@pytest.fixture(scope="module")
+def turns(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[tuple[int, float, float]]]:
+    return call_turns(tmp_path_factory.mktemp("speech") / "turns.wav")
+
+
+async def batch_json(engine: Any, path: Path, **dz: Any) -> dict[str, Any]:
+    import aiohttp
+
+    config = JobConfig(type=JobType.TRANSCRIPTION, transcription_config=TranscriptionConfig(
+        language="en", diarization="speaker", speaker_diarization_config=dz or None))  # fmt: skip
+    async with AsyncClient(api_key=engine.api_key, url=engine.batch_url) as client:
+        job = await client.submit_job(str(path), config=config)
+        await client.wait_for_completion(job.id, polling_interval=0.2)
+    headers = {"Authorization": f"Bearer {engine.api_key}"}
+    url = f"{engine.batch_url}/jobs/{job.id}/transcript"
+    async with aiohttp.ClientSession(headers=headers) as http, http.get(url) as answer:
+        return dict(await answer.json())
+
+
+def speakers_of(results: list[dict[str, Any]]) -> set[str]:
+    return {r["alternatives"][0]["speaker"] for r in results}
+
+
+async def test_batch_labels_each_voice(engine: Any, turns: tuple[Path, Any]) -> None:
+    path, spans = turns
+    transcript = await batch_json(engine, path, get_speakers=True)
+    assert labelled_share(transcript["results"], spans) >= 0.9
+    assert speakers_of(transcript["results"]) == {"S1", "S2"}
+    listed = {s["label"]: s["speaker_identifiers"] for s in transcript["speakers"]}
+    assert set(listed) == {"S1", "S2"} and all(len(ids) == 1 for ids in listed.values())
+    # Given back with names, the same voices are called by them
+    named = [{"label": "Agent", "speaker_identifiers": listed["S1"]},
+             {"label": "Customer", "speaker_identifiers": listed["S2"]}]  # fmt: skip
+    again = await batch_json(engine, path, speakers=named)
+    assert speakers_of(again["results"]) == {"Agent", "Customer"}
+    first = next(r for r in again["results"] if r["type"] == "word")
+    assert first["alternatives"][0]["speaker"] == "Agent"  # "Thank you for calling"
+
+
+async def test_one_voice_is_one_speaker(engine: Any, shared_audio: Path) -> None:
+    transcript = await batch_json(engine, shared_audio / "agent.wav")
+    assert speakers_of(transcript["results"]) == {"S1"}
+
+
+async def test_max_speakers_caps_the_voices(engine: Any, turns: tuple[Path, Any],
+                                           tmp_path: Path) -> None:  # fmt: skip
+    path, _ = turns
+    third = speak("And this is a third voice, from a speech synthesiser.", tmp_path / "t.wav")
+    three = write_wav(tmp_path / "three.wav", np.concatenate([decode_file(path), decode_file(third)]))
+    found = await batch_json(engine, three)
+    capped = await batch_json(engine, three, max_speakers=2)
+    assert len(speakers_of(found["results"])) == 3
+    assert speakers_of(capped["results"]) == {"S1", "S2"}
+
+
+async def test_the_call_mixed_to_mono(engine: Any, shared_audio: Path, tmp_path: Path) -> None:
+    """In the mix the customer talks over the agent, 12 dB louder: the words heard are the
+    customer's, and they are labelled one speaker."""
+    stereo = shared_audio / "call_center_stereo.wav"
+    channels = [np.concatenate(list(iter_decoded(stereo, channel=c))) for c in (0, 1)]
+    mixed = write_wav(tmp_path / "mixed.wav", (channels[0] + channels[1]) / 2)
+    transcript = await batch_json(engine, mixed)
+    words = [r for r in transcript["results"] if r["type"] == "word"]
+
+    def louder(r: dict[str, Any]) -> int:
+        a, b = int(r["start_time"] * 16000), int(r["end_time"] * 16000)
+        return int(np.mean(channels[1][a:b] ** 2) > np.mean(channels[0][a:b] ** 2))
+
+    truth = [louder(r) for r in words]
+    labels = [r["alternatives"][0]["speaker"] for r in words]
+    best = max(sum((label == name) == bool(t) for label, t in zip(labels, truth, strict=True))
+               for name in set(labels))  # fmt: skip
+    assert best / len(words) >= 0.9
+
+
+async def test_realtime_labels_each_voice(engine: Any, turns: tuple[Path, Any]) -> None:
+    path, spans = turns
+    got = await stream(engine, pcm(path), diarization="speaker", max_delay=2.0,
+                       enable_partials=True)  # fmt: skip
+    results = [r for m in got.of("AddTranscript") for r in m["results"]]
+    assert labelled_share(results, spans) >= 0.9
+    assert speakers_of(results) == {"S1", "S2"}
+    assert all("speaker" in r["alternatives"][0] for m in got.of("AddPartialTranscript")
+               for r in m["results"])  # fmt: skip
+
+
+async def test_get_speakers_then_known_speakers_in_real_time(
+    engine: Any, turns: tuple[Path, Any]
+) -> None:
+    path, spans = turns
+    client = rt.AsyncClient(api_key=engine.api_key, url=engine.rt_url)
+    results: list[dict[str, Any]] = []
+    speakers: list[dict[str, Any]] = []
+    client.on(rt.ServerMessageType.ADD_TRANSCRIPT, lambda m: results.extend(m["results"]))
+    client.on(rt.ServerMessageType.SPEAKERS_RESULT, lambda m: speakers.extend(m["speakers"]))
+    config = rt.TranscriptionConfig(language="en", diarization="speaker", model="standard")
+    await client.start_session(transcription_config=config,
+                               audio_format=rt.AudioFormat(encoding=rt.AudioEncoding.PCM_S16LE,
+                                                           sample_rate=16000))  # fmt: skip
+    await client.send_message({"message": "GetSpeakers", "final": True})
+    audio = pcm(path)
+    for offset in range(0, len(audio), 32000):
+        await client.send_audio(audio[offset : offset + 32000])
+    await asyncio.wait_for(client.stop_session(), timeout=120)
+    assert {s["label"] for s in speakers} == {"S1", "S2"}
+    named = [{"label": "Agent" if s["label"] == "S1" else "Customer",
+              "speaker_identifiers": s["speaker_identifiers"]} for s in speakers]  # fmt: skip
+    got = await stream(engine, audio, diarization="speaker", max_delay=2.0,
+                       speaker_diarization_config={"speakers": named})  # fmt: skip
+    again = [r for m in got.of("AddTranscript") for r in m["results"]]
+    assert speakers_of(again) == {"Agent", "Customer"}
+    assert labelled_share(again, spans) >= 0.9
