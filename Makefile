@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 LEGACY := $(VENV)/legacy
 LEGACY_STAMP := $(LEGACY)/.installed
 
-.PHONY: run test lint typecheck imports pytest benchmark benchmark-memory benchmark-load benchmark-vocab benchmark-speakers clean
+.PHONY: run test lint typecheck imports pytest benchmark benchmark-memory benchmark-load benchmark-vocab benchmark-speakers benchmark-models clean
 
 run: $(STAMP)
 	$(BIN)/sm-tui $(ARGS)
@@ -40,6 +40,10 @@ benchmark-load: $(STAMP)
 # additional_vocab: invented names recognised with and without it (needs espeak-ng).
 benchmark-vocab: $(STAMP)
 	$(BIN)/python bench/vocab.py
+
+# Both operating points (tiny.en, Whisper base), batch and real time, on the shared recordings.
+benchmark-models: $(STAMP)
+	$(BIN)/python bench/models.py
 
 # Speaker diarization: words labelled with the voice that said them (batch and real time).
 benchmark-speakers: $(STAMP)

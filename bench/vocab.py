@@ -25,11 +25,12 @@ from tui.settings import Settings  # noqa: E402
 
 AUDIO = ROOT.parent / "shared" / "audio"
 VOCAB = [{"content": name} for name, _ in VOCAB_SENTENCES]
+MODEL = sys.argv[1] if len(sys.argv) > 1 else "standard"  # the operating point measured
 
 
 async def batch_text(engine: Any, path: Path, vocab: bool) -> str:
     config = JobConfig(type=JobType.TRANSCRIPTION, transcription_config=TranscriptionConfig(
-        language="en", additional_vocab=VOCAB if vocab else None))  # fmt: skip
+        language="en", model=MODEL, additional_vocab=VOCAB if vocab else None))  # fmt: skip
     async with AsyncClient(api_key=engine.api_key, url=engine.batch_url) as batch:
         transcript = await batch.transcribe(str(path), config=config, min_polling_interval=0.2)
     return str(transcript.transcript_text)
@@ -40,7 +41,7 @@ async def realtime_text(engine: Any, path: Path, vocab: bool) -> str:
     finals: list[str] = []
     client.on(rt.ServerMessageType.ADD_TRANSCRIPT,
               lambda m: finals.append(m["metadata"]["transcript"]))  # fmt: skip
-    config = rt.TranscriptionConfig(language="en", max_delay=1.0,
+    config = rt.TranscriptionConfig(language="en", max_delay=1.0, model=MODEL,
                                     additional_vocab=VOCAB if vocab else None)  # fmt: skip
     with path.open("rb") as handle:
         await client.transcribe(handle, transcription_config=config)

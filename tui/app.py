@@ -25,7 +25,7 @@ from tui.controllers.live import Devices, LiveController
 from tui.core.batch import BatchJob
 from tui.core.errors import Severity
 from tui.core.progress import clock
-from tui.core.target import EngineTarget
+from tui.core.target import Choices, EngineTarget
 from tui.messages import (
     EngineStatusChanged,
     FinalReceived,
@@ -75,6 +75,8 @@ class SmTuiApp(App[int]):
                 tooltip="Latency and WER of every kept comparison, over time"),
         Binding("n", "messages", "Messages", show=False,
                 tooltip="Every message shown so far, whole"),
+        Binding("o", "options", "Options", show=False,
+                tooltip="Language, models and speaker labels for new jobs and live sessions"),
         Binding("ctrl+p", "command_palette", "Commands", show=False,
                 tooltip="Search every action by name"),
         Binding("ctrl+r", "restart_engine", "Restart engine", show=False,
@@ -384,6 +386,16 @@ class SmTuiApp(App[int]):
         if not isinstance(self.screen, HistoryScreen):
             found, problems = runs(self.paths.comparisons)
             self.push_screen(HistoryScreen(found, problems))
+
+    def action_options(self) -> None:
+        from tui.screens.options import OptionsScreen
+
+        def chosen(choices: Choices | None) -> None:
+            if choices is not None and choices != self.supervisor.choices:
+                self.supervisor.choices = choices
+                self.tell(f"new jobs and live sessions: {choices.label}")
+
+        self.push_screen(OptionsScreen(self.supervisor.choices), chosen)
 
     def action_messages(self) -> None:
         """Every message shown this run."""

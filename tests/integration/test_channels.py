@@ -44,7 +44,7 @@ async def test_the_multichannel_client_gets_each_channel_labelled(
         await client.transcribe(
             files,
             transcription_config=rt.TranscriptionConfig(
-                language="en", diarization="channel",
+                language="en", diarization="channel", model="standard",
                 channel_diarization_labels=list(LABELS), enable_partials=True,
             ),
         )  # fmt: skip
@@ -171,7 +171,8 @@ async def test_batch_channel_diarization_transcribes_each_channel(
     config = JobConfig(
         type=JobType.TRANSCRIPTION,
         transcription_config=TranscriptionConfig(
-            language="en", diarization=mode, channel_diarization_labels=list(LABELS)
+            language="en", diarization=mode, channel_diarization_labels=list(LABELS),
+            model="standard",
         ),
     )
     async with AsyncClient(api_key=engine.api_key, url=engine.batch_url) as batch:
@@ -199,7 +200,8 @@ async def test_batch_channel_labels_default_to_channel_numbers(
 
     config = JobConfig(
         type=JobType.TRANSCRIPTION,
-        transcription_config=TranscriptionConfig(language="en", diarization="channel"),
+        transcription_config=TranscriptionConfig(language="en", diarization="channel",
+                                                 model="standard"),
     )
     async with AsyncClient(api_key=engine.api_key, url=engine.batch_url) as batch:
         transcript = await batch.transcribe(

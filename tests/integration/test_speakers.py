@@ -28,7 +28,8 @@ async def batch_json(engine: Any, path: Path, **dz: Any) -> dict[str, Any]:
     import aiohttp
 
     config = JobConfig(type=JobType.TRANSCRIPTION, transcription_config=TranscriptionConfig(
-        language="en", diarization="speaker", speaker_diarization_config=dz or None))  # fmt: skip
+        language="en", diarization="speaker", speaker_diarization_config=dz or None,
+        model="standard"))  # fmt: skip
     async with AsyncClient(api_key=engine.api_key, url=engine.batch_url) as client:
         job = await client.submit_job(str(path), config=config)
         await client.wait_for_completion(job.id, polling_interval=0.2)

@@ -21,9 +21,11 @@ CHOSEN = [VOCAB_SENTENCES[i] for i in (1, 4, 8, 9)]
 
 async def batch_text(engine: Any, path: Path, vocab: list[dict[str, Any]] | None) -> str:
     config = JobConfig(type=JobType.TRANSCRIPTION,
-                       transcription_config=TranscriptionConfig(language="en", additional_vocab=vocab))  # fmt: skip
+                       transcription_config=TranscriptionConfig(language="en", model="standard",
+                                                                additional_vocab=vocab))  # fmt: skip
     async with AsyncClient(api_key=engine.api_key, url=engine.batch_url) as batch:
-        transcript = await batch.transcribe(str(path), config=config, min_polling_interval=0.2)
+        transcript = await batch.transcribe(str(path), config=config, polling_interval=0.5,
+                                            min_polling_interval=0.1)
     return str(transcript.transcript_text)
 
 
@@ -34,7 +36,7 @@ async def realtime_text(engine: Any, path: Path, vocab: list[dict[str, Any]] | N
               lambda m: finals.append(m["metadata"]["transcript"]))  # fmt: skip
     with path.open("rb") as handle:
         await client.transcribe(handle, transcription_config=rt.TranscriptionConfig(
-            language="en", max_delay=1.0, additional_vocab=vocab))  # fmt: skip
+            language="en", max_delay=1.0, additional_vocab=vocab, model="standard"))  # fmt: skip
     return "".join(finals)
 
 

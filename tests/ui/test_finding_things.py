@@ -240,3 +240,35 @@ async def test_a_running_job_shows_progress_from_the_engine(
             assert expected_text(TALK).split()[0] in job.text
     finally:
         engine.stop()
+
+
+async def test_options_reach_the_next_job(standin: Any, isolated: Path, tmp_path: Path) -> None:
+    """o: the choices go with the jobs queued after them (and Escape changes nothing)."""
+    from textual.widgets import Select
+
+    from tui.screens.options import OptionsScreen
+
+    talk = tone_file(tmp_path / "labelled.wav", ["alpha bravo charlie"])
+    app = app_for(isolated, standin)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.supervisor.ready.is_set())
+        before = app.supervisor.choices
+        await pilot.press("o")
+        await wait_for(pilot, lambda: isinstance(app.screen, OptionsScreen))
+        await pilot.press("escape")
+        assert app.screen is app.main and app.supervisor.choices == before
+        await pilot.press("o")
+        await wait_for(pilot, lambda: isinstance(app.screen, OptionsScreen))
+        app.screen.query_one("#option-diarization", Select).value = "speaker"
+        app.screen.query_one("#option-batch_model", Select).value = "standard"
+        await pilot.click("#options-use")
+        await wait_for(pilot, lambda: app.screen is app.main)
+        assert app.supervisor.choices.diarization == "speaker"
+        assert "speakers" in notices(app)
+        app.batch.queue_files([talk])
+        await wait_for(pilot, lambda: any(
+            j.path == talk and j.state == JobState.DONE for j in app.batch.jobs.values()))  # fmt: skip
+    configs = [job.config["transcription_config"] for job in standin.engine.jobs.jobs.values()
+               if job.data_name == "labelled.wav"]  # fmt: skip
+    assert configs and configs[-1]["diarization"] == "speaker"
+    assert configs[-1]["model"] == "standard"

@@ -124,6 +124,15 @@ def test_help(snap_compare: Any, isolated: Path, size: tuple[int, int]) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES, ids=IDS)
+def test_options(snap_compare: Any, isolated: Path, size: tuple[int, int]) -> None:
+    async def options(pilot: Pilot[Any]) -> None:
+        await settled(pilot)
+        await pilot.press("o")
+
+    assert snap_compare(dashboard(isolated), terminal_size=size, run_before=options)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
 def test_delete_asks(snap_compare: Any, isolated: Path, size: tuple[int, int]) -> None:
     async def delete(pilot: Pilot[Any]) -> None:
         await settled(pilot)

@@ -54,7 +54,7 @@ class BatchController:
         if skip_known:
             known = {job.path for job in self.jobs.values()}
             paths = [p for p in paths if Path(p).expanduser().absolute() not in known]
-        for job in self.queue.add(paths, self.settings.language):
+        for job in self.queue.add(paths, self.engine.choices.language):
             self.jobs[job.id] = job
             self._announce(job)
             self._start(job)

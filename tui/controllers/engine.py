@@ -11,7 +11,7 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from tui.controllers.host import Host
-from tui.core.target import EngineTarget, OpenedTarget
+from tui.core.target import Choices, EngineTarget, OpenedTarget
 from tui.messages import EngineState, EngineStatusChanged
 from tui.settings import Settings
 
@@ -34,6 +34,8 @@ class EngineSupervisor:
         self.host = host
         self.settings = settings
         self.given = target
+        self.choices = Choices.from_settings(settings)
+        """Language, operating points and labels for new jobs and live sessions."""
         self.opened: OpenedTarget | None = None
         self.state: EngineState = "starting"
         self.ready = asyncio.Event()
@@ -45,10 +47,10 @@ class EngineSupervisor:
 
     @property
     def target(self) -> EngineTarget | None:
-        """The engine to talk to, once there is one."""
+        """The engine to talk to, once there is one, asking for what is chosen."""
         if self.given is not None:
-            return self.given
-        return self.opened.target if self.opened is not None else None
+            return self.choices.applied(self.given)
+        return self.choices.applied(self.opened.target) if self.opened is not None else None
 
     @property
     def restartable(self) -> bool:

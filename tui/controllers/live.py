@@ -197,7 +197,8 @@ class LiveController:
         listener = MessageListener(self.host)
         session = LiveSession(
             self.engine.target, source, listener, max_delay=self.settings.max_delay,
-            language=self.settings.language, max_session_s=self.settings.max_session_s,
+            language=live_language(self.engine.choices.language),
+            max_session_s=self.settings.max_session_s,
         )  # fmt: skip
         listener.session = session
         self.session, self.running, self.source_name = session, True, name
@@ -232,7 +233,7 @@ class LiveController:
             self.host.tell("nothing to save yet", "warning")
             return []
         name = time.strftime("live-%Y%m%d-%H%M%S")
-        document = session.transcript.json_v2(self.settings.language)
+        document = session.transcript.json_v2(live_language(self.engine.choices.language))
         try:
             written = export_live(text, document, self.paths.exports, name, formats)
         except OSError as exc:
@@ -249,3 +250,8 @@ def _portaudio_devices() -> Devices:
     from tui.core.sources import input_devices
 
     return input_devices()
+
+
+def live_language(language: str) -> str:
+    """A live session's language: ``auto`` is for batch jobs, so live sessions take English."""
+    return "en" if language == "auto" else language

@@ -51,6 +51,36 @@ class EngineTarget:
                 f"real time {self.model_label(self.rt_model)}")  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Choices:
+    """What new jobs and live sessions ask for: chosen in the dashboard (``o``), first from the
+    settings."""
+
+    language: str = "en"
+    batch_model: str = "enhanced"
+    rt_model: str = "standard"
+    diarization: str = "none"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Choices:
+        """The settings' choices."""
+        return cls(settings.language, settings.batch_operating_point,
+                   settings.rt_operating_point, settings.diarization)  # fmt: skip
+
+    def applied(self, target: EngineTarget) -> EngineTarget:
+        """``target`` asking for these operating points and labels."""
+        return replace(target, batch_model=self.batch_model, rt_model=self.rt_model,
+                       diarization=self.diarization)  # fmt: skip
+
+    @property
+    def label(self) -> str:
+        """As the status line says them: ``de · batch enhanced · live standard · speakers``."""
+        labels = {"none": "", "speaker": " · speakers", "channel": " · channels",
+                  "channel_and_speaker": " · channels and speakers"}  # fmt: skip
+        return (f"{self.language} · batch {self.batch_model} · live {self.rt_model}"
+                f"{labels.get(self.diarization, '')}")  # fmt: skip
+
+
 def remote_target(settings: Settings) -> EngineTarget:
     """Speechmatics itself, or the URLs the settings name (e.g. an on-premises deployment)."""
     assert settings.api_key, "a remote target needs an API key"

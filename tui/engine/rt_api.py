@@ -240,10 +240,6 @@ class RealtimeSession:
             await self.models.load_models(self.config)
         except ModelLoadError as exc:
             raise SessionError("invalid_model", str(exc)) from None
-        for channel in self.channels.values():
-            channel.speakers = self.models.speakers()
-            if channel.speakers is not None:
-                channel.pump.label = functools.partial(self.models.label, channel.speakers)
         self.engine.sessions += self.slots
         self.engine.loads[self.id] = self.load
         self.engine.unstarted -= 1
@@ -266,17 +262,27 @@ class RealtimeSession:
                 f"(the local engine's {self.models.model.name}).",
             }
         )
-        english = self.models.translates(message.get("translation_config"), language)
-        for channel in self.channels.values() if english else ():
-            channel.translator = Translator(self.models.translate, self.send, channel.label)
-            channel.writer.on_final = channel.translator.final
-        supported = frozenset({"en"}) if english else frozenset()
-        translation_warnings(self.send, message.get("translation_config"), language, supported)
+        self._add_features(message.get("translation_config"), language)
         for channel in self.channels.values():
             self.tasks.append(asyncio.create_task(self._pump_loop(channel)))
         self.tasks.append(asyncio.create_task(rt_watch.watch_duration(self)))
         self.tasks.append(asyncio.create_task(rt_watch.watch_idle(self)))
         log.info("session %s started %s", self.id[:8], json.dumps(audio_format))
+
+    def _add_features(self, translation: Any, language: str) -> None:
+        """Speaker labels and translation, on each channel that needs them."""
+        english = self.models.translates(translation, language)
+        partials = isinstance(translation, dict) and bool(translation.get("enable_partials"))
+        for channel in self.channels.values():
+            channel.speakers = self.models.speakers()
+            if channel.speakers is not None:
+                channel.pump.label = functools.partial(self.models.label, channel.speakers)
+            if english:
+                channel.translator = Translator(self.models.translate, self.send, channel.label,
+                                                partials=partials)  # fmt: skip
+                channel.writer.on_final = channel.translator.final
+        supported = frozenset({"en"}) if english else frozenset()
+        translation_warnings(self.send, translation, language, supported)
 
     @property
     def multichannel(self) -> bool:

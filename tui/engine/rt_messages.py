@@ -157,7 +157,4 @@ def translation_warnings(
             send({"message": "Warning", "type": "unsupported_translation_pair",
                   "reason": f"Translation from {language} to {target} is not supported by "
                   "the local engine (it translates other languages to English)"})  # fmt: skip
-    if supported and translation.get("enable_partials"):
-        send({"message": "Warning", "type": "partial_translations_unsupported",
-              "reason": "The local engine translates finals only: AddTranslation, "
-              "no AddPartialTranslation"})  # fmt: skip
+

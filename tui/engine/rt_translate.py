@@ -4,8 +4,10 @@ A session whose ``translation_config`` asks for English, in a language other tha
 a ``Translator`` per channel. It keeps the channel's audio since the last translated final
 (bounded). Finals are gathered into sentences (a final ending in ``.``, ``?`` or ``!``, or
 ``MAX_SENTENCE_S`` of them): each sentence's audio goes through the translate task, and
-AddTranslation carries its English, in order. EndOfTranscript waits until every final is
-translated.
+AddTranslation carries its English, in order. With ``enable_partials`` in the
+translation_config, the sentence so far is translated after each final that does not end it,
+as AddPartialTranslation (skipped when newer work waits: a partial is only worth its freshness).
+EndOfTranscript waits until every final is translated.
 """
 
 from __future__ import annotations
@@ -38,14 +40,17 @@ class Translator:
         channel: The channel's label in a multichannel session.
     """
 
-    def __init__(self, translate: Translate, send: Send, channel: str | None = None) -> None:
+    def __init__(
+        self, translate: Translate, send: Send, channel: str | None = None, partials: bool = False
+    ) -> None:
         self.translate = translate
         self.send = send
         self.channel = channel
+        self.partials = partials
         self._audio: list[np.ndarray] = []
         self._offset = 0.0  # stream time of the first held sample
         self._held = 0  # samples held
-        self._spans: asyncio.Queue[tuple[float, float] | None] = asyncio.Queue()
+        self._spans: asyncio.Queue[tuple[float, float, bool] | None] = asyncio.Queue()
         self._sentence: tuple[float, float] | None = None  # finals gathered, not yet queued
         self._task = asyncio.create_task(self._run())
         self.warned = False
@@ -72,13 +77,15 @@ class Translator:
         first = start if self._sentence is None else self._sentence[0]
         self._sentence = (first, end)
         if text.rstrip().endswith((".", "?", "!")) or end - first >= MAX_SENTENCE_S:
-            self._spans.put_nowait(self._sentence)
+            self._spans.put_nowait((first, end, False))
             self._sentence = None
+        elif self.partials:
+            self._spans.put_nowait((first, end, True))
 
     async def finish(self, timeout: float = 60.0) -> None:
         """Every final sent so far translated (or ``timeout`` passed)."""
         if self._sentence is not None:
-            self._spans.put_nowait(self._sentence)
+            self._spans.put_nowait((*self._sentence, False))
             self._sentence = None
         self._spans.put_nowait(None)
         try:
@@ -93,9 +100,12 @@ class Translator:
 
     async def _run(self) -> None:
         while (span := await self._spans.get()) is not None:
-            start, end = span
+            start, end, partial = span
+            if partial and not self._spans.empty():
+                continue  # newer work waits: this partial would be stale when it came
             audio = self._slice(start - PAD_S, end + PAD_S)
-            self._drop_until(end)
+            if not partial:
+                self._drop_until(end)
             if len(audio) < RATE // 10:
                 continue
             try:
@@ -109,7 +119,8 @@ class Translator:
             if not text:
                 continue
             message: dict[str, Any] = {
-                "message": "AddTranslation", "format": "2.9", "language": "en",
+                "message": "AddPartialTranslation" if partial else "AddTranslation",
+                "format": "2.9", "language": "en",
                 "results": [{"content": text, "start_time": round(start, 3),
                              "end_time": round(end, 3)}],
             }  # fmt: skip

@@ -1,0 +1,56 @@
+"""``make benchmark-models``: both operating points on the shared recordings, batch and real time.
+
+For each operating point (``standard``: tiny.en, ``enhanced``: Whisper base), every shared
+recording with a reference is compared (batch and real time at ``max_delay`` 1.0, as
+``sm-tui compare`` does) and a row of pooled figures is printed: mean WER and the batch
+real-time factor (turnaround over audio length); final-word latency p50 and p95.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tui.core.compare import compare  # noqa: E402
+from tui.core.references import load_references  # noqa: E402
+from tui.core.target import open_target  # noqa: E402
+from tui.settings import Settings  # noqa: E402
+
+AUDIO = ROOT.parent / "shared" / "audio"
+
+
+async def main() -> None:
+    refs = {k: v for k, v in load_references(AUDIO / "references.tsv").items()
+            if (AUDIO / k).is_file()}  # fmt: skip
+    with tempfile.TemporaryDirectory() as folder:
+        opened = await asyncio.to_thread(open_target, Settings(data_dir=Path(folder) / "data"))
+        print("| operating point | model | batch WER | batch turnaround ÷ audio | real-time WER "
+              "| final p50 | final p95 |\n|---|---|---|---|---|---|---|")  # fmt: skip
+        try:
+            for point in ("standard", "enhanced"):
+                target = dataclasses.replace(opened.target, batch_model=point, rt_model=point)
+                summaries = [(await compare(target, AUDIO / name, ref, max_delay=1.0)).summary()
+                             for name, ref in sorted(refs.items())]  # fmt: skip
+                latencies = [w.latency_s for s in summaries for w in s.realtime.words]
+                batch = [s.wer.batch for s in summaries if s.wer.batch is not None]
+                rt = [s.wer.realtime for s in summaries if s.wer.realtime is not None]
+                ratio = sum(s.batch.turnaround_s for s in summaries) / sum(
+                    s.audio_s for s in summaries)
+                print(f"| {point} | {target.model_label(point)} | {100 * np.mean(batch):.1f}% "
+                      f"| {ratio:.2f} | {100 * np.mean(rt):.1f}% "
+                      f"| {np.percentile(latencies, 50):.2f} s "
+                      f"| {np.percentile(latencies, 95):.2f} s |", flush=True)  # fmt: skip
+        finally:
+            opened.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

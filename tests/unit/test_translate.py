@@ -1,0 +1,50 @@
+"""Real-time translation's bookkeeping on constructed finals (a stand-in translate task)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import numpy as np
+
+from tui.engine.asr import Word
+from tui.engine.rt_translate import Translator
+from tui.shared.audio import RATE
+
+
+def run(partials: bool, finals: list[tuple[float, float, str]]) -> tuple[list[dict[str, Any]],
+                                                                        list[float]]:  # fmt: skip
+    """Feed 10 s of audio and ``finals``; the messages sent and the audio lengths translated."""
+    sent: list[dict[str, Any]] = []
+    lengths: list[float] = []
+
+    async def translate(audio: np.ndarray) -> list[Word]:
+        lengths.append(len(audio) / RATE)
+        await asyncio.sleep(0)
+        return [Word(f" english{len(lengths)}", 0.0, 0.5)]
+
+    async def session() -> None:
+        translator = Translator(translate, sent.append, channel=None, partials=partials)
+        translator.add_audio(np.zeros(10 * RATE, dtype=np.float32))
+        for start, end, text in finals:
+            translator.final(start, end, text)
+            await asyncio.sleep(0.01)  # the translation runs between finals
+        await translator.finish()
+
+    asyncio.run(session())
+    return sent, lengths
+
+
+def test_finals_are_translated_a_sentence_at_a_time() -> None:
+    sent, lengths = run(False, [(0.5, 1.5, "Guten "), (1.5, 2.5, "Morgen. "), (3.0, 4.0, "Ich ")])
+    assert [m["message"] for m in sent] == ["AddTranslation", "AddTranslation"]
+    assert [(r["start_time"], r["end_time"]) for m in sent for r in m["results"]] == [
+        (0.5, 2.5), (3.0, 4.0)]  # fmt: skip — the last, unfinished sentence at the end
+    assert all(m["language"] == "en" for m in sent)
+    assert lengths[0] > 2.0  # the whole sentence's audio (and a little around it)
+
+
+def test_partials_translate_the_sentence_so_far() -> None:
+    sent, _ = run(True, [(0.5, 1.5, "Guten "), (1.5, 2.5, "Morgen. ")])
+    assert [m["message"] for m in sent] == ["AddPartialTranslation", "AddTranslation"]
+    assert sent[0]["results"][0]["end_time"] == 1.5 and sent[1]["results"][0]["end_time"] == 2.5
