@@ -268,6 +268,8 @@ async def test_options_reach_the_next_job(standin: Any, isolated: Path, tmp_path
         app.batch.queue_files([talk])
         await wait_for(pilot, lambda: any(
             j.path == talk and j.state == JobState.DONE for j in app.batch.jobs.values()))  # fmt: skip
+        job = next(j for j in app.batch.jobs.values() if j.path == talk)
+        assert job.text.startswith("S1: "), job.text  # the turns are named, as live
     configs = [job.config["transcription_config"] for job in standin.engine.jobs.jobs.values()
                if job.data_name == "labelled.wav"]  # fmt: skip
     assert configs and configs[-1]["diarization"] == "speaker"

@@ -133,8 +133,10 @@ async def run_job(
         watching.cancel()
     job.transcript = without_nulls(dataclasses.asdict(transcript))
     results = job.transcript.get("results") or []
-    # The SDK's text knows speakers but not channels: a call's sides are named here.
-    labelled = any("channel" in result for result in results)
+    # The SDK's text knows speakers but not channels: turns are named here, as the live panel
+    # names them ("agent: …", "S2: …").
+    labelled = any("channel" in result or result["alternatives"][0].get("speaker", "UU") != "UU"
+                   for result in results if result.get("alternatives"))  # fmt: skip
     job.text = render_turns(results) if labelled else str(transcript.transcript_text)
     job.notice = ""
     step(JobState.DONE)

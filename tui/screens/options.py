@@ -53,7 +53,8 @@ class OptionsScreen(ModalScreen[Choices | None]):
                 yield Label("Labels")
                 yield self._select("diarization", LABELS, self.choices.diarization)
             yield Button("Use these", id="options-use", variant="primary", compact=True)
-            yield Label("Tab: next · Enter: open a list · Esc: cancel", classes="dim-hint")
+            yield Label("Tab: next · Enter: open a list · ctrl+s: use · Esc: cancel",
+                        classes="dim-hint")
 
     @staticmethod
     def _select(name: str, options: list[tuple[str, str]], value: str) -> Select[str]:
