@@ -62,9 +62,17 @@ def dashboard(data: Path) -> Any:
 
 
 async def settled(pilot: Pilot[Any]) -> None:
+    from tui.widgets.job_table import JobTable
+
     app: Any = pilot.app
     await wait_for(pilot, lambda: app.supervisor.state == "unreachable")
     await wait_for(pilot, lambda: len(app.main.jobs) == 10)
+    # every row drawn with its time (a busy CI once caught a done job's row half-refreshed)
+    table = app.main.query_one(JobTable)
+    await wait_for(pilot, lambda: table.row_count == 10 and all(
+        table.get_cell(str(job.id), "Time") != "–"
+        for job in app.main.jobs.values() if job.state == JobState.DONE))  # fmt: skip
+    await pilot.pause()
     await pilot.pause()
 
 
