@@ -101,11 +101,11 @@ class BatchTranscriber:
         decoding = Decoding(language=cfg.to_whisper(language),
                             hotwords=vocab.hotwords if vocab else None)  # fmt: skip
         labels: list[str | None] = [None]
-        if config.get("diarization") in ("channel", "channel_and_speaker"):
+        if cfg.labels_channels(config):
             info = await asyncio.to_thread(probe, path)
             labels = [*channel_labels(config, info.channels)]
         translate = "en" in translation_targets(job) and language != "en"
-        speaking = config.get("diarization") in ("speaker", "channel_and_speaker")
+        speaking = cfg.labels_speakers(config)
         encoder = await self.models.encoder() if speaking else None
         hop = max(HOP_S, duration / MAX_WINDOWS)
         streams: list[Heard] = []
@@ -153,6 +153,7 @@ class BatchTranscriber:
         """One stream's words (and their English, and its voices), piece by piece."""
         chunker = Chunker(iter_decoded(path, channel=channel))
         words, english = heard.words, heard.english
+        to_english = Decoding(language=decoding.language, task="translate")
         heard_any = False
         while (piece := await asyncio.to_thread(chunker.next)) is not None:
             start, audio = piece
@@ -176,7 +177,6 @@ class BatchTranscriber:
                                     for v in voices)  # fmt: skip
             words.extend(w.shifted(start) for w in found)
             if translate:
-                to_english = Decoding(language=decoding.language, task="translate")
                 said = await self.scheduler.run(
                     BATCH, model.transcribe_batch, audio, None, to_english
                 )

@@ -11,6 +11,16 @@ ENGLISH = frozenset({"en"})
 TO_WHISPER = {"cmn": "zh"}
 
 
+def labels_speakers(config: dict[str, Any]) -> bool:
+    """Whether a transcription_config asks for speaker labels (``speaker``, or with channels)."""
+    return config.get("diarization") in ("speaker", "channel_and_speaker")
+
+
+def labels_channels(config: dict[str, Any]) -> bool:
+    """Whether a transcription_config asks for each channel on its own."""
+    return config.get("diarization") in ("channel", "channel_and_speaker")
+
+
 def whisper_languages() -> frozenset[str]:
     """Every language the multilingual Whisper model knows, in Speechmatics' codes."""
     from faster_whisper.tokenizer import _LANGUAGE_CODES

@@ -13,6 +13,7 @@ import binascii
 from dataclasses import dataclass
 from typing import Any
 
+from tui.engine.config import labels_channels
 from tui.engine.rt_messages import TranscriptWriter
 from tui.engine.rt_pump import RecognitionPump
 from tui.engine.rt_speakers import OnlineSpeakers
@@ -43,7 +44,7 @@ def channel_labels(config: dict[str, Any]) -> list[str] | None:
     Raises:
         ValueError: The labels repeat or are too many; the message says which.
     """
-    if config.get("diarization") not in ("channel", "channel_and_speaker"):
+    if not labels_channels(config):
         return None
     labels = config.get("channel_diarization_labels")
     if not labels:

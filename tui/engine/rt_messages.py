@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from tui.engine import config as cfg
 from tui.engine.asr import Word
 from tui.engine.results import joined, to_results
 from tui.shared.transcripts import render
@@ -51,7 +52,7 @@ class TranscriptWriter:
     ) -> list[dict[str, Any]]:
         config = self.config()
         language = str(config.get("language", "en"))
-        diarizing = config.get("diarization") in ("speaker", "channel_and_speaker")
+        diarizing = cfg.labels_speakers(config)
         labels = None
         if speakers is not None:  # one per token: a joined word takes its first token's
             labels = [who for index, (word, who) in enumerate(zip(words, speakers, strict=True))

@@ -61,7 +61,7 @@ class SessionModels:
         """
         models = self.engine.models
         self.model = await models.get(models.point_for(config, self.engine.rt_point))
-        if config.get("diarization") in ("speaker", "channel_and_speaker"):
+        if cfg.labels_speakers(config):
             self.encoder = await models.encoder()
 
     def translates(self, translation: Any, language: str) -> bool:
