@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tui.engine.asr import Word
-from tui.engine.speakers import MIN_EMBED_S, SpeakerSettings, identifier, names
+from tui.engine.speakers import MIN_EMBED_S, SpeakerSettings, identifier
 from tui.shared.audio import RATE
 
 PAUSE_S = 0.3  # a pause this long between words may be a change of speaker
@@ -32,6 +32,7 @@ class Voice:
     number: int
     centroid: np.ndarray
     count: int = 1
+    heard: bool = True  # False for a known speaker (given by identifier) not heard yet
 
 
 class OnlineSpeakers:
@@ -45,8 +46,11 @@ class OnlineSpeakers:
     def __init__(self, embed: Embed, settings: SpeakerSettings) -> None:
         self.embed = embed
         self.settings = settings
-        self.voices: list[Voice] = []
-        self.labels: dict[int, str] = {}
+        # Known speakers are voices from the start: a stretch joins one as it would a voice
+        # heard earlier in the session.
+        self.voices = [Voice(n, centroid.copy(), heard=False)
+                       for n, (_, centroid) in enumerate(settings.known)]  # fmt: skip
+        self.labels = {n: name for n, (name, _) in enumerate(settings.known)}
         self.current: str | None = None
 
     async def label(self, words: list[Word], audio: np.ndarray, start: float) -> list[str]:
@@ -79,19 +83,20 @@ class OnlineSpeakers:
         if best is None or (far and room):
             best = Voice(len(self.voices), vector.copy())
             self.voices.append(best)
-            centroids = {v.number: v.centroid for v in self.voices}
-            known = names([v.number for v in self.voices], centroids, self.settings)
-            self.labels.setdefault(best.number, known[best.number])
+            taken = set(self.labels.values())
+            self.labels[best.number] = next(f"S{n}" for n in range(1, len(taken) + 2)
+                                            if f"S{n}" not in taken)  # fmt: skip
         else:
             mean = best.centroid * best.count + vector
             best.centroid = mean / (np.linalg.norm(mean) + 1e-9)
             best.count += 1
+            best.heard = True
         return self.labels[best.number]
 
     def speakers(self) -> list[dict[str, object]]:
         """SpeakersResult's entries: each voice's label and identifier."""
         return [{"label": self.labels[v.number], "speaker_identifiers": [identifier(v.centroid)]}
-                for v in self.voices]  # fmt: skip
+                for v in self.voices if v.heard]  # fmt: skip
 
 
 def _stretches(words: list[Word]) -> list[tuple[int, int]]:
