@@ -30,8 +30,9 @@ TALK = ["alpha bravo charlie", "delta echo foxtrot golf", "hotel india juliet"]
 
 
 def states(messages: Messages, job_id: int) -> list[JobState]:
-    """The states a job was announced in, in order."""
-    return [m.state for m in messages.of(JobChanged) if m.job.id == job_id]
+    """The states a job went through, in order (a repeat is a refresh, not a step)."""
+    seen = [m.state for m in messages.of(JobChanged) if m.job.id == job_id]
+    return [state for n, state in enumerate(seen) if n == 0 or seen[n - 1] != state]
 
 
 async def test_sample_queues_finishes_and_exports(isolated: Path) -> None:

@@ -67,11 +67,14 @@ async def settled(pilot: Pilot[Any]) -> None:
     app: Any = pilot.app
     await wait_for(pilot, lambda: app.supervisor.state == "unreachable")
     await wait_for(pilot, lambda: len(app.main.jobs) == 10)
-    # every row drawn with its time (a busy CI once caught a done job's row half-refreshed)
+    # every row drawn whole: the queued job's audio length is probed in a thread, and a busy
+    # CI caught the snapshot before its row showed it
     table = app.main.query_one(JobTable)
     await wait_for(pilot, lambda: table.row_count == 10 and all(
         table.get_cell(str(job.id), "Time") != "–"
-        for job in app.main.jobs.values() if job.state == JobState.DONE))  # fmt: skip
+        for job in app.main.jobs.values() if job.state == JobState.DONE) and all(
+        table.get_cell(str(job.id), "Audio") != "–"
+        for job in app.main.jobs.values() if job.state == JobState.QUEUED))  # fmt: skip
     await pilot.pause()
     await pilot.pause()
 

@@ -99,6 +99,7 @@ async def run_job(
     try:
         if job.engine_job_id is None:  # PyAV opens the file: never on the event loop
             job.size, job.duration = await asyncio.to_thread(inspect, job.path)
+            on_change(job)  # its row shows the audio's length while it waits
     except JobInputError as exc:
         step(JobState.FAILED, str(exc))
         return "finished"
