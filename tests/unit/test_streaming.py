@@ -11,6 +11,7 @@ from tui.engine.streaming import (
     collapse_loops,
     drop_copies,
     repetitive,
+    unheard,
 )
 
 
@@ -180,6 +181,52 @@ def test_a_copy_of_recent_finals_is_dropped() -> None:
     assert [w.text.strip() for w in drop_copies(fresh, recent)] == ["the", "other"]
     short = words(("we", 0, 1), ("were", 1, 2), ("all", 2, 3))  # three words may be speech
     assert drop_copies(short, recent) == short
+
+
+def test_a_copy_of_the_age_of_dickens_is_speech() -> None:
+    """Five words said again with a new ending are speech: "it was the age of wisdom, it was
+    the age of foolishness" (a five-word rule dropped the second "it was the age of")."""
+    recent = ["it", "was", "the", "age", "of", "wisdom"]
+    fresh = words(("it", 0, 1), ("was", 1, 2), ("the", 2, 3), ("age", 3, 4), ("of", 4, 5),
+                  ("foolishness.", 5, 6))  # fmt: skip
+    assert drop_copies(fresh, recent) == fresh
+
+
+def test_a_phrase_that_repeats_the_last_finals_is_a_loop() -> None:
+    """"…Welcome to speech" is final; Whisper then hears "medics. Welcome to speech medics."
+    (a loop at the window's end): the second saying goes."""
+    fresh = words(("medics.", 4.5, 5.0), ("Welcome", 5.0, 5.1), ("to", 5.1, 5.2),
+                  ("speech", 5.2, 5.3), ("medics.", 5.3, 5.4))  # fmt: skip
+    kept = collapse_loops(fresh, ["welcome", "to", "speech"])
+    assert [w.text.strip() for w in kept] == ["medics."]
+    # two words said twice are speech ("thank you, thank you"); three times they loop
+    twice = words(("thank", 0, 1), ("you", 1, 2), ("thank", 2, 3), ("you", 3, 4))
+    assert collapse_loops(twice) == twice
+    assert repetitive("welcome to speech medics. welcome to speech medics.")
+
+
+def test_words_aligned_to_no_audio_are_invented() -> None:
+    """A phrase Whisper invents has nothing to align to: its words all sit at one instant. Two
+    or more such words in a row go; a lone short word (squeezed at a cut) stays."""
+    hypothesis = [Word(" the", 1.62, 2.10), Word(" sample", 2.10, 2.10),
+                  Word(" audio", 2.10, 2.46), Word(" transcription.", 2.46, 3.02),
+                  Word(" Welcome", 3.30, 3.30), Word(" to", 3.30, 3.30),
+                  Word(" the", 3.30, 3.30), Word(" sample", 3.30, 3.32),
+                  Word(" Welcome", 3.80, 3.98), Word(" to", 3.98, 4.26),
+                  Word(" speech.", 4.26, 4.46)]  # fmt: skip
+    kept = [w.text.strip() for w in unheard(hypothesis)]
+    assert kept == ["the", "sample", "audio", "transcription.", "Welcome", "to", "speech."]
+
+
+def test_an_invented_phrase_never_becomes_final() -> None:
+    """The same, through the recogniser: a flushed window's invented run is not said."""
+    rec = StreamingRecognizer(max_delay=4.0)
+    feed(rec, 5.0)
+    update = rec.apply(rec.plan(flush=True), [
+        Word(" Welcome", 0.5, 0.9), Word(" to", 0.9, 1.1), Word(" speech.", 1.1, 1.6),
+        Word(" Thanks", 1.6, 1.6), Word(" for", 1.6, 1.6), Word(" watching.", 1.6, 1.6),
+    ], SPEECH)  # fmt: skip
+    assert [w.text.strip() for w in update.finals] == ["Welcome", "to", "speech."]
 
 
 def test_a_looping_prompt_is_dropped() -> None:

@@ -18,7 +18,9 @@ result, so its rules are tested on constructed hypotheses.
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -67,46 +69,54 @@ def normal(text: str) -> str:
     return re.sub(r"[^\w']", "", text.lower())
 
 
-COPY_WORDS = 5  # a run this long that repeats recent finals is Whisper copying, not speech
+COPY_WORDS = 6  # a run this long that repeats recent finals is Whisper copying, not speech
 RECENT_WORDS = 60
-LOOP_TIMES = 3  # a phrase said this many times in a row is a loop
+LOOP_TAIL = 12  # final words a fresh phrase is checked against for loops
+LOOP_TIMES = 3  # a phrase said this many times in a row is a loop…
+LONG_PHRASE = 3  # …or twice, when it is this many words or more ("Welcome to speech medics.")
 NOT_SPEECH_S = 0.3  # words starting this long after the last speech are invented
 
 
 def repetitive(text: str) -> bool:
-    """Whether a text loops: a phrase of 2–12 words three times in a row (a poisoned prompt)."""
+    """Whether a text loops: a phrase of 2 words three times in a row, or of 3–12 words twice
+    (a poisoned prompt)."""
     words = [normal(w) for w in text.split()]
     return len(_without_loops(words)) < len(words)
 
 
 def _without_loops(words: list[str]) -> list[str]:
-    """Positions kept after cutting phrases repeated ``LOOP_TIMES`` times or more to one."""
+    """The words after cutting each looping phrase to its first saying."""
     out = list(words)
     for size in range(2, 13):
+        least = 2 if size >= LONG_PHRASE else LOOP_TIMES
         index = 0
-        while index + size * LOOP_TIMES <= len(out):
+        while index + size * least <= len(out):
             phrase = out[index : index + size]
             times = 1
             while out[index + size * times : index + size * (times + 1)] == phrase:
                 times += 1
-            if times >= LOOP_TIMES:
+            if times >= least:
                 del out[index + size : index + size * times]
             index += 1
     return out
 
 
-def collapse_loops(words: list[Word]) -> list[Word]:
-    """A hypothesis with each looping phrase kept once ("the day. the day. the day.")."""
-    keys = [normal(w.text) for w in words]
+def collapse_loops(words: list[Word], before: Sequence[str] = ()) -> list[Word]:
+    """A hypothesis with each looping phrase kept once ("the day. the day. the day."), read
+    after ``before`` (the last final words, normalised): a phrase that only repeats what was
+    just said final is a loop too ("…Welcome to speech" + "medics. Welcome to speech medics.").
+    """
+    keys = [*before, *(normal(w.text) for w in words)]
     kept = _without_loops(keys)
     if len(kept) == len(keys):
         return words
     out: list[Word] = []
     position = 0
-    for word, key in zip(words, keys, strict=True):  # keep the first of each run, in order
+    for index, key in enumerate(keys):  # keep the first of each run, in order
         if position < len(kept) and key == kept[position]:
-            out.append(word)
             position += 1
+            if index >= len(before):
+                out.append(words[index - len(before)])
     return out
 
 
@@ -121,6 +131,26 @@ def drop_copies(fresh: list[Word], recent: list[str]) -> list[Word]:
         if tuple(keys[i : i + COPY_WORDS]) in grams:
             drop.update(range(i, i + COPY_WORDS))
     return [w for i, w in enumerate(fresh) if i not in drop]
+
+
+UNHEARD_RUN = 2  # this many words in a row, each with no audio under it, are invented
+FLAT_S = 0.025  # a word this short has no audio under it (Whisper's times step by 0.02 s)
+
+
+def unheard(words: list[Word]) -> list[Word]:
+    """Words without the runs that Whisper aligned to no audio at all.
+
+    A phrase Whisper invents (a loop, a copy of the prompt) has nothing in the audio to align
+    to, so its words all start and end at one instant: "Welcome[3.30-3.30] to[3.30-3.30]
+    the[3.30-3.30] sample[3.30-3.30]". A single such word is kept (a short word squeezed at a
+    cut); ``UNHEARD_RUN`` of them in a row are dropped.
+    """
+    out: list[Word] = []
+    for flat, run in itertools.groupby(words, key=lambda w: w.end - w.start < FLAT_S):
+        said = list(run)
+        if not (flat and len(said) >= UNHEARD_RUN):
+            out.extend(said)
+    return out
 
 
 JOINERS = "-.,;:!?'\"…"  # what a continuing token may start with
@@ -300,9 +330,11 @@ class StreamingRecognizer:
     def _guarded(
         self, window: Window, hypothesis: list[Word], speech: list[tuple[float, float]]
     ) -> list[Word]:
-        """The hypothesis without what is not speech: repeats of the finals, loops, and words
-        in the silence after the window's last speech."""
-        fresh = collapse_loops(self._dedupe(hypothesis))
+        """The hypothesis without what is not speech: phrases with no audio under them, repeats
+        of the finals, loops, and words in the silence after the window's last speech."""
+        fresh = collapse_loops(
+            self._dedupe(unheard(hypothesis)), [normal(w.text) for w in self._finals[-LOOP_TAIL:]]
+        )
         fresh = drop_copies(fresh, [normal(w.text) for w in self._finals[-RECENT_WORDS:]])
         if speech:  # (no speech found at all is left to the silence rule)
             last_speech = window.start + speech[-1][1]
