@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 LEGACY := $(VENV)/legacy
 LEGACY_STAMP := $(LEGACY)/.installed
 
-.PHONY: run test lint typecheck imports pytest benchmark benchmark-memory benchmark-load benchmark-vocab benchmark-speakers benchmark-models clean
+.PHONY: run test lint typecheck imports pytest benchmark benchmark-memory benchmark-load benchmark-vocab benchmark-speakers benchmark-models benchmark-stepped clean
 
 run: $(STAMP)
 	$(BIN)/sm-tui $(ARGS)
@@ -36,6 +36,10 @@ benchmark: $(STAMP)
 # Real time idle, beside a CPU hog and beside a long batch job, on the shared recordings.
 benchmark-load: $(STAMP)
 	$(BIN)/python bench/load.py
+
+# The real-time rules stepped through the real model on a virtual clock (no socket): WER, latency.
+benchmark-stepped: $(STAMP)
+	$(BIN)/python bench/stepped.py $(STEPPED)
 
 # additional_vocab: invented names recognised with and without it (needs espeak-ng).
 benchmark-vocab: $(STAMP)
