@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tui.core.references import load_references  # noqa: E402
-from tui.core.wer import wer  # noqa: E402
+from tui.core.wer import normalise, wer  # noqa: E402
 from tui.engine.asr import Recognizer, Word  # noqa: E402
 from tui.engine.rt_pump import MIN_STEP_S, infer_window  # noqa: E402
 from tui.engine.streaming import StreamingRecognizer  # noqa: E402
@@ -59,6 +59,7 @@ def main(sets: list[tuple[Path, Path]], max_delay: float = 1.0) -> None:
     model = Recognizer("tiny.en", workers=1)
     errors: list[float] = []
     latencies: list[float] = []
+    said: list[tuple[str, str]] = []  # (reference, real-time text) of every recording
     for folder, table in sets:
         for name, reference in load_references(table).items():
             path = folder / name
@@ -66,13 +67,21 @@ def main(sets: list[tuple[Path, Path]], max_delay: float = 1.0) -> None:
                 continue
             text, lags = stepped(model, decode_file(path), max_delay)
             errors.append(wer(reference, text))
+            said.append((reference, text))
             latencies += lags
             print(f"{name:24} WER {100 * errors[-1]:5.1f}%  p50 {np.median(lags):.2f} s  {text}")
-    print(f"mean WER {100 * np.mean(errors):.1f}% over {len(errors)} recordings; final latency "
-          f"p50 {np.median(latencies):.2f} s, p95 {np.percentile(latencies, 95):.2f} s")  # fmt: skip
+    words = sum(len(normalise(r).split()) for r, _ in said)
+    pooled = sum(wer(r, t) * len(normalise(r).split()) for r, t in said) / words
+    print(f"WER {100 * pooled:.1f}% over all {words} words (mean of {len(errors)} recordings' "
+          f"{100 * np.mean(errors):.1f}%); final latency p50 {np.median(latencies):.2f} s, "
+          f"p95 {np.percentile(latencies, 95):.2f} s")  # fmt: skip
 
 
 if __name__ == "__main__":
     args = [Path(a) for a in sys.argv[1:]]
-    pairs = list(zip(args[::2], args[1::2], strict=True)) or [(AUDIO, AUDIO / "references.tsv")]
+    pairs = list(zip(args[::2], args[1::2], strict=False)) or [(AUDIO, AUDIO / "references.tsv")]
+    missing = [str(p) for pair in pairs for p in pair if not p.exists()]
+    if len(args) % 2 or missing:
+        sys.exit(f"usage: stepped.py [DIR REFERENCES.tsv]... (pairs of a folder and its "
+                 f"references){'; not found: ' + ', '.join(missing) if missing else ''}")  # fmt: skip
     main(pairs)
