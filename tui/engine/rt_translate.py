@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from tui.engine.asr import Word
+from tui.engine.held_audio import HeldAudio
 from tui.shared.audio import RATE
 
 log = logging.getLogger("sm_tui.engine.rt")
@@ -47,9 +48,7 @@ class Translator:
         self.send = send
         self.channel = channel
         self.partials = partials
-        self._audio: list[np.ndarray] = []
-        self._offset = 0.0  # stream time of the first held sample
-        self._held = 0  # samples held
+        self._audio = HeldAudio()
         self._spans: asyncio.Queue[tuple[float, float, bool] | None] = asyncio.Queue()
         self._sentence: tuple[float, float] | None = None  # finals gathered, not yet queued
         self._task = asyncio.create_task(self._run())
@@ -59,15 +58,14 @@ class Translator:
         """Keep the channel's 16 kHz samples until their finals are translated."""
         if not len(samples):
             return
-        self._audio.append(samples)
-        self._held += len(samples)
-        if self._held > MAX_HELD_S * RATE:
+        self._audio.add(samples)
+        if self._audio.samples > MAX_HELD_S * RATE:
             if not self.warned:
                 self.warned = True
                 self.send({"message": "Warning", "type": "translation_failed",
                            "reason": "Translation fell too far behind; some finals were "
                            "not translated"})  # fmt: skip
-            self._drop_until(self._offset + self._held / RATE - MAX_HELD_S / 2)
+            self._audio.drop_until(self._audio.end - MAX_HELD_S / 2)
 
     def final(self, start: float, end: float, text: str) -> None:
         """A final covering ``start``–``end`` (stream time) was sent: translate it with the
@@ -103,9 +101,9 @@ class Translator:
             start, end, partial = span
             if partial and not self._spans.empty():
                 continue  # newer work waits: this partial would be stale when it came
-            audio = self._slice(start - PAD_S, end + PAD_S)
+            audio = self._audio.between(start - PAD_S, end + PAD_S)
             if not partial:
-                self._drop_until(end)
+                self._audio.drop_until(end)
             if len(audio) < RATE // 10:
                 continue
             try:
@@ -128,22 +126,3 @@ class Translator:
                 message["channel"] = self.channel
                 message["results"][0]["channel"] = self.channel
             self.send(message)
-
-    def _slice(self, start: float, end: float) -> np.ndarray:
-        if not self._audio:
-            return np.zeros(0, dtype=np.float32)
-        audio = np.concatenate(self._audio)
-        self._audio = [audio]
-        first = max(0, round((start - self._offset) * RATE))
-        last = max(first, round((end - self._offset) * RATE))
-        return audio[first:last]
-
-    def _drop_until(self, time: float) -> None:
-        time = min(time, self._offset + self._held / RATE)  # never past what is held
-        drop = round((time - self._offset) * RATE)
-        if drop <= 0 or not self._audio:
-            return
-        audio = np.concatenate(self._audio)[drop:]
-        self._audio = [audio] if len(audio) else []
-        self._held = len(audio)
-        self._offset = time

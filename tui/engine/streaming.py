@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tui.engine.asr import Decoding, Word
+from tui.engine.held_audio import HeldAudio
 from tui.shared.audio import RATE
 
 EDGE_GUARD_S = 0.25  # words ending this close to the window's end may be cut mid-word
@@ -209,9 +210,7 @@ class StreamingRecognizer:
     eou_trigger: float = 0.0
     step_cost: float = 0.8
     decoding: Decoding = field(default_factory=Decoding)
-    _audio: list[np.ndarray] = field(default_factory=list)
-    _samples: int = 0  # samples held in _audio
-    _offset: float = 0.0  # stream time of the first held sample
+    _audio: HeldAudio = field(default_factory=HeldAudio)  # from the context before the finals
     _total: int = 0  # samples received in the whole stream
     _previous: list[Word] = field(default_factory=list)
     _finals: list[Word] = field(default_factory=list)
@@ -237,30 +236,27 @@ class StreamingRecognizer:
     @property
     def held_seconds(self) -> float:
         """Seconds of audio not yet behind a final word."""
-        return self._samples / RATE
+        return self._audio.samples / RATE
 
     def add_audio(self, samples: np.ndarray) -> None:
         """Append 16 kHz float32 samples."""
-        if len(samples):
-            self._audio.append(samples)
-            self._samples += len(samples)
-            self._total += len(samples)
+        self._audio.add(samples)
+        self._total += len(samples)
 
     def plan(self, flush: bool = False) -> Window:
         """The window to transcribe next: held audio, at most ``MAX_WINDOW_S`` of it."""
-        audio = np.concatenate(self._audio) if self._audio else np.zeros(0, dtype=np.float32)
-        self._audio = [audio] if len(audio) else []
+        audio = self._audio.whole()
         limit = int(MAX_WINDOW_S * RATE)
         window = audio[:limit]
         whole = len(window) == len(audio)
         stuck = self._stuck >= STUCK_STEPS
         return Window(
             audio=window,
-            start=self._offset,
-            end=self._offset + len(window) / RATE,
-            prompt="" if stuck else self._prompt(self._offset),
+            start=self._audio.offset,
+            end=self._audio.offset + len(window) / RATE,
+            prompt="" if stuck else self._prompt(self._audio.offset),
             flush=flush and whole,
-            skip_s=max(0.0, self._final_end - self._offset) if stuck else 0.0,
+            skip_s=max(0.0, self._final_end - self._audio.offset) if stuck else 0.0,
             decoding=self.decoding,
         )
 
@@ -284,7 +280,7 @@ class StreamingRecognizer:
         if finals:
             self._commit(finals, window, partial)
         elif not hypothesis and not speech and window.end - window.start > 2 * SILENCE_FINAL_S:
-            self._drop_until(window.end - SILENCE_FINAL_S)  # silence: keep the window small
+            self._audio.drop_until(window.end - SILENCE_FINAL_S)  # silence: keep the window small
         self._previous = partial
         update.end_of_utterance = self._end_of_utterance(window, speech, partial)
         return update
@@ -373,17 +369,7 @@ class StreamingRecognizer:
         self._finals = [*self._finals, *finals][-KEPT_FINALS:]
         self._final_end = max(finals[-1].end, self._final_end)
         self._eou_pending = True
-        self._drop_until(min(self._final_end - CONTEXT_S, window.end))
-
-    def _drop_until(self, time: float) -> None:
-        """Forget held audio before stream time ``time``."""
-        drop = round((time - self._offset) * RATE)
-        if drop <= 0 or not self._audio:
-            return
-        audio = np.concatenate(self._audio)[drop:]
-        self._audio = [audio] if len(audio) else []
-        self._samples = len(audio)
-        self._offset = time
+        self._audio.drop_until(min(self._final_end - CONTEXT_S, window.end))
 
     def _end_of_utterance(
         self, window: Window, speech: list[tuple[float, float]], partial: list[Word]
