@@ -77,12 +77,14 @@ class StitchedTranscript:
         return sorted(self.results, key=lambda r: (r["start_time"], r["end_time"]))
 
     def seam(self, message: dict[str, Any], resent_from: float, offset: float) -> dict[str, Any]:
-        """The first final after a reconnect, without a word the last session already gave.
+        """The first final after a reconnect or a switch, without a word the last session
+        already gave.
 
-        The audio resent after a reconnect starts where the last final word ended, so its
-        first word can be that word again ("and" twice) or its whole form where the old
-        session had finalised a fragment ("Speech" then "Speechmatics"): the repeat is
-        dropped, the fragment replaced.
+        The audio resent after a reconnect starts where the last final word ended, and a
+        switch to a new session can cut a word in two, so the first word can be that word
+        again ("and" twice, "happy. Happy") or its whole form where the old session had
+        finalised a fragment ("Speech" then "Speechmatics"): the repeat is dropped, the
+        fragment replaced.
         """
         words = [r for r in message.get("results", []) if r.get("type") == "word"]
         last = next((r for r in reversed(self._ordered()) if r.get("type") == "word"), None)
@@ -139,7 +141,7 @@ class _Api:
     offset: float
     opened_at_audio: float
     failed: bool = False
-    resent_from: float | None = None  # after a reconnect: where the resent audio begins
+    resent_from: float | None = None  # after a reconnect or a switch: where its audio begins
     session_id: str | None = None  # RecognitionStarted's id
 
 
@@ -307,6 +309,8 @@ class LiveSession:
                 next_api = await self._reconnect()
                 if next_api is None:
                     return
+            else:  # a word cut by the switch can be heard by both sessions ("happy. Happy")
+                next_api.resent_from = next_api.offset
             api = next_api
 
     async def _open(self, offset: float, first: bool = False) -> _Api | None:

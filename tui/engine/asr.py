@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from tui.engine.one_pass import one_pass
 from tui.shared.audio import RATE
 
 BUNDLED_NAMES = {"", "tiny.en", "bundled"}
@@ -129,11 +130,11 @@ class Recognizer:
     def __init__(
         self, model: str, cpu_threads: int = 1, workers: int = 2, name: str | None = None
     ) -> None:
-        from faster_whisper import WhisperModel
+        from tui.engine.one_pass import one_pass_model  # imports faster-whisper (slow)
 
         self.name = name or model or "tiny.en"
         try:
-            self._model: Any = WhisperModel(
+            self._model: Any = one_pass_model()(
                 resolve_model(model),
                 device="cpu",
                 compute_type="int8",
@@ -177,7 +178,14 @@ class Recognizer:
         beam_size: int = 1,
         decoding: Decoding = Decoding(),
     ) -> list[Word]:
-        """Transcribe a short window; return its words with times relative to its start."""
+        """Transcribe a short window in one pass; return its words with times relative to its
+        start."""
+        with one_pass():
+            return self._transcribe(audio, prompt, beam_size, decoding)
+
+    def _transcribe(
+        self, audio: np.ndarray, prompt: str | None, beam_size: int, decoding: Decoding
+    ) -> list[Word]:
         segments, _ = self._model.transcribe(
             audio,
             language=decoding.language,

@@ -6,7 +6,9 @@ Its own module, so the API modules and the server all import it and none imports
 from __future__ import annotations
 
 import fcntl
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -58,10 +60,32 @@ class Limits:
 
 @dataclass
 class SessionLoad:
-    """What a real-time session has cost: audio stepped through, and inference seconds."""
+    """What a real-time session has cost: audio stepped through, and inference seconds (the
+    time during which any of its calls was under way: overlapping steps count once)."""
 
     audio_s: float = 0.0
-    compute_s: float = 0.0
+    clock: Callable[[], float] = field(default=time.monotonic, repr=False)
+    _done_s: float = field(default=0.0, repr=False)  # compute of busy spells that ended
+    _calls: int = field(default=0, repr=False)
+    _since: float = field(default=0.0, repr=False)
+
+    @property
+    def compute_s(self) -> float:
+        """Seconds during which any call was under way, the current spell included."""
+        return self._done_s + (self.clock() - self._since if self._calls else 0.0)
+
+    @contextmanager
+    def computing(self) -> Iterator[None]:
+        """Count the time within as compute, once however many calls overlap it."""
+        if not self._calls:
+            self._since = self.clock()
+        self._calls += 1
+        try:
+            yield
+        finally:
+            self._calls -= 1
+            if not self._calls:
+                self._done_s += self.clock() - self._since
 
     def as_json(self, session_id: str) -> dict[str, object]:
         """The extension endpoint's answer."""

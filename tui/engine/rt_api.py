@@ -299,7 +299,10 @@ class RealtimeSession:
         writer = TranscriptWriter(
             self.send, lambda: self._channel_done(label), lambda: self.config, label
         )
-        pump = RecognitionPump(stream, self.models.infer, writer, on_step=self._update_flow)
+        pump = RecognitionPump(
+            stream, self.models.infer, writer, on_step=self._update_flow,
+            spare=self.engine.scheduler.spare,
+        )  # fmt: skip
         return Channel(label, decoder, pump, writer)
 
     def _channel_done(self, label: str | None) -> None:

@@ -9,7 +9,6 @@ for the lane included, counts in the session's load (``GET /v2/sm-tui/realtime/{
 from __future__ import annotations
 
 import functools
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -76,11 +75,9 @@ class SessionModels:
         return OnlineSpeakers(self.embed, self.speaker_settings) if self.encoder else None
 
     async def _timed(self, call: Callable[[], Awaitable[T]]) -> T:
-        started = time.monotonic()
-        try:
+        # Waiting for the lane counts: it is what falling behind is made of.
+        with self.load.computing():
             return await call()
-        finally:  # waiting for the lane counts: it is what falling behind is made of
-            self.load.compute_s += time.monotonic() - started
 
     async def infer(self, window: Window) -> tuple[list[Word], Speech]:
         """One step of a channel: its window's words (hints applied) and speech."""

@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import enum
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -21,6 +23,7 @@ from tui.shared.audio import RATE
 
 MIN_STEP_S = 0.3  # new audio that triggers a step
 SHORT_STEP_S = 0.15  # …when max_delay is under a second
+OVERLAP_STEP_S = 0.15  # the least new audio that starts a step beside one under way
 Speech = list[tuple[float, float]]
 Infer = Callable[[Window], Awaitable[tuple[list[Word], Speech]]]
 Label = Callable[[list[Word], Window], Awaitable[list[str]]]
@@ -70,13 +73,33 @@ def infer_window(model: SpeechModel, window: Window) -> tuple[list[Word], Speech
     return [w.shifted(first) for w in words], speech
 
 
+@dataclass
+class Step:
+    """A window under way on the inference scheduler."""
+
+    window: Window
+    forced: bool  # ForceEndOfUtterance asked for it
+    ending: bool  # planned after the input closed
+    task: asyncio.Task[tuple[list[Word], Speech]]
+    started: float
+
+
 class RecognitionPump:
-    """Steps a ``StreamingRecognizer`` as audio arrives, one window at a time.
+    """Steps a ``StreamingRecognizer`` as audio arrives.
+
+    One step is under way at a time; when ``spare`` says an inference lane is idle, a second
+    may start while the first runs, so on an idle machine with two cores a step's result comes
+    every half a step's compute instead of every whole one (a word waits less for the next
+    hypothesis to agree with it). Results are applied in the order the steps started. A
+    flush (the end, or ForceEndOfUtterance) always runs alone, after the steps under way.
 
     Args:
         stream: The session's decoding state.
         infer: Transcribes a window (on the engine's inference scheduler).
         sink: Hears the finals, partials and utterance ends.
+        on_step: Called after each step's result is applied.
+        label: Each final word's speaker (diarization).
+        spare: Whether an inference lane is idle now (None: never overlap steps).
     """
 
     def __init__(
@@ -86,24 +109,28 @@ class RecognitionPump:
         sink: PumpSink,
         on_step: Callable[[], None] | None = None,
         label: Label | None = None,
+        spare: Callable[[], bool] | None = None,
     ) -> None:
         self.stream = stream
         self.infer = infer
         self.sink = sink
         self.on_step = on_step
-        self.label = label  # each final word's speaker (diarization)
+        self.label = label
+        self.spare = spare
         self.input = Input.OPEN
         self.phase = Phase.WAITING
         self.compute_ema = 0.3  # seconds a step has been taking, smoothed
+        self.gap_ema = MIN_STEP_S  # stream seconds between consecutive steps' ends, smoothed
         self._force_pending = False
         self._step_end = 0.0
+        self._steps: deque[Step] = deque()
         self._wake = asyncio.Event()
 
     def add_audio(self, samples: np.ndarray) -> None:
         """Take 16 kHz float32 samples (ignored once input is closed)."""
         if self.input is Input.OPEN:
             self.stream.add_audio(samples)
-            if self._new_audio() >= self.min_step_s:
+            if self._new_audio() >= min(self.min_step_s, OVERLAP_STEP_S):
                 self._wake.set()
 
     def close_input(self) -> None:
@@ -119,52 +146,91 @@ class RecognitionPump:
     def _new_audio(self) -> float:
         return self.stream.audio_end - self._step_end
 
-    def _due(self) -> bool:
-        return (
-            self.input is Input.CLOSED
-            or self._force_pending
-            or self._new_audio() >= self.min_step_s
-        )
-
     @property
     def min_step_s(self) -> float:
         """New audio that triggers a step: less when ``max_delay`` is under a second."""
         return SHORT_STEP_S if self.stream.max_delay < 1.0 else MIN_STEP_S
 
+    def _may_start(self) -> bool:
+        """Whether the next step should start now."""
+        if self.input is Input.CLOSED or self._force_pending:
+            return not self._steps  # a flush runs alone
+        if not self._steps:
+            return self._new_audio() >= self.min_step_s
+        if len(self._steps) > 1 or self.spare is None or not self.spare():
+            return False
+        # Half a step's compute after the one under way: results then come evenly spaced.
+        return self._new_audio() >= max(OVERLAP_STEP_S, self.compute_ema / 2)
+
     async def run(self) -> None:
         """Step until the last window is flushed."""
-        while not self.finished:
-            await self._wake.wait()
-            self._wake.clear()
-            while not self.finished and self._due():
-                ending = self.input is Input.CLOSED
-                forced, self._force_pending = self._force_pending, False
-                window = self.stream.plan(flush=ending or forced)
-                await self._step(window, forced)
-                if ending and window.flush:
-                    self.phase = Phase.FINISHED
-                    self.sink.finished()
+        try:
+            while not self.finished:
+                if self._may_start():
+                    self._start()
+                    continue
+                await self._wait()
+                while self._steps and self._steps[0].task.done():
+                    await self._finish(self._steps.popleft())
+        finally:
+            for step in self._steps:
+                step.task.cancel()
 
     @property
     def finished(self) -> bool:
         """True once the last window was flushed."""
         return self.phase is Phase.FINISHED
 
-    async def _step(self, window: Window, forced: bool) -> None:
-        self.phase = Phase.STEPPING
-        started = time.monotonic()
-        words, speech = await self.infer(window)
-        self.compute_ema = 0.7 * self.compute_ema + 0.3 * (time.monotonic() - started)
-        self.stream.step_cost = self.min_step_s + self.compute_ema
+    def _start(self) -> None:
+        ending = self.input is Input.CLOSED
+        forced, self._force_pending = self._force_pending, False
+        window = self.stream.plan(flush=ending or forced)
+        if self._step_end:
+            gap = window.end - self._step_end
+            self.gap_ema = 0.7 * self.gap_ema + 0.3 * gap
         self._step_end = window.end
-        self.phase = Phase.WAITING
+        task = asyncio.ensure_future(self.infer(window))
+        self._steps.append(Step(window, forced, ending, task, time.monotonic()))
+        self.phase = Phase.STEPPING
+
+    async def _wait(self) -> None:
+        """Until audio, an end or a force arrives, or the oldest step has its result."""
+        waiter = asyncio.ensure_future(self._wake.wait())
+        pending: set[asyncio.Future[Any]] = {waiter}
+        if self._steps:
+            pending.add(self._steps[0].task)
+        try:
+            await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiter.cancel()
+        self._wake.clear()
+
+    def _heard(self, window: Window) -> Window:
+        """The window with the audio that arrived after it, when labelling speakers: a final
+        at its edge is then described by the audio around it, not just before it."""
+        if self.label is None:
+            return window
+        later = self.stream.audio_after(window.end)
+        return replace(window, audio=np.concatenate([window.audio, later]),
+                       end=window.end + len(later) / RATE)  # fmt: skip
+
+    async def _finish(self, step: Step) -> None:
+        """Apply a step's result (in the order the steps started)."""
+        words, speech = step.task.result()
+        window, forced = step.window, step.forced
+        self.compute_ema = 0.7 * self.compute_ema + 0.3 * (time.monotonic() - step.started)
+        # The next result comes one gap of audio and one step's compute after this window.
+        self.stream.step_cost = min(self.min_step_s, self.gap_ema) + self.compute_ema
+        if not self._steps:
+            self.phase = Phase.WAITING
+        heard = self._heard(window)
         update = self.stream.apply(window, words, speech)
         if self.on_step is not None:
             self.on_step()
         if update.finals or forced:
             speakers = None
             if update.finals and self.label is not None:
-                speakers = await self.label(update.finals, window)
+                speakers = await self.label(update.finals, heard)
             self.sink.finals(update.finals, forced, speakers)
         self.sink.partial(update.partial, force=bool(update.finals) or forced)
         if forced:
@@ -172,3 +238,6 @@ class RecognitionPump:
             self.sink.end_of_utterance(None, forced=True)
         elif update.end_of_utterance is not None:
             self.sink.end_of_utterance(update.end_of_utterance, forced=False)
+        if step.ending and window.flush:
+            self.phase = Phase.FINISHED
+            self.sink.finished()

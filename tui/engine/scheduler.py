@@ -9,7 +9,9 @@ futures, so acknowledgements and WebSocket pings keep flowing during long decode
 
 When the batch lane has nothing to do it takes a waiting real-time step: with two live
 sessions, one's step then need not wait for the other's. A batch piece that arrives meanwhile
-waits for that one step (a fraction of a second), never the other way round.
+waits for that one step (a fraction of a second), never the other way round. ``spare()`` says
+whether a call made now would start at once: a live session then overlaps its next step with
+the one under way (``rt_pump``).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class InferenceScheduler:
         self._counter = itertools.count()
         self._queues: dict[int, queue.Queue[tuple[int, Any]]] = {}
         self._threads: list[threading.Thread] = []
+        self._busy = dict.fromkeys(LANES, False)
         for lane in LANES:
             self._queues[lane] = queue.Queue()
             name = "inference-realtime" if lane == REALTIME else "inference-batch"
@@ -49,6 +52,16 @@ class InferenceScheduler:
         future: asyncio.Future[T] = loop.create_future()
         self._queues[priority].put((next(self._counter), (fn, args, loop, future)))
         return await future
+
+    def spare(self) -> bool:
+        """Whether a lane is idle with nothing waiting: a call made now starts at once, beside
+        whatever runs (a live session may then overlap its steps)."""
+        waiting = any(not self._queues[lane].empty() for lane in LANES)
+        return not waiting and self.busy_lanes() < len(LANES)
+
+    def busy_lanes(self) -> int:
+        """Lanes running a call now."""
+        return sum(self._busy.values())
 
     def close(self, wait_s: float = 0.0) -> None:
         """Stop the lanes after the calls under way (calls still queued are dropped).
@@ -93,12 +106,15 @@ class InferenceScheduler:
             fn, args, loop, future = item
             if future.cancelled():
                 continue
+            self._busy[lane] = True
             try:
                 result = fn(*args)
             except BaseException as exc:  # handed to the awaiting task
                 loop.call_soon_threadsafe(_settle, future, None, exc)
             else:
                 loop.call_soon_threadsafe(_settle, future, result, None)
+            finally:
+                self._busy[lane] = False
 
 
 def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:

@@ -243,6 +243,10 @@ class StreamingRecognizer:
         self._audio.add(samples)
         self._total += len(samples)
 
+    def audio_after(self, time: float) -> np.ndarray:
+        """The held audio from stream time ``time`` (not before what is held) to its end."""
+        return self._audio.between(max(time, self._audio.offset), self._audio.end)
+
     def plan(self, flush: bool = False) -> Window:
         """The window to transcribe next: held audio, at most ``MAX_WINDOW_S`` of it."""
         audio = self._audio.whole()

@@ -1,0 +1,249 @@
+"""The real-time pump's step scheduling on constructed timelines: a stand-in recogniser whose
+steps end when the test says, so overlapping steps finish in any order (no model, no clock)."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import threading
+
+import numpy as np
+import pytest
+
+from tui.engine.asr import Word
+from tui.engine.context import SessionLoad
+from tui.engine.rt_pump import RecognitionPump, Speech
+from tui.engine.scheduler import REALTIME, InferenceScheduler
+from tui.engine.streaming import StreamingRecognizer, Window
+
+WORD_S = 0.5  # the stand-in speech says w0, w1, … one every half second
+CHUNK_S = 0.05
+
+
+def said(window: Window) -> tuple[list[Word], Speech]:
+    """What a perfect recogniser hears in a window: each whole word, times from its start."""
+    words = []
+    index = int(window.start / WORD_S + 0.999)
+    while (index + 1) * WORD_S - 0.1 <= window.end:
+        start = index * WORD_S + 0.05
+        words.append(Word(f" w{index}", start - window.start, start + 0.3 - window.start))
+        index += 1
+    return words, [(0.0, window.end - window.start)]
+
+
+class Steps:
+    """The recogniser stand-in: each step waits for the test to end it."""
+
+    def __init__(self) -> None:
+        self.under_way: list[tuple[Window, asyncio.Future[None]]] = []
+        self.ended: list[Window] = []
+        self.started = 0
+        self.most_at_once = 0
+        self.changed = asyncio.Event()
+
+    async def infer(self, window: Window) -> tuple[list[Word], Speech]:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.under_way.append((window, done))
+        self.started += 1
+        self.most_at_once = max(self.most_at_once, len(self.under_way))
+        self.changed.set()
+        await done
+        return said(window)
+
+    def end(self, index: int) -> None:
+        window, done = self.under_way.pop(index)
+        self.ended.append(window)
+        done.set_result(None)
+
+    async def until(self, count: int) -> None:
+        """Until ``count`` steps are under way."""
+        async with asyncio.timeout(5):
+            while len(self.under_way) < count:
+                self.changed.clear()
+                await self.changed.wait()
+
+
+async def drain(steps: Steps, heard: Heard, rng: random.Random | None = None) -> None:
+    """End the steps (in a random order with ``rng``) until the pump says it has finished."""
+    async with asyncio.timeout(5):
+        while not heard.ended.is_set():
+            if steps.under_way:
+                steps.end(rng.randrange(len(steps.under_way)) if rng else 0)
+            await asyncio.sleep(0)
+
+
+class Heard:
+    def __init__(self) -> None:
+        self.words: list[str] = []
+        self.partials = 0
+        self.ended = asyncio.Event()
+
+    def finals(self, words: list[Word], forced: bool, speakers: list[str] | None = None) -> None:
+        self.words.extend(w.text.strip() for w in words)
+
+    def partial(self, words: list[Word], force: bool) -> None:
+        self.partials += 1
+
+    def end_of_utterance(self, at: float | None, forced: bool) -> None:
+        pass
+
+    def finished(self) -> None:
+        assert not self.ended.is_set(), "finished twice"
+        self.ended.set()
+
+
+def pump_with(spare: bool) -> tuple[RecognitionPump, Steps, Heard]:
+    steps, heard = Steps(), Heard()
+    pump = RecognitionPump(
+        StreamingRecognizer(max_delay=1.0), steps.infer, heard, spare=lambda: spare
+    )
+    return pump, steps, heard
+
+
+async def feed(pump: RecognitionPump, seconds: float) -> None:
+    for _ in range(round(seconds / CHUNK_S)):
+        pump.add_audio(np.zeros(round(CHUNK_S * 16000), dtype=np.float32))
+        await asyncio.sleep(0)  # the pump's task runs between chunks, as between packets
+
+
+async def test_a_second_step_starts_beside_the_first_and_results_apply_in_order() -> None:
+    pump, steps, heard = pump_with(spare=True)
+    runner = asyncio.create_task(pump.run())
+    await feed(pump, 3.0)
+    await steps.until(2)
+    first, second = steps.under_way[0][0], steps.under_way[1][0]
+    assert second.end > first.end
+    await feed(pump, 1.0)
+    assert len(steps.under_way) == 2  # never a third
+    steps.end(1)  # the later step finishes first: nothing is applied before the earlier one
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert heard.partials == 0
+    steps.end(0)
+    async with asyncio.timeout(5):
+        while heard.partials < 2:
+            await asyncio.sleep(0)
+    pump.close_input()
+    await drain(steps, heard)
+    await runner
+    assert heard.words == [f"w{i}" for i in range(8)]
+
+
+async def test_without_a_spare_lane_one_step_at_a_time() -> None:
+    pump, steps, heard = pump_with(spare=False)
+    runner = asyncio.create_task(pump.run())
+    await feed(pump, 2.0)
+    await steps.until(1)
+    await feed(pump, 1.0)
+    assert len(steps.under_way) == 1
+    steps.end(0)
+    pump.close_input()
+    await drain(steps, heard)
+    await runner
+    assert steps.most_at_once == 1
+    assert heard.words == [f"w{i}" for i in range(6)]
+
+
+async def test_the_end_waits_for_the_steps_under_way_and_runs_alone() -> None:
+    pump, steps, heard = pump_with(spare=True)
+    runner = asyncio.create_task(pump.run())
+    await feed(pump, 1.0)
+    await steps.until(2)
+    pump.close_input()
+    await feed(pump, 0.5)  # ignored: the input is closed
+    assert len(steps.under_way) == 2
+    steps.end(0)
+    steps.end(0)
+    await steps.until(1)
+    assert steps.under_way[0][0].flush
+    assert len(steps.under_way) == 1
+    steps.end(0)
+    await runner
+    assert heard.words == ["w0", "w1"]
+
+
+async def test_every_word_once_in_order_whatever_order_steps_end() -> None:
+    """A long stream whose overlapping steps end in a random order, seeded: the finals are
+    every word of the speech once, in order."""
+    for seed in range(5):
+        rng = random.Random(seed)
+        pump, steps, heard = pump_with(spare=True)
+        runner = asyncio.create_task(pump.run())
+        for _ in range(200):  # 10 s of audio
+            await feed(pump, CHUNK_S)
+            if steps.under_way and rng.random() < 0.3:
+                steps.end(rng.randrange(len(steps.under_way)))
+        pump.close_input()
+        await drain(steps, heard, rng)
+        await runner
+        assert steps.most_at_once == 2
+        assert heard.words == [f"w{i}" for i in range(20)], seed
+
+
+async def test_a_lane_is_spare_until_both_run_or_a_call_waits() -> None:
+    scheduler = InferenceScheduler()
+    release = threading.Event()
+    try:
+        assert scheduler.spare()
+        first = asyncio.ensure_future(scheduler.run(REALTIME, release.wait, 5))
+        async with asyncio.timeout(5):
+            while scheduler.busy_lanes() != 1:
+                await asyncio.sleep(0.01)
+        assert scheduler.spare()  # the batch lane is idle
+        second = asyncio.ensure_future(scheduler.run(REALTIME, release.wait, 5))
+        async with asyncio.timeout(5):  # the batch lane takes the waiting real-time call
+            while scheduler.busy_lanes() != 2:
+                await asyncio.sleep(0.01)
+        assert not scheduler.spare()
+        release.set()
+        await asyncio.gather(first, second)
+        async with asyncio.timeout(5):
+            while not scheduler.spare():
+                await asyncio.sleep(0.01)
+    finally:
+        release.set()
+        scheduler.close(wait_s=5)
+
+
+def test_overlapping_calls_count_their_time_once() -> None:
+    now = [0.0]
+    load = SessionLoad(clock=lambda: now[0])
+    with load.computing():
+        now[0] = 0.2
+        with load.computing():  # a second step beside the first
+            now[0] = 0.5
+            assert load.compute_s == pytest.approx(0.5)  # a spell under way counts already
+        now[0] = 0.6
+    now[0] = 1.0
+    with load.computing():
+        now[0] = 1.3
+    assert load.compute_s == pytest.approx(0.9)
+
+
+async def test_speakers_are_labelled_with_the_audio_heard_since_the_window() -> None:
+    """A final at a window's edge is described by the audio around it: the labeller gets the
+    window and what arrived while it was transcribed."""
+    pump, steps, heard = pump_with(spare=False)
+    labelled: list[tuple[Window, Window]] = []  # what the labeller got, the step's window
+
+    async def label(words: list[Word], window: Window) -> list[str]:
+        labelled.append((window, steps.ended[-1]))
+        return ["S1"] * len(words)
+
+    pump.label = label
+    runner = asyncio.create_task(pump.run())
+    for _ in range(6):
+        await feed(pump, 0.5)
+        await steps.until(1)
+        await feed(pump, 0.4)  # arrives while the step runs
+        steps.end(0)
+        await asyncio.sleep(0)
+    pump.close_input()
+    await drain(steps, heard)
+    await runner
+    assert labelled
+    for got, step in labelled:
+        assert got.start == step.start
+        assert got.end - got.start == pytest.approx(len(got.audio) / 16000)  # one stretch
+        assert np.array_equal(got.audio[: len(step.audio)], step.audio)
+    assert all(got.end >= step.end + 0.4 for got, step in labelled if not step.flush)
