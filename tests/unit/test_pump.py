@@ -92,16 +92,33 @@ class Heard:
         self.ended.set()
 
 
+class Clock:
+    """Wall time that passes only when the test says (audio fed live moves it on)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+CLOCKS: dict[int, Clock] = {}
+
+
 def pump_with(spare: bool) -> tuple[RecognitionPump, Steps, Heard]:
-    steps, heard = Steps(), Heard()
+    steps, heard, clock = Steps(), Heard(), Clock()
     pump = RecognitionPump(
-        StreamingRecognizer(max_delay=1.0), steps.infer, heard, spare=lambda: spare
+        StreamingRecognizer(max_delay=1.0), steps.infer, heard, spare=lambda: spare, clock=clock
     )
+    CLOCKS[id(pump)] = clock
     return pump, steps, heard
 
 
-async def feed(pump: RecognitionPump, seconds: float) -> None:
+async def feed(pump: RecognitionPump, seconds: float, live: bool = True) -> None:
+    """Audio as a live source gives it (a chunk per chunk's time), or all at once."""
     for _ in range(round(seconds / CHUNK_S)):
+        if live:
+            CLOCKS[id(pump)].now += CHUNK_S
         pump.add_audio(np.zeros(round(CHUNK_S * 16000), dtype=np.float32))
         await asyncio.sleep(0)  # the pump's task runs between chunks, as between packets
 
@@ -142,6 +159,28 @@ async def test_without_a_spare_lane_one_step_at_a_time() -> None:
     await runner
     assert steps.most_at_once == 1
     assert heard.words == [f"w{i}" for i in range(6)]
+
+
+async def test_audio_faster_than_speech_is_stepped_one_window_at_a_time() -> None:
+    """A file sent whole (or audio resent after a reconnect) is not live: long windows, no
+    overlap, even with a spare lane; live audio after it overlaps again."""
+    pump, steps, heard = pump_with(spare=True)
+    runner = asyncio.create_task(pump.run())
+    await feed(pump, 4.0, live=False)
+    await steps.until(1)
+    assert not pump.live()
+    await feed(pump, 1.0, live=False)
+    assert len(steps.under_way) == 1
+    steps.end(0)
+    await steps.until(1)
+    assert steps.under_way[0][0].end == pytest.approx(5.0)  # everything that had arrived
+    await feed(pump, 3.0)  # then live for longer than the pace is measured over
+    assert pump.live()
+    await steps.until(2)
+    pump.close_input()
+    await drain(steps, heard)
+    await runner
+    assert heard.words == [f"w{i}" for i in range(16)]
 
 
 async def test_the_end_waits_for_the_steps_under_way_and_runs_alone() -> None:

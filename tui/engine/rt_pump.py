@@ -24,6 +24,9 @@ from tui.shared.audio import RATE
 MIN_STEP_S = 0.3  # new audio that triggers a step
 SHORT_STEP_S = 0.15  # …when max_delay is under a second
 OVERLAP_STEP_S = 0.15  # the least new audio that starts a step beside one under way
+PACE_WINDOW_S = 2.0  # wall seconds over which the audio's pace is measured…
+LIVE_PACE = 1.25  # …and the most audio per wall second that is still live (not a file's burst)
+PACE_SLACK_S = 0.3  # a client's chunking: this much audio may arrive at once
 Speech = list[tuple[float, float]]
 Infer = Callable[[Window], Awaitable[tuple[list[Word], Speech]]]
 Label = Callable[[list[Word], Window], Awaitable[list[str]]]
@@ -87,8 +90,8 @@ class Step:
 class RecognitionPump:
     """Steps a ``StreamingRecognizer`` as audio arrives.
 
-    One step is under way at a time; when ``spare`` says an inference lane is idle, a second
-    may start while the first runs, so on an idle machine with two cores a step's result comes
+    One step is under way at a time; when the audio is live and ``spare`` says an inference
+    lane is idle, a second may start while the first runs, so on an idle machine with two cores a step's result comes
     every half a step's compute instead of every whole one (a word waits less for the next
     hypothesis to agree with it). Results are applied in the order the steps started. A
     flush (the end, or ForceEndOfUtterance) always runs alone, after the steps under way.
@@ -100,6 +103,7 @@ class RecognitionPump:
         on_step: Called after each step's result is applied.
         label: Each final word's speaker (diarization).
         spare: Whether an inference lane is idle now (None: never overlap steps).
+        clock: Wall time, for the audio's pace.
     """
 
     def __init__(
@@ -110,6 +114,7 @@ class RecognitionPump:
         on_step: Callable[[], None] | None = None,
         label: Label | None = None,
         spare: Callable[[], bool] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.stream = stream
         self.infer = infer
@@ -125,11 +130,15 @@ class RecognitionPump:
         self._step_end = 0.0
         self._steps: deque[Step] = deque()
         self._wake = asyncio.Event()
+        self._clock = clock
+        self._arrivals: deque[tuple[float, float]] = deque()  # (wall time, audio_end) lately
 
     def add_audio(self, samples: np.ndarray) -> None:
         """Take 16 kHz float32 samples (ignored once input is closed)."""
         if self.input is Input.OPEN:
+            before = self.stream.audio_end
             self.stream.add_audio(samples)
+            self._arrived(before)
             if self._new_audio() >= min(self.min_step_s, OVERLAP_STEP_S):
                 self._wake.set()
 
@@ -146,6 +155,23 @@ class RecognitionPump:
     def _new_audio(self) -> float:
         return self.stream.audio_end - self._step_end
 
+    def _arrived(self, before: float) -> None:
+        now = self._clock()
+        if not self._arrivals:
+            self._arrivals.append((now, before))
+        self._arrivals.append((now, self.stream.audio_end))
+        while len(self._arrivals) > 2 and self._arrivals[1][0] < now - PACE_WINDOW_S:
+            self._arrivals.popleft()
+
+    def live(self) -> bool:
+        """Whether audio comes at the pace of speech (a microphone, a file played at 1x),
+        rather than faster (a file sent whole, audio resent after a reconnect)."""
+        if len(self._arrivals) < 2:
+            return True
+        (first_time, first_audio), (last_time, last_audio) = self._arrivals[0], self._arrivals[-1]
+        allowed = LIVE_PACE * (last_time - first_time) + PACE_SLACK_S
+        return last_audio - first_audio <= allowed
+
     @property
     def min_step_s(self) -> float:
         """New audio that triggers a step: less when ``max_delay`` is under a second."""
@@ -157,7 +183,8 @@ class RecognitionPump:
             return not self._steps  # a flush runs alone
         if not self._steps:
             return self._new_audio() >= self.min_step_s
-        if len(self._steps) > 1 or self.spare is None or not self.spare():
+        # Only for live audio: audio that comes faster is better cut into long windows.
+        if len(self._steps) > 1 or self.spare is None or not self.live() or not self.spare():
             return False
         # Half a step's compute after the one under way: results then come evenly spaced.
         return self._new_audio() >= max(OVERLAP_STEP_S, self.compute_ema / 2)
