@@ -6,14 +6,12 @@ from __future__ import annotations
 import asyncio
 import random
 import threading
-import time
 
 import numpy as np
 import pytest
 
 from tui.engine.asr import Word
 from tui.engine.context import SessionLoad
-from tui.engine.cores import CROWDED_S, CoreWatch
 from tui.engine.rt_pump import RecognitionPump, Speech
 from tui.engine.scheduler import REALTIME, InferenceScheduler
 from tui.engine.streaming import StreamingRecognizer, Window
@@ -222,8 +220,7 @@ async def test_every_word_once_in_order_whatever_order_steps_end() -> None:
 
 
 async def test_a_lane_is_spare_until_both_run_or_a_call_waits() -> None:
-    clock = time.monotonic
-    scheduler = InferenceScheduler(CoreWatch(cpu=lambda: 2 * clock(), wall=clock))  # 2 cores
+    scheduler = InferenceScheduler()
     release = threading.Event()
     try:
         assert scheduler.spare()
@@ -289,22 +286,3 @@ async def test_speakers_are_labelled_with_the_audio_heard_since_the_window() -> 
         assert got.end - got.start == pytest.approx(len(got.audio) / 16000)  # one stretch
         assert np.array_equal(got.audio[: len(step.audio)], step.audio)
     assert all(got.end >= step.end + 0.4 for got, step in labelled if not step.flush)
-
-
-def test_a_spell_of_both_lanes_on_less_than_two_cores_stops_the_overlap_for_a_while() -> None:
-    wall, cpu = [0.0], [0.0]
-    cores = CoreWatch(cpu=lambda: cpu[0], wall=lambda: wall[0])
-    cores.both_running()  # idle machine: two cores' worth of CPU over the spell
-    wall[0], cpu[0] = 0.5, 1.0
-    cores.one_stopped()
-    assert not cores.crowded()
-    cores.both_running()  # beside a busy program: 1.2 cores' worth
-    wall[0], cpu[0] = 1.0, 1.6
-    cores.one_stopped()
-    assert cores.crowded()
-    wall[0] = 1.0 + CROWDED_S + 0.1
-    assert not cores.crowded()  # then it tries again
-    cores.both_running()  # a spell too short to say anything
-    wall[0], cpu[0] = wall[0] + 0.05, cpu[0] + 0.01
-    cores.one_stopped()
-    assert not cores.crowded()

@@ -10,8 +10,8 @@ futures, so acknowledgements and WebSocket pings keep flowing during long decode
 When the batch lane has nothing to do it takes a waiting real-time step: with two live
 sessions, one's step then need not wait for the other's. A batch piece that arrives meanwhile
 waits for that one step (a fraction of a second), never the other way round. ``spare()`` says
-whether a call made now would start at once on a free core (``cores``): a live session then
-overlaps its next step with the one under way (``rt_pump``).
+whether a call made now would start at once: a live session then overlaps its next step with
+the one under way (``rt_pump``).
 """
 
 from __future__ import annotations
@@ -22,8 +22,6 @@ import queue
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
-
-from tui.engine.cores import CoreWatch
 
 T = TypeVar("T")
 
@@ -36,13 +34,11 @@ STEAL_POLL_S = 0.02  # how often an idle batch lane looks for a waiting real-tim
 class InferenceScheduler:
     """Runs blocking calls on one worker thread per lane (real time, batch)."""
 
-    def __init__(self, cores: CoreWatch | None = None) -> None:
+    def __init__(self) -> None:
         self._counter = itertools.count()
         self._queues: dict[int, queue.Queue[tuple[int, Any]]] = {}
         self._threads: list[threading.Thread] = []
         self._busy = dict.fromkeys(LANES, False)
-        self._busy_lock = threading.Lock()
-        self.cores = cores or CoreWatch()
         for lane in LANES:
             self._queues[lane] = queue.Queue()
             name = "inference-realtime" if lane == REALTIME else "inference-batch"
@@ -61,7 +57,7 @@ class InferenceScheduler:
         """Whether a lane is idle with nothing waiting: a call made now starts at once, beside
         whatever runs (a live session may then overlap its steps)."""
         waiting = any(not self._queues[lane].empty() for lane in LANES)
-        return not waiting and self.busy_lanes() < len(LANES) and not self.cores.crowded()
+        return not waiting and self.busy_lanes() < len(LANES)
 
     def busy_lanes(self) -> int:
         """Lanes running a call now."""
@@ -110,7 +106,7 @@ class InferenceScheduler:
             fn, args, loop, future = item
             if future.cancelled():
                 continue
-            self._mark(lane, True)
+            self._busy[lane] = True
             try:
                 result = fn(*args)
             except BaseException as exc:  # handed to the awaiting task
@@ -118,16 +114,7 @@ class InferenceScheduler:
             else:
                 loop.call_soon_threadsafe(_settle, future, result, None)
             finally:
-                self._mark(lane, False)
-
-    def _mark(self, lane: int, busy: bool) -> None:
-        """Note a lane starting or ending a call, and the spells when both run."""
-        with self._busy_lock:
-            if not busy and all(self._busy.values()):
-                self.cores.one_stopped()
-            self._busy[lane] = busy
-            if busy and all(self._busy.values()):
-                self.cores.both_running()
+                self._busy[lane] = False
 
 
 def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
