@@ -72,6 +72,15 @@ async def drain(steps: Steps, heard: Heard, rng: random.Random | None = None) ->
             await asyncio.sleep(0)
 
 
+async def finish(
+    pump: RecognitionPump, steps: Steps, heard: Heard, runner: asyncio.Task[None]
+) -> None:
+    """Close the input, end the steps left, and wait for the pump to stop."""
+    pump.close_input()
+    await drain(steps, heard)
+    await runner
+
+
 class Heard:
     def __init__(self) -> None:
         self.words: list[str] = []
@@ -140,9 +149,7 @@ async def test_a_second_step_starts_beside_the_first_and_results_apply_in_order(
     async with asyncio.timeout(5):
         while heard.partials < 2:
             await asyncio.sleep(0)
-    pump.close_input()
-    await drain(steps, heard)
-    await runner
+    await finish(pump, steps, heard, runner)
     assert heard.words == [f"w{i}" for i in range(8)]
 
 
@@ -154,9 +161,7 @@ async def test_without_a_spare_lane_one_step_at_a_time() -> None:
     await feed(pump, 1.0)
     assert len(steps.under_way) == 1
     steps.end(0)
-    pump.close_input()
-    await drain(steps, heard)
-    await runner
+    await finish(pump, steps, heard, runner)
     assert steps.most_at_once == 1
     assert heard.words == [f"w{i}" for i in range(6)]
 
@@ -177,9 +182,7 @@ async def test_audio_faster_than_speech_is_stepped_one_window_at_a_time() -> Non
     await feed(pump, 3.0)  # then live for longer than the pace is measured over
     assert pump.live()
     await steps.until(2)
-    pump.close_input()
-    await drain(steps, heard)
-    await runner
+    await finish(pump, steps, heard, runner)
     assert heard.words == [f"w{i}" for i in range(16)]
 
 
@@ -277,9 +280,7 @@ async def test_speakers_are_labelled_with_the_audio_heard_since_the_window() -> 
         await feed(pump, 0.4)  # arrives while the step runs
         steps.end(0)
         await asyncio.sleep(0)
-    pump.close_input()
-    await drain(steps, heard)
-    await runner
+    await finish(pump, steps, heard, runner)
     assert labelled
     for got, step in labelled:
         assert got.start == step.start
