@@ -3,12 +3,19 @@ and beside a second live session on the same engine.
 
 For each situation, every shared recording with a reference is compared (batch and real time
 at once, real time paced at 1x, as ``sm-tui compare`` does) on one local engine, and a row of
-pooled figures is printed: final-word latency p50 and p95, mean real-time and batch WER, the
-worst word's latency, and any session errors.
+pooled figures is printed: final-word latency p50 and p95 over every word, real-time and batch
+WER over every word (a short recording weighs no more than its words), the worst word's
+latency, and any session errors. Each situation runs the recordings ``--repeat`` times (3 by
+default): 77 reference words make one error 1.3 points, so one pass says little.
+
+    .venv/bin/python bench/load.py [idle] [hog] [batch] [second] [--repeat N] [--show]
+
+``--show`` prints each recording's real-time transcript under its row.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import subprocess
 import sys
@@ -24,6 +31,7 @@ from tests.helpers import joined  # noqa: E402
 from tui.core.compare import ComparisonSummary, compare  # noqa: E402
 from tui.core.references import load_references  # noqa: E402
 from tui.core.target import EngineTarget, open_target  # noqa: E402
+from tui.core.wer import pooled_wer  # noqa: E402
 from tui.settings import Settings  # noqa: E402
 
 AUDIO = ROOT.parent / "shared" / "audio"
@@ -31,28 +39,31 @@ SITUATIONS = ("idle", "one-core CPU hog", "16-min batch job on the same engine",
               "a second live session on the same engine")  # fmt: skip
 
 
-async def run_all(target: EngineTarget, refs: dict[str, str]) -> list[ComparisonSummary]:
+async def run_all(
+    target: EngineTarget, refs: dict[str, str], repeat: int
+) -> list[ComparisonSummary]:
     out = []
-    for name, reference in sorted(refs.items()):
-        result = await compare(target, AUDIO / name, reference, max_delay=1.0)
-        out.append(result.summary())
+    for _ in range(repeat):
+        for name, reference in sorted(refs.items()):
+            result = await compare(target, AUDIO / name, reference, max_delay=1.0)
+            out.append(result.summary())
     return out
 
 
 def row(situation: str, summaries: list[ComparisonSummary]) -> str:
     latencies = [w.latency_s for s in summaries for w in s.realtime.words]
-    rt = [s.wer.realtime for s in summaries if s.wer.realtime is not None]
-    batch = [s.wer.batch for s in summaries if s.wer.batch is not None]
+    rt = pooled_wer([(s.reference or "", s.realtime.transcript) for s in summaries]) or 0.0
+    batch = pooled_wer([(s.reference or "", s.batch.transcript) for s in summaries]) or 0.0
     errors = sum(len(s.realtime.errors) for s in summaries)
     behind = max(s.realtime.behind_max_s for s in summaries)
     return (
         f"| {situation} | {np.percentile(latencies, 50):.2f} s | {np.percentile(latencies, 95):.2f} s "
-        f"| {max(latencies):.2f} s | {behind:.2f} s | {100 * np.mean(rt):.1f}% "
-        f"| {100 * np.mean(batch):.1f}% | {errors} |"
+        f"| {max(latencies):.2f} s | {behind:.2f} s | {100 * rt:.1f}% "
+        f"| {100 * batch:.1f}% | {errors} |"
     )
 
 
-async def main() -> None:
+async def main(words: list[str], repeat: int, show: bool) -> None:
     refs = {k: v for k, v in load_references(AUDIO / "references.tsv").items()
             if (AUDIO / k).is_file()}  # fmt: skip
     with tempfile.TemporaryDirectory() as folder:
@@ -63,8 +74,7 @@ async def main() -> None:
         lines = ["| situation | final p50 | final p95 | worst word | most behind | RT WER "
                  "| batch WER | errors |", "|---|---|---|---|---|---|---|---|"]  # fmt: skip
         try:
-            chosen = [s for s in SITUATIONS if not sys.argv[1:] or any(
-                word in s for word in sys.argv[1:])]  # fmt: skip
+            chosen = [s for s in SITUATIONS if not words or any(w in s for w in words)]
             for situation in chosen:
                 hog = None
                 batch_id = None
@@ -83,7 +93,7 @@ async def main() -> None:
                     pcm = await asyncio.to_thread(load_pcm, long_file)
                     other = asyncio.create_task(run_realtime(opened.target, pcm, 1.0))
                 try:
-                    summaries = await run_all(opened.target, refs)
+                    summaries = await run_all(opened.target, refs, repeat)
                 finally:
                     if other is not None:
                         other.cancel()
@@ -98,10 +108,19 @@ async def main() -> None:
                             await client.delete_job(batch_id, force=True)
                 lines.append(row(situation, summaries))
                 print(lines[-1], flush=True)
+                if show:
+                    for s in summaries:
+                        print(f"  {s.file}: RT WER {100 * (s.wer.realtime or 0):.1f}%: "
+                              f"{s.realtime.transcript}", flush=True)
         finally:
             opened.close()
     print("\n".join(lines))
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("situations", nargs="*", help="words of the situations to run (all)")
+    parser.add_argument("--repeat", type=int, default=3, help="passes over the recordings")
+    parser.add_argument("--show", action="store_true", help="each real-time transcript")
+    args = parser.parse_args()
+    asyncio.run(main(args.situations, args.repeat, args.show))

@@ -99,6 +99,7 @@ class ToneRecognizer:
         prompt: str | None = None,
         beam_size: int = 1,
         decoding: Decoding = PLAIN,
+        wide: bool = False,
     ) -> list[Word]:
         self.calls += 1
         if self.delay_s:

@@ -58,6 +58,7 @@ class Echoing(ToneRecognizer):
         prompt: str | None = None,
         beam_size: int = 1,
         decoding: Decoding = PLAIN,
+        wide: bool = False,
     ) -> list[Word]:
         words = super().transcribe(audio, prompt=prompt, beam_size=beam_size)
         at = (words[-1].end if words else 0.0) + 0.6

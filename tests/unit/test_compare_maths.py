@@ -15,7 +15,7 @@ from tui.core.compare import (
     percentile,
 )
 from tui.core.report import benchmark_table, diff_text, figures_table, guide_table, sparkline
-from tui.core.wer import normalise, wer
+from tui.core.wer import normalise, pooled_wer, wer
 
 
 def message(
@@ -121,3 +121,11 @@ def test_summary_and_reports_hold_every_figure() -> None:
     diff = diff_text("the cat sat", "the dog sat")
     assert diff.plain.split() == ["the", "cat", "dog", "sat"]
     assert RealtimeResult().latencies == []
+
+
+def test_pooled_wer_weighs_each_recording_by_its_words() -> None:
+    long = ("one of the many things we say", "one of the many things we say")
+    short = ("good morning", "good mourning")
+    assert pooled_wer([long, short]) == pytest.approx(1 / 9)  # a per-recording mean: 25%
+    assert pooled_wer([long, ("good morning", "")]) == pytest.approx(2 / 9)  # nothing said
+    assert pooled_wer([("", "anything")]) is None

@@ -1,11 +1,12 @@
-"""The real-time pump's step scheduling on constructed timelines: a stand-in recogniser whose
-steps end when the test says, so overlapping steps finish in any order (no model, no clock)."""
+"""The real-time pump's steps on constructed timelines (a stand-in recogniser whose steps end
+when the test says; no model, no clock), and the inference lanes' wide real-time steps."""
 
 from __future__ import annotations
 
 import asyncio
 import random
 import threading
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -13,7 +14,7 @@ import pytest
 from tui.engine.asr import Word
 from tui.engine.context import SessionLoad
 from tui.engine.rt_pump import RecognitionPump, Speech
-from tui.engine.scheduler import REALTIME, InferenceScheduler
+from tui.engine.scheduler import BATCH, REALTIME, InferenceScheduler
 from tui.engine.streaming import StreamingRecognizer, Window
 
 WORD_S = 0.5  # the stand-in speech says w0, w1, … one every half second
@@ -101,147 +102,122 @@ class Heard:
         self.ended.set()
 
 
-class Clock:
-    """Wall time that passes only when the test says (audio fed live moves it on)."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-CLOCKS: dict[int, Clock] = {}
-
-
-def pump_with(spare: bool) -> tuple[RecognitionPump, Steps, Heard]:
-    steps, heard, clock = Steps(), Heard(), Clock()
-    pump = RecognitionPump(
-        StreamingRecognizer(max_delay=1.0), steps.infer, heard, spare=lambda: spare, clock=clock
-    )
-    CLOCKS[id(pump)] = clock
+def pump_with() -> tuple[RecognitionPump, Steps, Heard]:
+    steps, heard = Steps(), Heard()
+    pump = RecognitionPump(StreamingRecognizer(max_delay=1.0), steps.infer, heard)
     return pump, steps, heard
 
 
-async def feed(pump: RecognitionPump, seconds: float, live: bool = True) -> None:
-    """Audio as a live source gives it (a chunk per chunk's time), or all at once."""
+async def feed(pump: RecognitionPump, seconds: float) -> None:
+    """Audio as a live source gives it, a chunk at a time."""
     for _ in range(round(seconds / CHUNK_S)):
-        if live:
-            CLOCKS[id(pump)].now += CHUNK_S
         pump.add_audio(np.zeros(round(CHUNK_S * 16000), dtype=np.float32))
         await asyncio.sleep(0)  # the pump's task runs between chunks, as between packets
 
 
-async def test_a_second_step_starts_beside_the_first_and_results_apply_in_order() -> None:
-    pump, steps, heard = pump_with(spare=True)
-    runner = asyncio.create_task(pump.run())
-    await feed(pump, 3.0)
-    await steps.until(2)
-    first, second = steps.under_way[0][0], steps.under_way[1][0]
-    assert second.end > first.end
-    await feed(pump, 1.0)
-    assert len(steps.under_way) == 2  # never a third
-    steps.end(1)  # the later step finishes first: nothing is applied before the earlier one
-    for _ in range(5):
-        await asyncio.sleep(0)
-    assert heard.partials == 0
-    steps.end(0)
-    async with asyncio.timeout(5):
-        while heard.partials < 2:
-            await asyncio.sleep(0)
-    await finish(pump, steps, heard, runner)
-    assert heard.words == [f"w{i}" for i in range(8)]
-
-
-async def test_without_a_spare_lane_one_step_at_a_time() -> None:
-    pump, steps, heard = pump_with(spare=False)
+async def test_one_step_at_a_time_and_the_next_takes_all_that_arrived() -> None:
+    pump, steps, heard = pump_with()
     runner = asyncio.create_task(pump.run())
     await feed(pump, 2.0)
     await steps.until(1)
+    assert steps.under_way[0][0].end < 1.0
     await feed(pump, 1.0)
-    assert len(steps.under_way) == 1
+    assert len(steps.under_way) == 1  # the next waits for this one's result
     steps.end(0)
+    await steps.until(1)
+    assert steps.under_way[0][0].end == pytest.approx(3.0)  # all the audio that arrived
     await finish(pump, steps, heard, runner)
     assert steps.most_at_once == 1
     assert heard.words == [f"w{i}" for i in range(6)]
 
 
-async def test_audio_faster_than_speech_is_stepped_one_window_at_a_time() -> None:
-    """A file sent whole (or audio resent after a reconnect) is not live: long windows, no
-    overlap, even with a spare lane; live audio after it overlaps again."""
-    pump, steps, heard = pump_with(spare=True)
-    runner = asyncio.create_task(pump.run())
-    await feed(pump, 4.0, live=False)
-    await steps.until(1)
-    assert not pump.live()
-    await feed(pump, 1.0, live=False)
-    assert len(steps.under_way) == 1
-    steps.end(0)
-    await steps.until(1)
-    assert steps.under_way[0][0].end == pytest.approx(5.0)  # everything that had arrived
-    await feed(pump, 3.0)  # then live for longer than the pace is measured over
-    assert pump.live()
-    await steps.until(2)
-    await finish(pump, steps, heard, runner)
-    assert heard.words == [f"w{i}" for i in range(16)]
-
-
-async def test_the_end_waits_for_the_steps_under_way_and_runs_alone() -> None:
-    pump, steps, heard = pump_with(spare=True)
+async def test_the_end_waits_for_the_step_under_way_and_flushes() -> None:
+    pump, steps, heard = pump_with()
     runner = asyncio.create_task(pump.run())
     await feed(pump, 1.0)
-    await steps.until(2)
+    await steps.until(1)
     pump.close_input()
     await feed(pump, 0.5)  # ignored: the input is closed
-    assert len(steps.under_way) == 2
-    steps.end(0)
+    assert len(steps.under_way) == 1
+    assert not steps.under_way[0][0].flush
     steps.end(0)
     await steps.until(1)
     assert steps.under_way[0][0].flush
-    assert len(steps.under_way) == 1
     steps.end(0)
     await runner
     assert heard.words == ["w0", "w1"]
 
 
-async def test_every_word_once_in_order_whatever_order_steps_end() -> None:
-    """A long stream whose overlapping steps end in a random order, seeded: the finals are
+async def test_every_word_once_in_order_whenever_steps_end() -> None:
+    """A long stream whose steps end after random amounts of audio, seeded: the finals are
     every word of the speech once, in order."""
     for seed in range(5):
         rng = random.Random(seed)
-        pump, steps, heard = pump_with(spare=True)
+        pump, steps, heard = pump_with()
         runner = asyncio.create_task(pump.run())
         for _ in range(200):  # 10 s of audio
             await feed(pump, CHUNK_S)
             if steps.under_way and rng.random() < 0.3:
-                steps.end(rng.randrange(len(steps.under_way)))
+                steps.end(0)
         pump.close_input()
         await drain(steps, heard, rng)
         await runner
-        assert steps.most_at_once == 2
+        assert steps.most_at_once == 1
         assert heard.words == [f"w{i}" for i in range(20)], seed
 
 
-async def test_a_lane_is_spare_until_both_run_or_a_call_waits() -> None:
+def lane_call(started: threading.Event, release: threading.Event, wide: bool = False) -> bool:
+    """A call that says it started, waits for the test, and tells whether it ran wide."""
+    started.set()
+    release.wait(5)
+    return wide
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    async with asyncio.timeout(5):
+        while not condition():
+            await asyncio.sleep(0.01)
+
+
+async def test_a_real_time_step_runs_wide_only_when_the_other_lane_is_idle() -> None:
     scheduler = InferenceScheduler()
     release = threading.Event()
     try:
-        assert scheduler.spare()
-        first = asyncio.ensure_future(scheduler.run(REALTIME, release.wait, 5))
-        async with asyncio.timeout(5):
-            while scheduler.busy_lanes() != 1:
-                await asyncio.sleep(0.01)
-        assert scheduler.spare()  # the batch lane is idle
-        second = asyncio.ensure_future(scheduler.run(REALTIME, release.wait, 5))
-        async with asyncio.timeout(5):  # the batch lane takes the waiting real-time call
-            while scheduler.busy_lanes() != 2:
-                await asyncio.sleep(0.01)
-        assert not scheduler.spare()
         release.set()
-        await asyncio.gather(first, second)
-        async with asyncio.timeout(5):
-            while not scheduler.spare():
-                await asyncio.sleep(0.01)
+        assert await scheduler.run(REALTIME, lane_call, threading.Event(), release, widens=True)
+        assert not await scheduler.run(REALTIME, lane_call, threading.Event(), release)
+        release.clear()
+        batch_started = threading.Event()
+        batch = asyncio.ensure_future(scheduler.run(BATCH, lane_call, batch_started, release))
+        await until(batch_started.is_set)
+        step = asyncio.ensure_future(
+            scheduler.run(REALTIME, lane_call, threading.Event(), release, widens=True)
+        )
+        await until(lambda: scheduler.busy_lanes() == 2)
+        release.set()
+        assert await step is False  # the batch lane was busy: one thread
+        await batch
+    finally:
+        release.set()
+        scheduler.close(wait_s=5)
+
+
+async def test_work_that_comes_during_a_wide_step_waits_for_it_then_runs() -> None:
+    scheduler = InferenceScheduler()
+    release, wide_started, batch_started = threading.Event(), threading.Event(), threading.Event()
+    try:
+        step = asyncio.ensure_future(
+            scheduler.run(REALTIME, lane_call, wide_started, release, widens=True)
+        )
+        await until(wide_started.is_set)
+        assert scheduler.busy_lanes() == 2  # the step holds the batch lane too
+        batch = asyncio.ensure_future(scheduler.run(BATCH, lane_call, batch_started, release))
+        await until(lambda: scheduler.queued() == 0)  # the batch lane has taken it…
+        assert not batch_started.is_set()  # …and waits for the lane the step holds
+        release.set()
+        assert await step is True
+        await batch
+        assert batch_started.is_set()
     finally:
         release.set()
         scheduler.close(wait_s=5)
@@ -265,7 +241,7 @@ def test_overlapping_calls_count_their_time_once() -> None:
 async def test_speakers_are_labelled_with_the_audio_heard_since_the_window() -> None:
     """A final at a window's edge is described by the audio around it: the labeller gets the
     window and what arrived while it was transcribed."""
-    pump, steps, heard = pump_with(spare=False)
+    pump, steps, heard = pump_with()
     labelled: list[tuple[Window, Window]] = []  # what the labeller got, the step's window
 
     async def label(words: list[Word], window: Window) -> list[str]:

@@ -44,3 +44,22 @@ def wer(reference: str, hypothesis: str) -> float:
     if not hyp:
         return 1.0
     return float(jiwer.wer(ref, hyp))
+
+
+def pooled_wer(pairs: list[tuple[str, str]]) -> float | None:
+    """Word error rate over many (reference, hypothesis) pairs at once: all their errors over
+    all their reference words (None without reference words), so a short recording weighs no
+    more than its words."""
+    import jiwer
+
+    kept = [(normalise(ref), normalise(hyp)) for ref, hyp in pairs if normalise(ref)]
+    if not kept:
+        return None
+    words = sum(len(ref.split()) for ref, _ in kept)
+    missing = sum(len(ref.split()) for ref, hyp in kept if not hyp)
+    said = [(ref, hyp) for ref, hyp in kept if hyp]
+    if not said:
+        return 1.0
+    output = jiwer.process_words([r for r, _ in said], [h for _, h in said])
+    errors = output.substitutions + output.deletions + output.insertions
+    return (errors + missing) / words

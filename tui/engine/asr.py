@@ -54,8 +54,10 @@ class SpeechModel(Protocol):
         prompt: str | None = None,
         beam_size: int = 1,
         decoding: Decoding = Decoding(),
+        wide: bool = False,
     ) -> list[Word]:
-        """Transcribe a short window; its words with times relative to its start."""
+        """Transcribe a short window; its words with times relative to its start. ``wide``:
+        nothing else runs, so the call may use both cores."""
 
     def transcribe_batch(
         self, audio: np.ndarray, prompt: str | None = None, decoding: Decoding = Decoding()
@@ -119,11 +121,14 @@ def speech_regions(audio: np.ndarray, pad_ms: int = 30) -> list[tuple[float, flo
 
 
 class Recognizer:
-    """A loaded Whisper model.
+    """A loaded Whisper model, twice: one copy runs a call on each inference lane with
+    ``cpu_threads`` each, the other runs one call on ``workers`` threads (a real-time step
+    while nothing else runs; see ``scheduler``). The second copy costs tiny.en's weights again
+    (about 40 MB).
 
     Args:
         model: A model setting (see ``resolve_model``).
-        cpu_threads: CTranslate2 threads per call; one by default (see ``scheduler``).
+        cpu_threads: CTranslate2 threads per call; one by default.
         workers: Calls that can run at once (one per inference lane).
     """
 
@@ -133,15 +138,20 @@ class Recognizer:
         from tui.engine.one_pass import one_pass_model  # imports faster-whisper (slow)
 
         self.name = name or model or "tiny.en"
+        path = resolve_model(model)
         try:
             self._model: Any = one_pass_model()(
-                resolve_model(model),
+                path,
                 device="cpu",
                 compute_type="int8",
                 cpu_threads=cpu_threads,
                 num_workers=workers,
                 local_files_only=True,
             )
+            self._wide: Any = None
+            if workers > 1:  # real-time steps while nothing else runs: two threads, one call
+                self._wide = one_pass_model()(path, device="cpu", compute_type="int8",
+                                              cpu_threads=workers, local_files_only=True)  # fmt: skip
         except ModelLoadError:
             raise
         except Exception as exc:
@@ -159,6 +169,7 @@ class Recognizer:
             call.start()
         for call in calls:
             call.join()
+        self.transcribe(noise, wide=True)
         self.transcribe_batch(noise)
 
     def speech_regions(self, audio: np.ndarray) -> list[tuple[float, float]]:
@@ -177,16 +188,18 @@ class Recognizer:
         prompt: str | None = None,
         beam_size: int = 1,
         decoding: Decoding = Decoding(),
+        wide: bool = False,
     ) -> list[Word]:
         """Transcribe a short window in one pass; return its words with times relative to its
-        start."""
+        start. ``wide``: on the two-thread copy of the model."""
+        model = self._wide if wide and self._wide is not None else self._model
         with one_pass():
-            return self._transcribe(audio, prompt, beam_size, decoding)
+            return self._transcribe(model, audio, prompt, beam_size, decoding)
 
     def _transcribe(
-        self, audio: np.ndarray, prompt: str | None, beam_size: int, decoding: Decoding
+        self, model: Any, audio: np.ndarray, prompt: str | None, beam_size: int, decoding: Decoding
     ) -> list[Word]:
-        segments, _ = self._model.transcribe(
+        segments, _ = model.transcribe(
             audio,
             language=decoding.language,
             task=decoding.task,

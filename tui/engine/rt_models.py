@@ -84,7 +84,7 @@ class SessionModels:
         scheduler = self.engine.scheduler
         try:
             words, speech = await self._timed(
-                lambda: scheduler.run(REALTIME, infer_window, self.model, window)
+                lambda: scheduler.run(REALTIME, infer_window, self.model, window, widens=True)
             )
         finally:
             self.load.audio_s = max(self.load.audio_s, window.end)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import enum
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
@@ -23,10 +22,6 @@ from tui.shared.audio import RATE
 
 MIN_STEP_S = 0.3  # new audio that triggers a step
 SHORT_STEP_S = 0.15  # …when max_delay is under a second
-OVERLAP_STEP_S = 0.15  # the least new audio that starts a step beside one under way
-PACE_WINDOW_S = 2.0  # wall seconds over which the audio's pace is measured…
-LIVE_PACE = 1.25  # …and the most audio per wall second that is still live (not a file's burst)
-PACE_SLACK_S = 0.3  # a client's chunking: this much audio may arrive at once
 Speech = list[tuple[float, float]]
 Infer = Callable[[Window], Awaitable[tuple[list[Word], Speech]]]
 Label = Callable[[list[Word], Window], Awaitable[list[str]]]
@@ -64,14 +59,18 @@ class PumpSink(Protocol):
         """Every word of the stream was sent."""
 
 
-def infer_window(model: SpeechModel, window: Window) -> tuple[list[Word], Speech]:
-    """Runs on the inference thread: voice activity first, then the model where there is speech."""
+def infer_window(
+    model: SpeechModel, window: Window, wide: bool = False
+) -> tuple[list[Word], Speech]:
+    """Runs on the inference thread: voice activity first, then the model where there is speech
+    (on both cores when ``wide``)."""
     speech = model.speech_regions(window.audio)
     if not speech:
         return [], []
     first = max(0.0, speech[0][0] - 0.2, window.skip_s)
     words = model.transcribe(
-        window.audio[int(first * RATE) :], prompt=window.prompt, decoding=window.decoding
+        window.audio[int(first * RATE) :], prompt=window.prompt, decoding=window.decoding,
+        wide=wide,
     )
     return [w.shifted(first) for w in words], speech
 
@@ -90,11 +89,10 @@ class Step:
 class RecognitionPump:
     """Steps a ``StreamingRecognizer`` as audio arrives.
 
-    One step is under way at a time; when the audio is live and ``spare`` says an inference
-    lane is idle, a second may start while the first runs, so on an idle machine with two cores a step's result comes
-    every half a step's compute instead of every whole one (a word waits less for the next
-    hypothesis to agree with it). Results are applied in the order the steps started. A
-    flush (the end, or ForceEndOfUtterance) always runs alone, after the steps under way.
+    One step is under way at a time. The next starts when its result is in and enough new
+    audio has arrived (all that arrived meanwhile goes into it); a flush (the end, or
+    ForceEndOfUtterance) waits for the step under way. On an idle machine the scheduler runs
+    each step on both cores (``InferenceScheduler.run``'s ``widens``).
 
     Args:
         stream: The session's decoding state.
@@ -102,8 +100,6 @@ class RecognitionPump:
         sink: Hears the finals, partials and utterance ends.
         on_step: Called after each step's result is applied.
         label: Each final word's speaker (diarization).
-        spare: Whether an inference lane is idle now (None: never overlap steps).
-        clock: Wall time, for the audio's pace.
     """
 
     def __init__(
@@ -113,33 +109,25 @@ class RecognitionPump:
         sink: PumpSink,
         on_step: Callable[[], None] | None = None,
         label: Label | None = None,
-        spare: Callable[[], bool] | None = None,
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.stream = stream
         self.infer = infer
         self.sink = sink
         self.on_step = on_step
         self.label = label
-        self.spare = spare
         self.input = Input.OPEN
         self.phase = Phase.WAITING
         self.compute_ema = 0.3  # seconds a step has been taking, smoothed
-        self.gap_ema = MIN_STEP_S  # stream seconds between consecutive steps' ends, smoothed
         self._force_pending = False
         self._step_end = 0.0
-        self._steps: deque[Step] = deque()
+        self._step: Step | None = None
         self._wake = asyncio.Event()
-        self._clock = clock
-        self._arrivals: deque[tuple[float, float]] = deque()  # (wall time, audio_end) lately
 
     def add_audio(self, samples: np.ndarray) -> None:
         """Take 16 kHz float32 samples (ignored once input is closed)."""
         if self.input is Input.OPEN:
-            before = self.stream.audio_end
             self.stream.add_audio(samples)
-            self._arrived(before)
-            if self._new_audio() >= min(self.min_step_s, OVERLAP_STEP_S):
+            if self._new_audio() >= self.min_step_s:
                 self._wake.set()
 
     def close_input(self) -> None:
@@ -155,23 +143,6 @@ class RecognitionPump:
     def _new_audio(self) -> float:
         return self.stream.audio_end - self._step_end
 
-    def _arrived(self, before: float) -> None:
-        now = self._clock()
-        if not self._arrivals:
-            self._arrivals.append((now, before))
-        self._arrivals.append((now, self.stream.audio_end))
-        while len(self._arrivals) > 2 and self._arrivals[1][0] < now - PACE_WINDOW_S:
-            self._arrivals.popleft()
-
-    def live(self) -> bool:
-        """Whether audio comes at the pace of speech (a microphone, a file played at 1x),
-        rather than faster (a file sent whole, audio resent after a reconnect)."""
-        if len(self._arrivals) < 2:
-            return True
-        (first_time, first_audio), (last_time, last_audio) = self._arrivals[0], self._arrivals[-1]
-        allowed = LIVE_PACE * (last_time - first_time) + PACE_SLACK_S
-        return last_audio - first_audio <= allowed
-
     @property
     def min_step_s(self) -> float:
         """New audio that triggers a step: less when ``max_delay`` is under a second."""
@@ -179,15 +150,11 @@ class RecognitionPump:
 
     def _may_start(self) -> bool:
         """Whether the next step should start now."""
-        if self.input is Input.CLOSED or self._force_pending:
-            return not self._steps  # a flush runs alone
-        if not self._steps:
-            return self._new_audio() >= self.min_step_s
-        # Only for live audio: audio that comes faster is better cut into long windows.
-        if len(self._steps) > 1 or self.spare is None or not self.live() or not self.spare():
+        if self._step is not None:
             return False
-        # Half a step's compute after the one under way: results then come evenly spaced.
-        return self._new_audio() >= max(OVERLAP_STEP_S, self.compute_ema / 2)
+        if self.input is Input.CLOSED or self._force_pending:
+            return True
+        return self._new_audio() >= self.min_step_s
 
     async def run(self) -> None:
         """Step until the last window is flushed."""
@@ -197,11 +164,13 @@ class RecognitionPump:
                     self._start()
                     continue
                 await self._wait()
-                while self._steps and self._steps[0].task.done():
-                    await self._finish(self._steps.popleft())
+                step = self._step
+                if step is not None and step.task.done():
+                    self._step = None
+                    await self._finish(step)
         finally:
-            for step in self._steps:
-                step.task.cancel()
+            if self._step is not None:
+                self._step.task.cancel()
 
     @property
     def finished(self) -> bool:
@@ -212,20 +181,17 @@ class RecognitionPump:
         ending = self.input is Input.CLOSED
         forced, self._force_pending = self._force_pending, False
         window = self.stream.plan(flush=ending or forced)
-        if self._step_end:
-            gap = window.end - self._step_end
-            self.gap_ema = 0.7 * self.gap_ema + 0.3 * gap
         self._step_end = window.end
         task = asyncio.ensure_future(self.infer(window))
-        self._steps.append(Step(window, forced, ending, task, time.monotonic()))
+        self._step = Step(window, forced, ending, task, time.monotonic())
         self.phase = Phase.STEPPING
 
     async def _wait(self) -> None:
-        """Until audio, an end or a force arrives, or the oldest step has its result."""
+        """Until audio, an end or a force arrives, or the step under way has its result."""
         waiter = asyncio.ensure_future(self._wake.wait())
         pending: set[asyncio.Future[Any]] = {waiter}
-        if self._steps:
-            pending.add(self._steps[0].task)
+        if self._step is not None:
+            pending.add(self._step.task)
         try:
             await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
         finally:
@@ -242,14 +208,13 @@ class RecognitionPump:
                        end=window.end + len(later) / RATE)  # fmt: skip
 
     async def _finish(self, step: Step) -> None:
-        """Apply a step's result (in the order the steps started)."""
+        """Apply a step's result."""
         words, speech = step.task.result()
         window, forced = step.window, step.forced
         self.compute_ema = 0.7 * self.compute_ema + 0.3 * (time.monotonic() - step.started)
-        # The next result comes one gap of audio and one step's compute after this window.
-        self.stream.step_cost = min(self.min_step_s, self.gap_ema) + self.compute_ema
-        if not self._steps:
-            self.phase = Phase.WAITING
+        # The next result comes one step's new audio and one step's compute after this window.
+        self.stream.step_cost = self.min_step_s + self.compute_ema
+        self.phase = Phase.WAITING
         heard = self._heard(window)
         update = self.stream.apply(window, words, speech)
         if self.on_step is not None:

@@ -1,17 +1,19 @@
 """Inference lanes: real-time steps on one thread, batch pieces on another, side by side.
 
-tiny.en runs as fast on one core as on two (measured: a 28 s batch piece 1.1 s either way, an
-8 s real-time window 0.33 s on one thread against 0.40 s on two), so the engine gives each
-kind of work its own lane and thread, with one CTranslate2 thread each: a real-time step
-never waits behind a batch piece, and an engine beside a busy core does not stall on threads
-waiting for each other. Within a lane, calls run in order. The event loop only awaits
-futures, so acknowledgements and WebSocket pings keep flowing during long decodes.
+Each kind of work has its own lane and thread, so a real-time step never waits behind a batch
+piece (seconds long); within a lane, calls run in order. The event loop only awaits futures,
+so acknowledgements and WebSocket pings keep flowing during long decodes.
 
 When the batch lane has nothing to do it takes a waiting real-time step: with two live
 sessions, one's step then need not wait for the other's. A batch piece that arrives meanwhile
-waits for that one step (a fraction of a second), never the other way round. ``spare()`` says
-whether a call made now would start at once: a live session then overlaps its next step with
-the one under way (``rt_pump``).
+waits for that one step (a fraction of a second), never the other way round.
+
+A call that ``widens`` (a real-time step) and starts while the other lane is idle with nothing
+waiting holds both lanes and runs on two CTranslate2 threads: Whisper's encoder, most of a
+step, then takes half the time (measured on 2 cores, tiny.en, a 2.8 s window with its prompt:
+0.49 s on one thread, 0.37 s on two; beside a one-core CPU hog the two-thread encoder still
+beats the one-thread one, 0.40 s against 0.45 s). Work that arrives meanwhile waits for that
+one step.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ class InferenceScheduler:
         self._queues: dict[int, queue.Queue[tuple[int, Any]]] = {}
         self._threads: list[threading.Thread] = []
         self._busy = dict.fromkeys(LANES, False)
+        self._held = dict.fromkeys(LANES, False)  # lent to a wide call on the other lane
+        self._changed = threading.Condition()
         for lane in LANES:
             self._queues[lane] = queue.Queue()
             name = "inference-realtime" if lane == REALTIME else "inference-batch"
@@ -46,18 +50,21 @@ class InferenceScheduler:
             thread.start()
             self._threads.append(thread)
 
-    async def run(self, priority: int, fn: Callable[..., T], *args: Any) -> T:
-        """Run ``fn(*args)`` in the lane of ``priority`` and await its result."""
+    async def run(self, priority: int, fn: Callable[..., T], *args: Any, widens: bool = False) -> T:
+        """Run ``fn(*args)`` in the lane of ``priority`` and await its result.
+
+        Args:
+            widens: The call can use both cores: when the other lane is idle with nothing
+                waiting as it starts, it holds that lane too and runs as ``fn(*args, wide=True)``.
+        """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._queues[priority].put((next(self._counter), (fn, args, loop, future)))
+        self._queues[priority].put((next(self._counter), (fn, args, loop, future, widens)))
         return await future
 
-    def spare(self) -> bool:
-        """Whether a lane is idle with nothing waiting: a call made now starts at once, beside
-        whatever runs (a live session may then overlap its steps)."""
-        waiting = any(not self._queues[lane].empty() for lane in LANES)
-        return not waiting and self.busy_lanes() < len(LANES)
+    def queued(self) -> int:
+        """Calls waiting for a lane (taken from a queue, a call no longer counts)."""
+        return sum(q.qsize() for q in self._queues.values())
 
     def busy_lanes(self) -> int:
         """Lanes running a call now."""
@@ -98,23 +105,43 @@ class InferenceScheduler:
                 continue
             return item
 
+    def _claim(self, lane: int, widens: bool) -> int | None:
+        """Mark ``lane`` busy (after any wide call holding it); with ``widens``, also hold the
+        other lane when it is idle with nothing waiting. Returns the lane held, if any."""
+        other = BATCH if lane == REALTIME else REALTIME
+        with self._changed:
+            while self._held[lane]:
+                self._changed.wait()
+            self._busy[lane] = True
+            if widens and not self._busy[other] and all(q.empty() for q in self._queues.values()):
+                self._held[other] = self._busy[other] = True
+                return other
+        return None
+
+    def _release(self, lane: int, held: int | None) -> None:
+        with self._changed:
+            self._busy[lane] = False
+            if held is not None:
+                self._held[held] = self._busy[held] = False
+            self._changed.notify_all()
+
     def _work(self, lane: int) -> None:
         while True:
             item = self._next(lane)
             if item is None:
                 return
-            fn, args, loop, future = item
+            fn, args, loop, future, widens = item
             if future.cancelled():
                 continue
-            self._busy[lane] = True
+            held = self._claim(lane, widens)
             try:
-                result = fn(*args)
+                result = fn(*args, wide=True) if held is not None else fn(*args)
             except BaseException as exc:  # handed to the awaiting task
                 loop.call_soon_threadsafe(_settle, future, None, exc)
             else:
                 loop.call_soon_threadsafe(_settle, future, result, None)
             finally:
-                self._busy[lane] = False
+                self._release(lane, held)
 
 
 def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
