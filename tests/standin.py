@@ -126,6 +126,9 @@ class ToneRecognizer:
     def detect_language(self, audio: np.ndarray) -> str:
         return "en"
 
+    def widen(self) -> None:
+        pass
+
 
 class InProcessEngine:
     """The real engine (``tui.engine``) with a stand-in recogniser, served from a thread.

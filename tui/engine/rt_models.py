@@ -8,6 +8,7 @@ for the lane included, counts in the session's load (``GET /v2/sm-tui/realtime/{
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -60,6 +61,7 @@ class SessionModels:
         """
         models = self.engine.models
         self.model = await models.get(models.point_for(config, self.engine.rt_point))
+        await asyncio.to_thread(self.model.widen)  # real-time steps may run on both cores
         if cfg.labels_speakers(config):
             self.encoder = await models.encoder()
 

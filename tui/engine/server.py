@@ -184,7 +184,8 @@ def build_engine(
         if settings.engine_enhanced:
 
             def load_enhanced() -> SpeechModel:
-                return Recognizer(str(assemble_base(paths.models)), name=BASE_NAME)
+                # Its copy for wide real-time steps loads with the first session that uses it.
+                return Recognizer(str(assemble_base(paths.models)), name=BASE_NAME, wide=False)
 
     return Engine(
         recognizer=recognizer,
