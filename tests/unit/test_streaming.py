@@ -67,6 +67,23 @@ def test_deadline_forces_a_followed_word_out() -> None:
     assert [w.text.strip() for w in update.partial] == ["beta"]
 
 
+def test_a_number_is_never_forced_out_by_the_deadline() -> None:
+    """"twenty twenty" heard, "five" still to come: "2020." waits for agreement (and so does
+    what follows it); the next hypothesis has the whole number, and that is what is said."""
+    rec = StreamingRecognizer(max_delay=1.0, step_cost=0.6)
+    feed(rec, 3.0)
+    first = rec.apply(rec.plan(), words(("is", 0.2, 0.5), ("2020.", 0.6, 1.0), ("at", 1.2, 2.9)),
+                      SPEECH)  # fmt: skip
+    assert [w.text.strip() for w in first.finals] == ["is"]
+    heard = (("2025", 0.6, 1.3), ("at", 1.4, 1.6), ("three", 1.7, 3.55))
+    finals = []
+    for _ in range(2):  # the whole number, then the same again: agreed
+        feed(rec, 0.3)
+        window = rec.plan()
+        finals.append([w.text.strip() for w in rec.apply(window, at(window, *heard), SPEECH).finals])
+    assert finals == [[], ["2025", "at"]]
+
+
 def test_last_word_is_never_forced_without_silence() -> None:
     rec = StreamingRecognizer(max_delay=1.0, step_cost=0.6)
     feed(rec, 3.0)

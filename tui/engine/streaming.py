@@ -52,6 +52,13 @@ def _speech_end(window: Window, speech: list[tuple[float, float]]) -> float:
 MIN_WORD_S = 0.01
 
 
+def numeric(word: Word) -> bool:
+    """Whether a word holds a digit. Whisper writes a number as far as it has heard it ("2020."
+    before "twenty-five", "1-235" while digits are still being said), so a number is final only
+    when two hypotheses agree on it, when the speech stops, or at the end: never by deadline."""
+    return any(c.isdigit() for c in word.text)
+
+
 def _in_order(words: list[Word], boundary: float) -> list[Word]:
     """Words moved to start no earlier than ``boundary`` and than the word before them, each
     lasting at least ``MIN_WORD_S``: finals never overlap and no word has zero length."""
@@ -307,7 +314,7 @@ class StreamingRecognizer:
             # is often the first half of a longer one.
             followed = index + 1 < len(hypothesis)
             if (agreed and word.end <= window.end - AGREED_GUARD_S) or (
-                followed and word.end <= deadline
+                followed and word.end <= deadline and not numeric(word)
             ):
                 count += 1
             else:
