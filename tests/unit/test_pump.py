@@ -97,6 +97,9 @@ class Heard:
     def end_of_utterance(self, at: float | None, forced: bool) -> None:
         pass
 
+    def silence(self, until: float) -> None:
+        pass
+
     def finished(self) -> None:
         assert not self.ended.is_set(), "finished twice"
         self.ended.set()

@@ -330,3 +330,51 @@ def test_a_token_continuing_a_final_word_becomes_a_word_of_its_own() -> None:
     after = [Word(".", 0.5 - window.start, 0.6 - window.start),
              Word(" fine", 3.2 - window.start, 3.5 - window.start)]  # fmt: skip
     assert [w.text for w in rec.apply(window, after, SPEECH).finals] == [" fine"]
+
+
+def test_silence_after_the_finals_is_said_as_an_empty_final_once_a_second() -> None:
+    """agent.wav's channel: a sentence, then the other speaker's turn (silence here). The
+    engine says so with empty finals, so a client does not think it is behind; never while
+    words wait, and a later word never starts before what was said to be silent."""
+    from tui.engine.rt_messages import TranscriptWriter
+
+    sent: list[dict[str, object]] = []
+    writer = TranscriptWriter(sent.append, lambda: None, lambda: {"enable_partials": True})
+    rec = StreamingRecognizer(max_delay=1.0)
+    feed(rec, 2.0)
+    update = rec.apply(rec.plan(flush=True), words(("hello", 0.2, 0.6), ("there.", 0.7, 1.2)),
+                       [(0.1, 1.3)])  # fmt: skip
+    writer.finals(update.finals, forced=False)
+    writer.partial(update.partial, force=True)
+    silent = []
+    for _ in range(8):  # 0.3 s steps of silence after the finals
+        feed(rec, 0.3)
+        window = rec.plan()
+        update = rec.apply(window, [], [(0.1 - window.start, 1.3 - window.start)])
+        assert update.finals == [] and update.partial == []
+        if update.silent_to is not None:
+            writer.silence(update.silent_to)
+            silent.append(update.silent_to)
+    assert silent and silent[0] >= 1.2 + 0.4  # not before the words' end and the silence rule
+    empties = [m for m in sent if m["message"] == "AddTranscript" and not m["results"]]
+    ends = [m["metadata"]["end_time"] for m in empties]  # type: ignore[index]
+    assert len(empties) == 2 and all(b - a >= 1.0 for a, b in zip([1.2, *ends], ends, strict=False))
+    writer.partial(words(("so", 4.1, 4.3)), force=False)  # a word waits: no silence said
+    writer.silence(ends[-1] + 2.0)
+    assert sent[-1]["message"] == "AddPartialTranscript"
+    writer.finals(words(("so", ends[-1] - 0.2, ends[-1] + 0.3)), forced=False)
+    final = sent[-1]
+    assert final["results"][0]["start_time"] >= ends[-1]  # type: ignore[index]
+
+
+def test_no_silence_is_said_over_speech_whisper_did_not_transcribe() -> None:
+    """The stall (Whisper answers nothing for a window while speech waits): that speech may
+    still become words, so no time after it is said to be silent."""
+    rec = StreamingRecognizer(max_delay=1.0)
+    feed(rec, 2.0)
+    rec.apply(rec.plan(flush=True), words(("hello", 0.2, 0.6)), [(0.1, 0.7)])
+    for _ in range(6):
+        feed(rec, 0.5)
+        window = rec.plan()
+        update = rec.apply(window, [], [(1.0 - window.start, window.end - 1.0 - window.start)])
+        assert update.silent_to is None

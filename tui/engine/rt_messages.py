@@ -17,6 +17,7 @@ from tui.engine.results import joined, to_results
 from tui.shared.transcripts import render
 
 Send = Callable[[dict[str, Any]], None]
+SILENT_FINAL_S = 1.0  # silence this long after the last final is said, as an empty final
 
 
 class TranscriptWriter:
@@ -74,6 +75,9 @@ class TranscriptWriter:
 
     def finals(self, words: list[Word], forced: bool, speakers: list[str] | None = None) -> None:
         """AddTranscript for words that became final (with their speakers, diarizing)."""
+        floor = self.sent_final_end  # (a silence already said may end after a word's start)
+        words = [w if w.start >= floor else Word(w.text, floor, max(w.end, floor + 0.01),
+                                                 w.probability) for w in words]  # fmt: skip
         results = self._results(words, speakers)
         start = self.sent_final_end
         end = max([start] + [float(r["end_time"]) for r in results])
@@ -99,6 +103,18 @@ class TranscriptWriter:
         self._put(message)
         if self.on_final is not None and results:
             self.on_final(min(float(r["start_time"]) for r in results), end, text)
+
+    def silence(self, until: float) -> None:
+        """An empty AddTranscript up to ``until`` once a second of silence followed the last
+        final (the protocol allows them): the client then knows the engine has heard that far
+        and is not behind."""
+        if self.last_partial or until - self.sent_final_end < SILENT_FINAL_S:
+            return
+        self._put({"message": "AddTranscript", "format": "2.9",
+                   "metadata": {"start_time": self.sent_final_end, "end_time": until,
+                                "transcript": ""},
+                   "results": []})  # fmt: skip
+        self.sent_final_end = until
 
     def partial(self, words: list[Word], force: bool) -> None:
         """AddPartialTranscript, when partials are enabled and the text changed."""

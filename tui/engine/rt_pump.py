@@ -55,6 +55,9 @@ class PumpSink(Protocol):
     def end_of_utterance(self, at: float | None, forced: bool) -> None:
         """An utterance ended at stream time ``at`` (None: where the last final ended)."""
 
+    def silence(self, until: float) -> None:
+        """Nothing was said after the last final up to stream time ``until``."""
+
     def finished(self) -> None:
         """Every word of the stream was sent."""
 
@@ -225,6 +228,8 @@ class RecognitionPump:
                 speakers = await self.label(update.finals, heard)
             self.sink.finals(update.finals, forced, speakers)
         self.sink.partial(update.partial, force=bool(update.finals) or forced)
+        if update.silent_to is not None and not forced:
+            self.sink.silence(update.silent_to)
         if forced:
             self.stream.force_end_of_utterance()
             self.sink.end_of_utterance(None, forced=True)

@@ -201,6 +201,7 @@ class Update:
     finals: list[Word] = field(default_factory=list)
     partial: list[Word] = field(default_factory=list)
     end_of_utterance: float | None = None
+    silent_to: float | None = None  # nothing but silence after the finals, up to this time
 
 
 @dataclass
@@ -294,6 +295,9 @@ class StreamingRecognizer:
             self._audio.drop_until(window.end - SILENCE_FINAL_S)  # silence: keep the window small
         self._previous = partial
         update.end_of_utterance = self._end_of_utterance(window, speech, partial)
+        if not hypothesis and _speech_end(window, speech) <= self._final_end + 0.3:
+            quiet = window.end - SILENCE_FINAL_S
+            update.silent_to = quiet if quiet > self._final_end + SILENCE_FINAL_S else None
         return update
 
     def _final_count(
