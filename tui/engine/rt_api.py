@@ -299,9 +299,7 @@ class RealtimeSession:
         writer = TranscriptWriter(
             self.send, lambda: self._channel_done(label), lambda: self.config, label
         )
-        pump = RecognitionPump(
-            stream, self.models.infer, writer, on_step=self._update_flow
-        )
+        pump = RecognitionPump(stream, self.models.infer, writer, on_step=self._update_flow)
         return Channel(label, decoder, pump, writer)
 
     def _channel_done(self, label: str | None) -> None:

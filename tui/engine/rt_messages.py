@@ -14,6 +14,7 @@ from typing import Any
 from tui.engine import config as cfg
 from tui.engine.asr import Word
 from tui.engine.results import joined, to_results
+from tui.engine.streaming import in_order
 from tui.shared.transcripts import render
 
 Send = Callable[[dict[str, Any]], None]
@@ -75,9 +76,7 @@ class TranscriptWriter:
 
     def finals(self, words: list[Word], forced: bool, speakers: list[str] | None = None) -> None:
         """AddTranscript for words that became final (with their speakers, diarizing)."""
-        floor = self.sent_final_end  # (a silence already said may end after a word's start)
-        words = [w if w.start >= floor else Word(w.text, floor, max(w.end, floor + 0.01),
-                                                 w.probability) for w in words]  # fmt: skip
+        words = in_order(words, self.sent_final_end)  # a silence said may end after a start
         results = self._results(words, speakers)
         start = self.sent_final_end
         end = max([start] + [float(r["end_time"]) for r in results])

@@ -59,7 +59,7 @@ def numeric(word: Word) -> bool:
     return any(c.isdigit() for c in word.text)
 
 
-def _in_order(words: list[Word], boundary: float) -> list[Word]:
+def in_order(words: list[Word], boundary: float) -> list[Word]:
     """Words moved to start no earlier than ``boundary`` and than the word before them, each
     lasting at least ``MIN_WORD_S``: finals never overlap and no word has zero length."""
     out = []
@@ -376,7 +376,7 @@ class StreamingRecognizer:
             )
         ):
             fresh = fresh[1:]
-        return _in_order(fresh, boundary)
+        return in_order(fresh, boundary)
 
     def _commit(self, finals: list[Word], window: Window, partial: list[Word]) -> None:
         # Only the latest words are ever read (prompt, repeat check): the list stays bounded
