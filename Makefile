@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 LEGACY := $(VENV)/legacy
 LEGACY_STAMP := $(LEGACY)/.installed
 
-.PHONY: run test lint typecheck imports pytest benchmark benchmark-memory benchmark-load benchmark-vocab benchmark-speakers benchmark-models benchmark-stepped clean
+.PHONY: run test lint typecheck imports pytest benchmark benchmark-default benchmark-memory benchmark-load benchmark-vocab benchmark-speakers benchmark-models benchmark-stepped clean
 
 run: $(STAMP)
 	$(BIN)/sm-tui $(ARGS)
@@ -32,6 +32,11 @@ pytest: $(STAMP) $(LEGACY_STAMP)
 
 benchmark: $(STAMP)
 	$(BIN)/sm-tui compare assets --references assets/references.tsv
+
+# What the official SDKs' default config (enhanced) gets on long continuous speech, beside raw
+# faster-whisper in the same run (needs espeak-ng); figures to bench/results/<date>-<machine>/.
+benchmark-default: $(STAMP)
+	$(BIN)/python bench/default_path.py $(DEFAULT)
 
 # Real time idle, beside a CPU hog and beside a long batch job, on the shared recordings.
 benchmark-load: $(STAMP)

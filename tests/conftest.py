@@ -27,6 +27,9 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     # The dashboard's batch jobs (and engine's batch default) on the fast model: the client and
     # persistence tests are about keeping work, not accuracy. test_languages covers enhanced.
     monkeypatch.setenv("SM_TUI_BATCH_OPERATING_POINT", "standard")
+    # Nor do the engines they start load the enhanced model in the background as they come
+    # up (it would compete with each test's own work); the first request for it loads it.
+    monkeypatch.setenv("SM_TUI_ENGINE_PRELOAD", "0")
     monkeypatch.chdir(tmp_path)  # a .env in the checkout is not read
     yield data
 

@@ -56,6 +56,19 @@ def joined(path: Path, *parts: Path | float) -> Path:
     return write_wav(path, np.concatenate(pieces))
 
 
+def joined_shared(folder: Path) -> tuple[Path, str]:
+    """The shared recordings that have a reference, one after another with half a second
+    between them (about a minute of real speech), and their references joined."""
+    from tui.core.references import load_references
+
+    refs = {name: text for name, text in load_references(SHARED_AUDIO / "references.tsv").items()
+            if (SHARED_AUDIO / name).is_file()}  # fmt: skip
+    parts: list[Path | float] = []
+    for name in sorted(refs):
+        parts += [SHARED_AUDIO / name, 0.5]
+    return joined(folder / "shared.wav", *parts), " ".join(refs[name] for name in sorted(refs))
+
+
 async def transcribe_then_expire(batch: Any) -> str:
     """Submit the sample with a batch client, wait for it, then until the engine expires it.
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
 from tests.helpers import write_wav
 from tui.engine.asr import Decoding, Word
+from tui.engine.capacity import StepCosts
 from tui.shared.audio import RATE
 
 PLAIN = Decoding()  # English, transcribed, no hints
@@ -88,6 +90,7 @@ class ToneRecognizer:
     def __init__(self, delay_s: float = 0.0) -> None:
         self.delay_s = delay_s
         self.calls = 0
+        self.step_costs = StepCosts(wide=0.05 + delay_s, narrow=0.05 + delay_s)
 
     def speech_regions(self, audio: np.ndarray) -> list[tuple[float, float]]:
         return [(a / RATE, b / RATE) for a, b in _bursts(audio, join_gap_s=0.3)]
@@ -100,9 +103,10 @@ class ToneRecognizer:
         beam_size: int = 1,
         decoding: Decoding = PLAIN,
         wide: bool = False,
+        delay: bool = True,
     ) -> list[Word]:
         self.calls += 1
-        if self.delay_s:
+        if self.delay_s and delay:
             time.sleep(self.delay_s)
         words: list[Word] = []
         bursts = _bursts(audio, join_gap_s=0.05)
@@ -119,9 +123,19 @@ class ToneRecognizer:
         return words
 
     def transcribe_batch(
-        self, audio: np.ndarray, prompt: str | None = None, decoding: Decoding = PLAIN
-    ) -> list[Word]:
-        return self.transcribe(audio, prompt=prompt)
+        self, audio: np.ndarray, decoding: Decoding = PLAIN
+    ) -> Iterator[list[Word]]:
+        """Lazily, a 30 s window at a time, each as slow as ``delay_s`` (as Whisper's are)."""
+        words = self.transcribe(audio, delay=False)
+        window = 30.0
+
+        def segments() -> Iterator[list[Word]]:
+            for start in np.arange(0.0, max(len(audio) / RATE, 0.01), window):
+                if self.delay_s:
+                    time.sleep(self.delay_s)
+                yield [w for w in words if start <= w.start < start + window]
+
+        return segments()
 
     def detect_language(self, audio: np.ndarray) -> str:
         return "en"
@@ -136,7 +150,13 @@ class InProcessEngine:
     Offers what ``EngineProcess`` offers the tests: ``batch_url``, ``rt_url``, ``api_key``.
     """
 
-    def __init__(self, data: Path, recognizer: object | None = None, api_key: str = "k") -> None:
+    def __init__(
+        self,
+        data: Path,
+        recognizer: object | None = None,
+        api_key: str = "k",
+        load_enhanced: object | None = None,
+    ) -> None:
         from tui.engine.server import build_engine
         from tui.settings import Settings
 
@@ -144,6 +164,7 @@ class InProcessEngine:
         self.engine = build_engine(
             Settings(data_dir=data, engine_api_key=api_key),
             recognizer=recognizer or ToneRecognizer(),  # type: ignore[arg-type]
+            load_enhanced=load_enhanced,  # type: ignore[arg-type]
         )
         self.port = 0
         self._ready = threading.Event()

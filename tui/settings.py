@@ -64,6 +64,9 @@ class Settings:
             closed, and so is a connection that sends no whole request.
         engine_enhanced: Whether the local engine offers the multilingual ``enhanced`` model
             (Whisper base, reassembled from its packages on first use).
+        engine_preload: Whether the local engine loads the enhanced model in the background as
+            soon as it serves (the official SDKs ask for it by default), rather than on first
+            use.
         batch_concurrency: Batch jobs the dashboard runs at once.
         batch_operating_point: ``operating_point`` of the dashboard's batch jobs (``enhanced``:
             the most accurate).
@@ -92,6 +95,7 @@ class Settings:
     engine_idle_s: float = 3600.0
     engine_start_timeout_s: float = 15.0
     engine_enhanced: bool = True
+    engine_preload: bool = True
     batch_concurrency: int = 2
     batch_operating_point: str = "enhanced"
     rt_operating_point: str = "standard"
@@ -205,6 +209,8 @@ class Settings:
                 "SM_TUI_ENGINE_START_TIMEOUT_S", d["engine_start_timeout_s"], 1, 3600
             ),
             engine_enhanced=(text("SM_TUI_ENGINE_ENHANCED") or "1").lower()
+            not in ("0", "false", "no", "off"),
+            engine_preload=(text("SM_TUI_ENGINE_PRELOAD") or "1").lower()
             not in ("0", "false", "no", "off"),
             batch_concurrency=int(
                 number("SM_TUI_BATCH_CONCURRENCY", d["batch_concurrency"], 1, 32)

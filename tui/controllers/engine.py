@@ -118,7 +118,8 @@ class EngineSupervisor:
             return
         self.opened = opened
         assert opened.process is not None
-        self._set("ready", f"{opened.target.label} · {opened.process.batch_url}")
+        target = opened.target
+        self._set("ready", f"{target.label} · {target.models_short} · {opened.process.batch_url}")
         if self._watch is None:
             self._watch = self.host.set_interval(WATCH_S, self._check, name="engine-watch")
 

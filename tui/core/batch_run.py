@@ -107,7 +107,7 @@ async def run_job(
         await ready.wait()
     engine = target()
     assert engine is not None, "the engine is ready, so it is known"
-    job.engine = engine.label
+    job.engine = f"{engine.label} · {engine.model_label(engine.batch_model)}"
     job.engine_progress = None
     watching = asyncio.create_task(watch_progress(engine, job))
     try:
@@ -236,14 +236,15 @@ PROGRESS_EVERY_S = 2.0  # how often a running job's progress is asked of the loc
 
 
 async def watch_progress(engine: EngineTarget, job: BatchJob) -> None:
-    """Keep ``job.engine_progress`` up to date from the engine's progress header while it runs.
+    """Keep ``job.engine_progress`` up to date from the engine's progress header while it runs,
+    and ``job.engine`` naming the model the engine says transcribes it.
 
     Stops at the first answer without the header (an engine that does not report progress,
     such as Speechmatics: no requests are spent on it) or at the first failure.
     """
     import aiohttp
 
-    from tui.shared.extensions import PROGRESS_HEADER
+    from tui.shared.extensions import MODEL_HEADER, PROGRESS_HEADER
 
     headers = {"Authorization": f"Bearer {engine.api_key}"}
     try:
@@ -255,9 +256,12 @@ async def watch_progress(engine: EngineTarget, job: BatchJob) -> None:
                 url = f"{engine.batch_url.rstrip('/')}/jobs/{job.engine_job_id}"
                 async with session.get(url, headers=headers) as response:
                     said = response.headers.get(PROGRESS_HEADER)
+                    model = response.headers.get(MODEL_HEADER)
                 if response.status != 200 or said is None:
                     return
                 job.engine_progress = float(said)
+                if model:  # the model the engine chose (a language may need another)
+                    job.engine = f"{engine.label} · {engine.batch_model} ({model})"
     except (aiohttp.ClientError, TimeoutError, ValueError):
         return
 

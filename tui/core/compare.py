@@ -55,6 +55,7 @@ class RealtimeResult:
     session_s: float = 0.0
     errors: list[str] = field(default_factory=list)
     behind_max_s: float = 0.0  # the most audio sent that the engine had not answered for
+    infos: list[str] = field(default_factory=list)  # what the engine's Info messages said
 
     @property
     def latencies(self) -> list[float]:
@@ -111,6 +112,7 @@ class RealtimeFigures:
     words_per_minute: float | None
     errors: list[str]
     words: list[WordTiming]
+    infos: list[str] = field(default_factory=list)  # the engine's Info: model, capacity
 
 
 @dataclass(frozen=True)
@@ -188,6 +190,7 @@ class Comparison:
                 words_per_minute=per_minute(rt.transcript),
                 errors=list(rt.errors),
                 words=list(rt.words),
+                infos=list(rt.infos),
             ),
             wer=WerFigures(
                 batch=_r(wer(reference, batch.transcript)) if reference else None,
@@ -243,6 +246,7 @@ class RealtimeTimeline:
         self.partials: list[tuple[float, dict[str, Any]]] = []
         self.finals: list[tuple[float, dict[str, Any]]] = []
         self.errors: list[str] = []
+        self.infos: list[str] = []
         self.on_text = on_text
 
     def partial(self, message: dict[str, Any]) -> None:
@@ -259,7 +263,8 @@ class RealtimeTimeline:
         """The figures, from what was collected."""
         started = self.started or 0.0
         out = RealtimeResult(
-            audio_s=audio_s, pacing=pacing, session_s=session_s, errors=self.errors
+            audio_s=audio_s, pacing=pacing, session_s=session_s, errors=self.errors,
+            infos=self.infos,
         )
         out.transcript = "".join(str(m["metadata"]["transcript"]) for _, m in self.finals).strip()
         seen = [(t, m) for t, m in self.partials if m.get("results")]
@@ -325,6 +330,7 @@ async def run_realtime(
         rt.ServerMessageType.ERROR,
         lambda m: timeline.errors.append(f"{m.get('type')}: {m.get('reason')}"),
     )
+    client.on(rt.ServerMessageType.INFO, lambda m: timeline.infos.append(str(m.get("reason"))))
     chunk = int(RATE * CHUNK_S)
     await client.start_session(
         transcription_config=rt.TranscriptionConfig(

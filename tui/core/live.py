@@ -323,6 +323,7 @@ class LiveSession:
         client.on(rt.ServerMessageType.ADD_TRANSCRIPT, lambda m: self._on_final(m, api))
         client.on(rt.ServerMessageType.ERROR, lambda m: self._on_error(m, api))
         client.on(rt.ServerMessageType.WARNING, self._on_warning)
+        client.on(rt.ServerMessageType.INFO, self._on_info)
         client.on(rt.ServerMessageType.RECOGNITION_STARTED,
                   lambda m: setattr(api, "session_id", m.get("id")))  # fmt: skip
         try:
@@ -468,6 +469,15 @@ class LiveSession:
         self.listener.notice(
             "error", f"engine error {message.get('type')}: {message.get('reason')}"
         )
+
+    def _on_info(self, message: dict[str, Any]) -> None:
+        """The engine's Info, where it changes what the user gets: another model than the one
+        asked for, or more sessions than it serves within max_delay."""
+        reason = str(message.get("reason") or "")
+        if message.get("type") == "recognition_quality" and ": operating point" in reason:
+            self.listener.notice("information", reason)
+        elif message.get("type") == "concurrent_session_usage" and "later than" in reason:
+            self.listener.notice("warning", reason)
 
     def _on_warning(self, message: dict[str, Any]) -> None:
         self.listener.notice(

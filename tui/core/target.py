@@ -45,6 +45,15 @@ class EngineTarget:
         return f"{point} ({self.model_names[point == 'enhanced']})"
 
     @property
+    def models_short(self) -> str:
+        """Which model each mode runs, briefly: ``batch base · live tiny.en``."""
+        if self.model_names is None:
+            return f"batch {self.batch_model} · live {self.rt_model}"
+        names = self.model_names
+        return (f"batch {names[self.batch_model == 'enhanced']} · "
+                f"live {names[self.rt_model == 'enhanced']}")  # fmt: skip
+
+    @property
     def models_label(self) -> str:
         """Which model each mode uses: ``batch enhanced (base) · real time standard (tiny.en)``."""
         return (f"batch {self.model_label(self.batch_model)} · "
@@ -93,7 +102,7 @@ def remote_target(settings: Settings) -> EngineTarget:
 
 def local_target(batch_url: str, rt_url: str, api_key: str, model: str) -> EngineTarget:
     """The embedded engine the dashboard started."""
-    return EngineTarget(batch_url, rt_url, api_key, f"local engine · {model}", local=True)
+    return EngineTarget(batch_url, rt_url, api_key, "local engine", local=True)
 
 
 @dataclass

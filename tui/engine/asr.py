@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
+from tui.engine.capacity import StepCosts
 from tui.engine.one_pass import one_pass
 from tui.shared.audio import RATE
 
@@ -43,6 +46,8 @@ class SpeechModel(Protocol):
     """What the engine needs of a recogniser: Whisper here, a stand-in in fast tests."""
 
     name: str
+    step_costs: StepCosts
+    """What a real-time step costs it on this machine (``capacity``)."""
 
     @property
     def multilingual(self) -> bool:
@@ -61,9 +66,11 @@ class SpeechModel(Protocol):
         nothing else runs, so the call may use both cores."""
 
     def transcribe_batch(
-        self, audio: np.ndarray, prompt: str | None = None, decoding: Decoding = Decoding()
-    ) -> list[Word]:
-        """Transcribe one piece of a recording (at most 30 s) as accurately as it can."""
+        self, audio: np.ndarray, decoding: Decoding = Decoding()
+    ) -> Iterator[list[Word]]:
+        """Transcribe a stretch of a recording (minutes long) as accurately as it can, lazily:
+        each ``next`` yields one segment's words, times relative to the audio's start, and
+        does at most one 30 s window's work."""
 
     def detect_language(self, audio: np.ndarray) -> str:
         """The language spoken in the audio (a Whisper code)."""
@@ -87,6 +94,17 @@ def trusted(avg_logprob: float, compression_ratio: float, no_speech_prob: float)
     if compression_ratio > MAX_COMPRESSION_RATIO:
         return False
     return not (no_speech_prob > NO_SPEECH_PROB and avg_logprob < MIN_AVG_LOGPROB)
+
+
+WIDE_SHARE = 0.6  # a wide step's cost over a narrow one's, until the wide copy is timed
+STEP_AUDIO_S = 5.0  # a window as long as a session's: context and new audio
+STEP_TOKENS = 24  # what a step's 5 s of speech decode to (noise would decode to the limit)
+TIMED_STEPS = 1
+STEP_OVER_TIMED = 1.3  # sessions' steps over the timed call: 1.28–1.40 on base, 1.1 on tiny.en
+STEP_PROMPT = (  # a prompt as long as a session's (the decoder reads it every step)
+    "Welcome to the demonstration. This example shows several configuration options in action,"
+    " and today we will look at how the transcript arrives while the speaker is still talking."
+)
 
 
 class ModelLoadError(RuntimeError):
@@ -153,6 +171,8 @@ class Recognizer:
         self._wide: Any = None
         self._widening = threading.Lock()
         self._warm_up(workers)
+        narrow = self._time_step(self._model)
+        self.step_costs = StepCosts(wide=narrow * WIDE_SHARE, narrow=narrow)
         if wide:
             self.widen()
 
@@ -176,7 +196,20 @@ class Recognizer:
                 wide = self._load(self._workers, 1)
                 with one_pass():
                     self._transcribe(wide, _noise(), None, 1, Decoding())
+                self.step_costs.wide = self._time_step(wide)
                 self._wide = wide
+
+    def _time_step(self, model: Any) -> float:
+        """Seconds a real-time step takes on ``model``: a timed call, scaled by what sessions'
+        steps cost beside it (their windows and hypotheses run longer); steps then correct it."""
+        window = _noise(STEP_AUDIO_S)
+        times = []
+        for _ in range(TIMED_STEPS):
+            began = time.monotonic()
+            with one_pass():
+                self._transcribe(model, window, STEP_PROMPT, 1, Decoding(), STEP_TOKENS)
+            times.append(time.monotonic() - began)
+        return min(times) * STEP_OVER_TIMED
 
     def _warm_up(self, workers: int) -> None:
         """Run a call on every worker at once, so no session pays for a cold one (seconds)."""
@@ -187,7 +220,8 @@ class Recognizer:
             call.start()
         for call in calls:
             call.join()
-        self.transcribe_batch(noise)
+        for _ in self.transcribe_batch(noise):
+            pass
 
     def speech_regions(self, audio: np.ndarray) -> list[tuple[float, float]]:
         """Silero VAD's speech regions, in seconds."""
@@ -214,7 +248,13 @@ class Recognizer:
             return self._transcribe(model, audio, prompt, beam_size, decoding)
 
     def _transcribe(
-        self, model: Any, audio: np.ndarray, prompt: str | None, beam_size: int, decoding: Decoding
+        self,
+        model: Any,
+        audio: np.ndarray,
+        prompt: str | None,
+        beam_size: int,
+        decoding: Decoding,
+        most_tokens: int | None = None,
     ) -> list[Word]:
         segments, _ = model.transcribe(
             audio,
@@ -227,6 +267,7 @@ class Recognizer:
             temperature=0.0,
             vad_filter=False,
             hotwords=decoding.hotwords or None,
+            max_new_tokens=most_tokens,
         )
         return [
             _word(w)
@@ -236,9 +277,13 @@ class Recognizer:
         ]
 
     def transcribe_batch(
-        self, audio: np.ndarray, prompt: str | None = None, decoding: Decoding = Decoding()
-    ) -> list[Word]:
-        """Transcribe one piece of a recording (at most 30 s): beam search, VAD, the prompt."""
+        self, audio: np.ndarray, decoding: Decoding = Decoding()
+    ) -> Iterator[list[Word]]:
+        """Transcribe a stretch of a recording (minutes) as faster-whisper does a file: its own
+        30 s windows, voice activity first, beam search. Deterministic: no sampled fallback
+        (CTranslate2's random generators cannot be seeded per call) and no text carried from
+        one window to the next, which is what makes Whisper loop (``guards.batch_loops``
+        catches the loops that remain). Lazy: each ``next`` does one window's work at most."""
         segments, _ = self._model.transcribe(
             audio,
             language=decoding.language,
@@ -246,10 +291,11 @@ class Recognizer:
             beam_size=5,
             word_timestamps=True,
             vad_filter=True,
-            initial_prompt=prompt or None,
+            condition_on_previous_text=False,
+            temperature=0.0,
             hotwords=decoding.hotwords or None,
         )
-        return [_word(w) for segment in segments for w in (segment.words or [])]
+        return ([_word(w) for w in (segment.words or [])] for segment in segments)
 
     def detect_language(self, audio: np.ndarray) -> str:
         """The language Whisper hears in the audio's speech (English-only models: ``en``)."""
@@ -259,9 +305,10 @@ class Recognizer:
         return str(language)
 
 
-def _noise() -> np.ndarray:
-    """Two seconds of faint noise, to warm a model with."""
-    return (np.random.default_rng(0).standard_normal(RATE * 2) * 0.01).astype(np.float32)
+def _noise(seconds: float = 2.0) -> np.ndarray:
+    """Faint noise, to warm a model with."""
+    samples = int(RATE * seconds)
+    return (np.random.default_rng(0).standard_normal(samples) * 0.01).astype(np.float32)
 
 
 def _word(w: Any) -> Word:

@@ -1,8 +1,10 @@
 """One batch job's transcription: its model, its language, each channel, piece by piece.
 
-Audio is decoded as a stream and transcribed in pieces (``chunks``), so memory stays at one
-piece whatever the length; each piece is one call on the inference scheduler's batch lane, so
-real-time steps go in between. With ``language: "auto"`` the language is found first (on the
+Audio is decoded as a stream and transcribed in blocks of minutes (``chunks``), so memory stays
+at one block whatever the length. A block's segments are drawn one call at a time on the
+inference scheduler's batch lane (a call is one 30 s window's work at most), so progress is
+heard as the job goes, a cancelled job stops within a window, and real-time steps go in
+between. Loops Whisper still makes are kept once (``guards.batch_loops``). With ``language: "auto"`` the language is found first (on the
 first 30 s). With channel diarization each channel is transcribed on its own and labelled.
 With a translation to English the model's translate task runs on each piece too.
 """
@@ -20,6 +22,7 @@ import numpy as np
 from tui.engine import config as cfg
 from tui.engine.asr import Decoding, SpeechModel, Word
 from tui.engine.chunks import Chunker
+from tui.engine.guards import batch_loops
 from tui.engine.models import ModelSet
 from tui.engine.results import channel_labels, interleaved, joined, to_results
 from tui.engine.scheduler import BATCH, InferenceScheduler
@@ -137,6 +140,23 @@ class BatchTranscriber:
         audio = await asyncio.to_thread(_first_seconds, path, DETECT_S)
         return await self.scheduler.run(BATCH, model.detect_language, audio)
 
+    async def _decode(
+        self,
+        model: SpeechModel,
+        audio: np.ndarray,
+        decoding: Decoding,
+        progress: Callable[[float], None],
+    ) -> list[Word]:
+        """A block's words, drawn a segment a call (``progress`` hears where each ends), with
+        Whisper's loops kept once."""
+        segments = await self.scheduler.run(BATCH, model.transcribe_batch, audio, decoding)
+        found: list[Word] = []
+        while (segment := await self.scheduler.run(BATCH, next, segments, None)) is not None:
+            found.extend(segment)
+            if segment:
+                progress(segment[-1].end)
+        return batch_loops(found)
+
     async def _stream(
         self,
         model: SpeechModel,
@@ -162,10 +182,11 @@ class BatchTranscriber:
                 raise AudioTooLong(
                     f"The audio runs past the engine's limit of {self.max_audio_s / 3600:g} h"
                 )
-            prompt = "".join(w.text for w in words[-40:]).strip() or None
-            found = await self.scheduler.run(
-                BATCH, model.transcribe_batch, audio, prompt, decoding
-            )
+
+            def decoded(seconds: float, start: float = start) -> None:
+                progress(start + seconds)
+
+            found = await self._decode(model, audio, decoding, decoded)
             speech = None
             if vocab is not None or encoder is not None:
                 speech = await self.scheduler.run(BATCH, model.speech_regions, audio)
@@ -177,13 +198,15 @@ class BatchTranscriber:
                                     for v in voices)  # fmt: skip
             words.extend(w.shifted(start) for w in found)
             if translate:
-                said = await self.scheduler.run(
-                    BATCH, model.transcribe_batch, audio, None, to_english
-                )
+                said = await self._decode(model, audio, to_english, _unheard)
                 english.extend(w.shifted(start) for w in said)
             progress(start + len(audio) / RATE)
         if not heard_any:
             raise AudioDecodeError("the file holds no audio samples")
+
+
+def _unheard(seconds: float) -> None:
+    """Progress nobody hears (the translation follows the transcript's own)."""
 
 
 def translation_targets(config: dict[str, Any]) -> list[str]:

@@ -1,9 +1,12 @@
-"""Long recordings cut into pieces the model transcribes one at a time, at quiet moments.
+"""Long recordings cut into blocks the model transcribes one at a time, at quiet moments.
 
 Batch jobs never hold a whole recording in memory: audio is decoded as a stream, and each
-piece of at most ``CHUNK_S`` seconds is cut at the quietest tenth of a second in its last
-``SEARCH_S`` seconds, so no word is split between two pieces. Memory stays at one piece
-whatever the file's length, and a real-time step waits at most for one piece's decode.
+block of at most ``BLOCK_S`` seconds is cut at the quietest tenth of a second in its last
+``SEARCH_S`` seconds, so no word is split between two blocks. Memory stays at one block
+whatever the file's length. Within a block faster-whisper places its own 30 s windows, as it
+does for a whole file: cutting a recording into 28 s pieces of our own instead cost 2 points
+of WER on continuous speech, and carrying each piece's text to the next as a prompt made
+Whisper loop (``docs/notes.md``).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import numpy as np
 
 from tui.shared.audio import RATE
 
-CHUNK_S = 28.0  # inside Whisper's 30 s window: one pass per piece
+BLOCK_S = 300.0  # five minutes: 19 MB of audio, a fraction of the engine's memory
 SEARCH_S = 8.0
 FRAME = RATE // 10
 
@@ -33,14 +36,14 @@ def quiet_cut(audio: np.ndarray, search_s: float = SEARCH_S) -> int:
 
 
 class Chunker:
-    """Pulls decoded blocks from ``blocks`` and hands out pieces (blocking: run it in a thread).
+    """Pulls decoded blocks from ``blocks`` and hands out longer ones (blocking: run it in a thread).
 
     Args:
         blocks: 16 kHz float32 blocks, e.g. ``iter_decoded(path)``.
-        chunk_s: Longest piece.
+        chunk_s: Longest block.
     """
 
-    def __init__(self, blocks: Iterator[np.ndarray], chunk_s: float = CHUNK_S) -> None:
+    def __init__(self, blocks: Iterator[np.ndarray], chunk_s: float = BLOCK_S) -> None:
         self._blocks = blocks
         self._limit = int(chunk_s * RATE)
         self._pending: list[np.ndarray] = []
@@ -50,7 +53,7 @@ class Chunker:
         """Stream time at which the next piece starts."""
 
     def next(self) -> tuple[float, np.ndarray] | None:
-        """The next piece and its start time, or None at the end of the stream."""
+        """The next block and its start time, or None at the end of the stream."""
         while self._held < self._limit and not self._done:
             block = next(self._blocks, None)
             if block is None:

@@ -113,6 +113,8 @@ class Engine:
     rt_point: str = "standard"
     """The operating point of a real-time session that names none."""
     scheduler: InferenceScheduler = field(default_factory=InferenceScheduler)
+    preload: bool = False
+    """Load the enhanced model in the background as soon as the engine serves."""
     sessions: int = 0
     """Started real-time sessions."""
     loads: dict[str, SessionLoad] = field(default_factory=dict)

@@ -14,6 +14,7 @@ know, or ``auto``, needs the multilingual one whatever the operating point.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
 import shutil
@@ -146,6 +147,22 @@ class ModelSet:
                         "pip install 'sm-tui[local]'"
                     ) from exc
         return self._encoder
+
+    @property
+    def loaded(self) -> dict[str, SpeechModel]:
+        """The models loaded so far, by operating point."""
+        found = {STANDARD: self.standard}
+        if self._enhanced is not None:
+            found[ENHANCED] = self._enhanced
+        return found
+
+    async def preload(self) -> None:
+        """Load the enhanced model now, in the background (the official SDKs ask for it by
+        default, so nearly every engine needs it): the first session or job that asks for it
+        then need not wait. A failure is left for that request to report."""
+        if self._load_enhanced is not None:
+            with contextlib.suppress(ModelLoadError):
+                await self.get(ENHANCED)
 
     async def get(self, point: str) -> SpeechModel:
         """The model for an operating point, loading the enhanced one on first use."""

@@ -236,12 +236,7 @@ class RealtimeSession:
         if self.engine.sessions + len(self.channels) > self.engine.limits.max_sessions:
             raise SessionError("quota_exceeded", "Too many concurrent sessions; retry shortly")
         self.slots = len(self.channels)
-        try:
-            await self.models.load_models(self.config)
-        except ModelLoadError as exc:
-            raise SessionError("invalid_model", str(exc)) from None
         self.engine.sessions += self.slots
-        self.engine.loads[self.id] = self.load
         self.engine.unstarted -= 1
         self.phase = SessionPhase.RUNNING
         started: dict[str, Any] = {
@@ -252,16 +247,16 @@ class RealtimeSession:
         }
         if labels:
             started["channel_ids"] = labels
+        # Said before any model loads (the first enhanced session may wait seconds for it):
+        # clients give up on RecognitionStarted after a few seconds. Audio waits meanwhile.
         self.send(started)
-        self.send(
-            {
-                "message": "Info",
-                "type": "recognition_quality",
-                "quality": "broadcast",
-                "reason": "Running recognition using a broadcast model quality "
-                f"(the local engine's {self.models.model.name}).",
-            }
-        )
+        try:
+            choice = await self.models.load_models(self.config, self.engine.sessions)
+        except ModelLoadError as exc:
+            raise SessionError("invalid_model", str(exc)) from None
+        self.engine.loads[self.id] = self.load
+        for info in choice.infos(self.engine.sessions):
+            self.send(info)
         self._add_features(message.get("translation_config"), language)
         for channel in self.channels.values():
             self.tasks.append(asyncio.create_task(self._pump_loop(channel)))

@@ -48,6 +48,7 @@ class TranscriptWriter:
         self.last_speaker = "UU"  # partials take the speaker of the last final (diarization)
         self.on_final: Callable[[float, float, str], None] | None = None
         """Hears each final's span of audio (the translator)."""
+        self._open = False  # the last final's transcript ended without its space (a mark held)
 
     def _results(
         self, words: list[Word], speakers: list[str] | None = None
@@ -74,8 +75,18 @@ class TranscriptWriter:
             message["channel"] = self.channel
         self.send(message)
 
-    def finals(self, words: list[Word], forced: bool, speakers: list[str] | None = None) -> None:
-        """AddTranscript for words that became final (with their speakers, diarizing)."""
+    def finals(
+        self,
+        words: list[Word],
+        forced: bool,
+        speakers: list[str] | None = None,
+        open_end: bool = False,
+    ) -> None:
+        """AddTranscript for words that became final (with their speakers, diarizing).
+
+        Each message's transcript ends with a space, so clients can join them; after one whose
+        last word's mark is held (``open_end``) it does not, and the next starts with the
+        mark, or with the space where the mark went."""
         words = in_order(words, self.sent_final_end)  # a silence said may end after a start
         results = self._results(words, speakers)
         start = self.sent_final_end
@@ -92,7 +103,7 @@ class TranscriptWriter:
             "metadata": {
                 "start_time": start,
                 "end_time": end,
-                "transcript": text + " " if text else "",
+                "transcript": self._joined(text, results, open_end),
             },
             "results": results,
         }
@@ -102,6 +113,14 @@ class TranscriptWriter:
         self._put(message)
         if self.on_final is not None and results:
             self.on_final(min(float(r["start_time"]) for r in results), end, text)
+
+    def _joined(self, text: str, results: list[dict[str, Any]], open_end: bool) -> str:
+        """A message's transcript, as it joins the one before it."""
+        if not text:
+            return ""
+        opened, self._open = self._open, open_end
+        lead = " " if opened and results[0]["type"] != "punctuation" else ""
+        return lead + text + ("" if open_end else " ")
 
     def silence(self, until: float) -> None:
         """An empty AddTranscript up to ``until`` once a second of silence followed the last

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import numpy as np
 
 from tui.engine import config as cfg
 from tui.engine.asr import Decoding, SpeechModel, Word
+from tui.engine.capacity import least_delay
 from tui.engine.context import Engine, SessionLoad
+from tui.engine.models import ENHANCED
 from tui.engine.rt_pump import Speech, infer_window
 from tui.engine.rt_speakers import OnlineSpeakers
 from tui.engine.scheduler import REALTIME
@@ -26,6 +30,59 @@ from tui.engine.streaming import Window
 from tui.engine.vocab import Vocabulary
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """Which model a session runs on, and why, as its Info messages say."""
+
+    model: SpeechModel
+    asked: str  # the operating point asked for (standard or enhanced)
+    max_delay: float
+    fallback: str | None = None  # why the standard model runs instead of the one asked for
+
+    def infos(self, sessions: int) -> list[dict[str, Any]]:
+        """The session's Info messages (types the protocol has): the model it runs on, and
+        how many sessions the engine serves within its ``max_delay``."""
+        reason = (f"Running recognition using a broadcast model quality "
+                  f"(the local engine's {self.model.name}")  # fmt: skip
+        reason += f": {self.fallback})." if self.fallback else ")."
+        quota = self.model.step_costs.capacity(self.max_delay)
+        usage = (f"{sessions} real-time session(s) on this engine; it serves {quota} within "
+                 f"max_delay {self.max_delay:g} on this machine")  # fmt: skip
+        if sessions > quota:
+            usage += ": finals will come later than max_delay. Raise max_delay to " + (
+                f"{least_delay(self.model.step_costs, sessions):g}, or end another session")
+        return [
+            {"message": "Info", "type": "recognition_quality", "quality": "broadcast",
+             "reason": reason},
+            {"message": "Info", "type": "concurrent_session_usage", "usage": sessions,
+             "quota": quota, "last_updated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+             "reason": usage},
+        ]  # fmt: skip
+
+
+def choose(
+    asked: str,
+    model: SpeechModel,
+    standard: SpeechModel,
+    config: dict[str, Any],
+    sessions: int,
+    can_fall_back: bool,
+) -> ModelChoice:
+    """The model a session runs on. The enhanced model when asked for, unless its steps are
+    too slow to keep ``max_delay`` beside ``sessions`` sessions while the standard model's
+    are not: then the standard one, and the reason (what the step costs, and the
+    ``max_delay`` at which the enhanced model would run)."""
+    max_delay = float(config.get("max_delay", 4.0))
+    slow, fast = model.step_costs, standard.step_costs
+    if (asked != ENHANCED or model is standard or not can_fall_back
+            or slow.fits(sessions, max_delay) or not fast.fits(sessions, max_delay)):  # fmt: skip
+        return ModelChoice(model, asked, max_delay)
+    why = (f"operating point enhanced runs {model.name}, whose steps take "
+           f"{slow.cycle(sessions):.2f} s here, more than max_delay {max_delay:g} allows; "
+           f"it runs from max_delay {least_delay(slow, sessions):g}")  # fmt: skip
+    return ModelChoice(standard, asked, max_delay, why)
 
 
 class SessionModels:
@@ -52,18 +109,28 @@ class SessionModels:
                                  hotwords=self.vocab.hotwords if self.vocab else None)  # fmt: skip
         self.speaker_settings = SpeakerSettings.from_config(config)
 
-    async def load_models(self, config: dict[str, Any]) -> None:
-        """The recogniser the config asks for (the enhanced one loads on first need, about a
-        second) and, when it diarizes, the speaker encoder.
+    async def load_models(self, config: dict[str, Any], sessions: int) -> ModelChoice:
+        """The recogniser the config asks for, unless it cannot keep the session's
+        ``max_delay`` beside ``sessions`` sessions (this one included) and the standard model
+        can (``choose``); and, when it diarizes, the speaker encoder. The enhanced model loads
+        on first need (seconds; the engine loads it at start, ``ModelSet.preload``).
 
         Raises:
             ModelLoadError: A model's package is missing or broken.
         """
         models = self.engine.models
-        self.model = await models.get(models.point_for(config, self.engine.rt_point))
+        asked = models.point_for(config, self.engine.rt_point)
+        choice = choose(asked, await models.get(asked), models.standard, config, sessions,
+                        can_fall_back=self._standard_knows(config))  # fmt: skip
+        self.model = choice.model
         await asyncio.to_thread(self.model.widen)  # real-time steps may run on both cores
         if cfg.labels_speakers(config):
             self.encoder = await models.encoder()
+        return choice
+
+    def _standard_knows(self, config: dict[str, Any]) -> bool:
+        """Whether the standard model can serve the config's language."""
+        return config.get("language") == "en" or not self.engine.models.english_only
 
     def translates(self, translation: Any, language: str) -> bool:
         """Whether the session translates its finals to English (the translate task of a

@@ -45,9 +45,16 @@ class Phase(enum.Enum):
 class PumpSink(Protocol):
     """Where the pump's decisions go (the protocol side)."""
 
-    def finals(self, words: list[Word], forced: bool, speakers: list[str] | None = None) -> None:
+    def finals(
+        self,
+        words: list[Word],
+        forced: bool,
+        speakers: list[str] | None = None,
+        open_end: bool = False,
+    ) -> None:
         """Words that became final (possibly none, when forced), with each one's speaker when
-        the session diarizes."""
+        the session diarizes; ``open_end``: the last word's trailing mark is held (it may
+        follow at the start of the next finals)."""
 
     def partial(self, words: list[Word], force: bool) -> None:
         """The current partial; ``force`` sends it even if unchanged."""
@@ -71,10 +78,12 @@ def infer_window(
     if not speech:
         return [], []
     first = max(0.0, speech[0][0] - 0.2, window.skip_s)
+    began = time.monotonic()
     words = model.transcribe(
         window.audio[int(first * RATE) :], prompt=window.prompt, decoding=window.decoding,
         wide=wide,
     )
+    model.step_costs.observe(time.monotonic() - began, wide)  # what capacity is reckoned from
     return [w.shifted(first) for w in words], speech
 
 
@@ -226,7 +235,7 @@ class RecognitionPump:
             speakers = None
             if update.finals and self.label is not None:
                 speakers = await self.label(update.finals, heard)
-            self.sink.finals(update.finals, forced, speakers)
+            self.sink.finals(update.finals, forced, speakers, open_end=self.stream.holding)
         self.sink.partial(update.partial, force=bool(update.finals) or forced)
         if update.silent_to is not None and not forced:
             self.sink.silence(update.silent_to)

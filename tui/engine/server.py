@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from tui.engine import batch_api
+from tui.engine.capacity import report, summary
 from tui.engine.connections import ConnectionGuard, quiet_loop_errors
 from tui.engine.context import ENGINE, Engine, Limits
+from tui.engine.models import ENHANCED
 from tui.engine.rt_api import handle_websocket, session_load
 from tui.paths import DataPaths
-from tui.shared.extensions import SESSION_LOAD_PATH
+from tui.shared.extensions import CAPACITY_PATH, SESSION_LOAD_PATH
 
 if TYPE_CHECKING:
     from tui.engine.asr import SpeechModel
@@ -107,6 +109,7 @@ def make_app(engine: Engine, on_request: Callable[[object], None] | None = None)
     app.router.add_get("/health", health)
     batch_api.add_routes(app)
     app.router.add_get(SESSION_LOAD_PATH, session_load)
+    app.router.add_get(CAPACITY_PATH, capacity)
     for path in ("/v2", "/v2/", "/v2/{language}"):
         app.router.add_get(path, handle_websocket)
     app.cleanup_ctx.append(_expire_jobs)
@@ -143,16 +146,39 @@ async def serve(
     sockets = list(server.sockets)
     bound = sockets[0].getsockname()[1] if sockets else port
     batch_url, rt_url = urls(host, bound)
-    log.info("sm-tui engine ready on %s (batch) and %s (real-time), model %s",
-             batch_url, rt_url, engine.recognizer.name)  # fmt: skip
+    log.info("sm-tui engine ready on %s (batch) and %s (real-time); standard model %s, %s",
+             batch_url, rt_url, engine.recognizer.name,
+             summary(engine.recognizer.step_costs))  # fmt: skip
     if ready is not None:
         ready(bound)
+    preload = asyncio.create_task(_preload(engine)) if engine.preload else None
     try:
         await (stop.wait() if stop is not None else asyncio.Event().wait())
     finally:
+        if preload is not None:
+            preload.cancel()
         server.close()
         with contextlib.suppress(Exception):
             await runner.cleanup()
+
+
+async def _preload(engine: Engine) -> None:
+    """Load the enhanced model in the background, and say what it serves."""
+    await engine.models.preload()
+    enhanced = engine.models.loaded.get(ENHANCED)
+    if enhanced is not None:
+        log.info("enhanced model %s loaded; %s", enhanced.name, summary(enhanced.step_costs))
+
+
+async def capacity(request: web.Request) -> web.Response:
+    """``GET /v2/sm-tui/capacity``: each loaded model's step costs and how many real-time
+    sessions it serves within each ``max_delay``, and the sessions running now."""
+    engine: Engine = request.app[ENGINE]
+    return web.json_response({
+        "sessions": engine.sessions, "max_sessions": engine.limits.max_sessions,
+        "models": {point: report(model.name, model.step_costs)
+                   for point, model in engine.models.loaded.items()},
+    })  # fmt: skip
 
 
 def build_engine(
@@ -162,18 +188,19 @@ def build_engine(
     model: str | None = None,
     api_key: str | None = None,
     limits: Limits | None = None,
+    load_enhanced: Callable[[], SpeechModel] | None = None,
 ) -> Engine:
     """Load the model (once, before any session) and build the engine.
 
     Args:
         settings: Folders, the model and the limits.
         recognizer: A recogniser to use instead of loading Whisper (tests' stand-in).
+        load_enhanced: With ``recognizer``, what loads the enhanced model (tests' stand-in).
         model: A model to load instead of the settings' one.
         api_key: The key to demand instead of the settings' one.
         limits: Limits instead of the settings' ones.
     """
     paths = DataPaths(settings.data_dir).ensure()
-    load_enhanced = None
     english_only = True
     if recognizer is None:
         from tui.engine.asr import Recognizer
@@ -196,4 +223,5 @@ def build_engine(
         paths=paths,
         limits=limits or Limits.from_settings(settings),
         api_key=api_key if api_key is not None else settings.engine_api_key,
+        preload=settings.engine_preload,
     )

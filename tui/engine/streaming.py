@@ -18,14 +18,21 @@ result, so its rules are tested on constructed hypotheses.
 
 from __future__ import annotations
 
-import itertools
-import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from tui.engine.asr import Decoding, Word
+from tui.engine.guards import (
+    LOOP_TAIL,
+    RECENT_WORDS,
+    collapse_loops,
+    drop_copies,
+    normal,
+    repetitive,
+    standalone,
+    unheard,
+)
 from tui.engine.held_audio import HeldAudio
 from tui.shared.audio import RATE
 
@@ -50,13 +57,29 @@ def _speech_end(window: Window, speech: list[tuple[float, float]]) -> float:
 
 
 MIN_WORD_S = 0.01
+HELD_MARKS = ".,?!;:"  # a final's trailing marks, held until the next step (``_hold``)
+HELD_NEAR_S = 0.3  # the held word heard again starts within this of where it was
+NOT_SPEECH_S = 0.3  # words starting this long after the last speech are invented
 
 
 def numeric(word: Word) -> bool:
     """Whether a word holds a digit. Whisper writes a number as far as it has heard it ("2020."
     before "twenty-five", "1-235" while digits are still being said), so a number is final only
-    when two hypotheses agree on it, when the speech stops, or at the end: never by deadline."""
+    when two hypotheses agree on it, when the speech stops, at the end, or by deadline once
+    words follow it (``_heard_whole``)."""
     return any(c.isdigit() for c in word.text)
+
+
+NUMBER_FOLLOWERS = 2  # words after a number that show it was heard whole
+
+
+def _heard_whole(hypothesis: list[Word], index: int) -> bool:
+    """Whether the number at ``index`` has ``NUMBER_FOLLOWERS`` words after it, none of them
+    a number: its digits are all said. (Without this, a number Whisper writes one step in
+    digits and the next in words, "30" then "thirty", never agrees, and every word after it
+    waits: 11 s late on Whisper base.)"""
+    after = hypothesis[index + 1 : index + 1 + NUMBER_FOLLOWERS]
+    return len(after) == NUMBER_FOLLOWERS and not any(numeric(w) for w in after)
 
 
 def in_order(words: list[Word], boundary: float) -> list[Word]:
@@ -70,115 +93,6 @@ def in_order(words: list[Word], boundary: float) -> list[Word]:
                    Word(word.text, start, end, word.probability))  # fmt: skip
         boundary = end
     return out
-
-
-def normal(text: str) -> str:
-    """A word without case or punctuation, for comparing hypotheses."""
-    return re.sub(r"[^\w']", "", text.lower())
-
-
-COPY_WORDS = 6  # a run this long that repeats recent finals is Whisper copying, not speech
-RECENT_WORDS = 60
-LOOP_TAIL = 12  # final words a fresh phrase is checked against for loops
-LOOP_TIMES = 3  # a phrase said this many times in a row is a loop…
-LONG_PHRASE = 3  # …or twice, when it is this many words or more ("Welcome to speech medics.")
-NOT_SPEECH_S = 0.3  # words starting this long after the last speech are invented
-
-
-def repetitive(text: str) -> bool:
-    """Whether a text loops: a phrase of 2 words three times in a row, or of 3–12 words twice
-    (a poisoned prompt)."""
-    words = [normal(w) for w in text.split()]
-    return len(_without_loops(words)) < len(words)
-
-
-def _without_loops(words: list[str]) -> list[str]:
-    """The words after cutting each looping phrase to its first saying."""
-    out = list(words)
-    for size in range(2, 13):
-        least = 2 if size >= LONG_PHRASE else LOOP_TIMES
-        index = 0
-        while index + size * least <= len(out):
-            phrase = out[index : index + size]
-            times = 1
-            while out[index + size * times : index + size * (times + 1)] == phrase:
-                times += 1
-            if times >= least:
-                del out[index + size : index + size * times]
-            index += 1
-    return out
-
-
-def collapse_loops(words: list[Word], before: Sequence[str] = ()) -> list[Word]:
-    """A hypothesis with each looping phrase kept once ("the day. the day. the day."), read
-    after ``before`` (the last final words, normalised): a phrase that only repeats what was
-    just said final is a loop too ("…Welcome to speech" + "medics. Welcome to speech medics.").
-    """
-    keys = [*before, *(normal(w.text) for w in words)]
-    kept = _without_loops(keys)
-    if len(kept) == len(keys):
-        return words
-    out: list[Word] = []
-    position = 0
-    for index, key in enumerate(keys):  # keep the first of each run, in order
-        if position < len(kept) and key == kept[position]:
-            position += 1
-            if index >= len(before):
-                out.append(words[index - len(before)])
-    return out
-
-
-def drop_copies(fresh: list[Word], recent: list[str]) -> list[Word]:
-    """Fresh words without runs of ``COPY_WORDS`` or more that repeat the recent finals."""
-    if len(fresh) < COPY_WORDS or len(recent) < COPY_WORDS:
-        return fresh
-    keys = [normal(w.text) for w in fresh]
-    grams = {tuple(recent[i : i + COPY_WORDS]) for i in range(len(recent) - COPY_WORDS + 1)}
-    drop: set[int] = set()
-    for i in range(len(keys) - COPY_WORDS + 1):
-        if tuple(keys[i : i + COPY_WORDS]) in grams:
-            drop.update(range(i, i + COPY_WORDS))
-    return [w for i, w in enumerate(fresh) if i not in drop]
-
-
-UNHEARD_RUN = 2  # this many words in a row, each with no audio under it, are invented
-FLAT_S = 0.025  # a word this short has no audio under it (Whisper's times step by 0.02 s)
-
-
-def unheard(words: list[Word]) -> list[Word]:
-    """Words without the runs that Whisper aligned to no audio at all.
-
-    A phrase Whisper invents (a loop, a copy of the prompt) has nothing in the audio to align
-    to, so its words all start and end at one instant: "Welcome[3.30-3.30] to[3.30-3.30]
-    the[3.30-3.30] sample[3.30-3.30]". A single such word is kept (a short word squeezed at a
-    cut); ``UNHEARD_RUN`` of them in a row are dropped.
-    """
-    out: list[Word] = []
-    for flat, run in itertools.groupby(words, key=lambda w: w.end - w.start < FLAT_S):
-        said = list(run)
-        if not (flat and len(said) >= UNHEARD_RUN):
-            out.extend(said)
-    return out
-
-
-JOINERS = "-.,;:!?'\"…"  # what a continuing token may start with
-
-
-def standalone(words: list[Word]) -> list[Word]:
-    """The hypothesis with no leading continuation token.
-
-    Whisper writes a token that continues the word before it without a leading space ("-5."
-    after "1-2-3-4"). At the start of a step's fresh words the word it continues is already
-    final and cannot be revised, so the token becomes a word of its own ("5."); punctuation
-    alone is dropped (it belongs to the final before it).
-    """
-    while words and not words[0].text[:1].isspace():
-        first = words[0]
-        core = first.text.lstrip(JOINERS)
-        if any(c.isalnum() for c in core):
-            return [Word(" " + core, first.start, first.end, first.probability), *words[1:]]
-        words = words[1:]
-    return words
 
 
 @dataclass
@@ -225,6 +139,8 @@ class StreamingRecognizer:
     _final_end: float = 0.0
     _eou_pending: bool = False
     _stuck: int = 0  # steps in a row that finalised nothing though speech was waiting
+    _held: Word | None = None  # the last final word, said without its trailing mark…
+    _mark: str = ""  # …which the next step decides (``_settle``)
 
     @property
     def silence_s(self) -> float:
@@ -235,6 +151,11 @@ class StreamingRecognizer:
     def audio_end(self) -> float:
         """Stream time up to which audio has been received."""
         return self._total / RATE
+
+    @property
+    def holding(self) -> bool:
+        """Whether the last final word's trailing mark waits for the next step."""
+        return self._held is not None
 
     @property
     def final_end(self) -> float:
@@ -280,14 +201,18 @@ class StreamingRecognizer:
             words: The hypothesis, times relative to the window's start.
             speech: Speech regions that voice activity detection found, relative likewise.
         """
-        hypothesis = self._guarded(window, [w.shifted(window.start) for w in words], speech)
+        heard = [w.shifted(window.start) for w in words]
+        settled = self._settle(heard)
+        hypothesis = self._guarded(window, heard, speech)
         count = self._final_count(window, hypothesis, speech)
         # A token without a leading space continues the word before it ("3" ".30pm"): the
         # two are final together or not at all, so a final never ends mid-word.
         while 0 < count < len(hypothesis) and not hypothesis[count].text[:1].isspace():
             count -= 1
         finals, partial = hypothesis[:count], hypothesis[count:]
-        update = Update(finals=finals, partial=partial)
+        ended = window.flush or (bool(finals) and not partial and self._speech_stopped(window, speech))
+        finals = self._hold(finals, ended)
+        update = Update(finals=settled + finals, partial=partial)
         self._stuck = 0 if finals else self._stuck + int(self._waiting(window, speech))
         if finals:
             self._commit(finals, window, partial)
@@ -299,6 +224,48 @@ class StreamingRecognizer:
             quiet = window.end - SILENCE_FINAL_S
             update.silent_to = quiet if quiet > self._final_end + SILENCE_FINAL_S else None
         return update
+
+    def _speech_stopped(self, window: Window, speech: list[tuple[float, float]]) -> bool:
+        """Whether the window ends in silence long enough to end an utterance."""
+        return window.end - _speech_end(window, speech) >= self.silence_s
+
+    def _hold(self, finals: list[Word], ended: bool) -> list[Word]:
+        """The finals, the last one's trailing mark held back for the next step to decide:
+        Whisper ends every window's text with a full stop, and a deadline makes it final
+        ("cardiac. function."). Where the speech has ended, the mark stands."""
+        if not finals or ended:
+            return finals
+        last = finals[-1]
+        bare = last.text.rstrip(HELD_MARKS)
+        if bare == last.text or not any(c.isalnum() for c in bare):
+            return finals
+        self._held = Word(bare, last.start, last.end, last.probability)
+        self._mark = last.text[len(bare):]
+        return [*finals[:-1], self._held]
+
+    def _settle(self, heard: list[Word]) -> list[Word]:
+        """The held mark, decided by this step's hypothesis, which hears the held word again
+        in its context audio with what follows it: the mark stands where Whisper writes it
+        after that word now (or where nothing follows: the speech stopped, or the stream
+        ended); otherwise it goes. Returns the mark as a word to send, or nothing."""
+        held, mark = self._held, self._mark
+        if held is None:
+            return []
+        again = next((w for w in heard if normal(w.text) == normal(held.text)
+                      and abs((w.start + w.end) / 2 - (held.start + held.end) / 2) < HELD_NEAR_S),
+                     None)  # fmt: skip
+        after = [w for w in heard if w.start >= held.end - 0.05 and w is not again]
+        if again is not None and after:
+            said = again.text[len(again.text.rstrip(HELD_MARKS)):]
+            mark = said[:1] and mark  # the mark as first written, where a mark stands
+        elif after:
+            mark = mark if after[0].text.strip()[:1].isupper() else ""
+        self._held, self._mark = None, ""
+        if not mark:
+            return []
+        stood = Word(held.text + mark, held.start, held.end, held.probability)
+        self._finals = [stood if w is held else w for w in self._finals]
+        return [Word(mark, held.end, held.end + MIN_WORD_S, held.probability)]
 
     def _final_count(
         self, window: Window, hypothesis: list[Word], speech: list[tuple[float, float]]
@@ -317,8 +284,10 @@ class StreamingRecognizer:
             # A word is only forced out when another follows it: the last word of a window
             # is often the first half of a longer one.
             followed = index + 1 < len(hypothesis)
+            # A number is forced out only once words follow it: then it was heard whole.
+            whole = not numeric(word) or _heard_whole(hypothesis, index)
             if (agreed and word.end <= window.end - AGREED_GUARD_S) or (
-                followed and word.end <= deadline and not numeric(word)
+                followed and word.end <= deadline and whole
             ):
                 count += 1
             else:

@@ -252,16 +252,17 @@ class MainScreen(Screen[None]):
             return
         size = f" · {human_size(job.size)}" if job.size else ""
         head = f"{job.path}{size} · {seconds(job.duration)} of audio"
+        by = f"\n{job.engine}" if job.engine else ""  # where, and on which model
         if job.state == JobState.DONE:
             notice = f"\n⚠ {job.notice}" if job.notice else ""
             words = len(job.text.split())
-            pane.text = f"{head} · {words} words{notice}\n\n{job.text}"
+            pane.text = f"{head} · {words} words{by}{notice}\n\n{job.text}"
         elif job.error:
-            pane.text = f"{head}\n\n{job.state.value}: {job.error}"
+            pane.text = f"{head}{by}\n\n{job.state.value}: {job.error}"
         else:
             progress = estimate(job, observed_rtf(self.jobs.values(), job.engine))
             how = f" {progress.describe()} ({progress.basis})" if progress else "…"
-            pane.text = f"{head}\n\n{job.state.value}{how}"
+            pane.text = f"{head}{by}\n\n{job.state.value}{how}"
 
     @on(DataTable.RowHighlighted)
     def _row_highlighted(self) -> None:

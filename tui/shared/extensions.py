@@ -17,3 +17,9 @@ SESSION_LOAD_PATH = "/v2/sm-tui/realtime/{session_id}"
 through, ``compute_s`` spent on it (inference, and waiting for the inference lane), and
 ``compute_ratio``, the second over the first: above 1 the engine cannot keep up. The session id
 is RecognitionStarted's ``id``. Speechmatics answers 404: clients then stop asking."""
+
+CAPACITY_PATH = "/v2/sm-tui/capacity"
+"""``GET`` (with the API key) answers what the engine can serve in real time: for each loaded
+model (``standard``, ``enhanced``), what a step costs on this machine (``step_wide_s`` on both
+cores, ``step_narrow_s`` on one beside another step) and ``sessions_within_max_delay``, the
+sessions at once that keep each ``max_delay``; and the ``sessions`` running now."""

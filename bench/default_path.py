@@ -1,0 +1,186 @@
+"""``make benchmark-default``: what a user of the official SDKs gets from the local engine.
+
+The SDKs ask for ``enhanced`` (Whisper base) unless told otherwise. On long continuous speech
+made at run time (``bench/speech.py``), this measures, in one run:
+
+* raw faster-whisper base on the same file (beam 5, word timestamps: its defaults), on one
+  thread (the engine's batch lane) and on two (faster-whisper's default here);
+* the engine's batch through the batch SDK with its default config, ``--repeat`` times (3):
+  turnaround, WER, whether every run gave the same text, and phrases of five words or more
+  said twice in a row (Whisper's loop);
+* the engine's real time through the rt SDK (``enhanced``, partials on, paced at 1x, alone
+  on the engine) at each ``--max-delay``, ``--rt-repeat`` times (1): final-word latency p50/p95/worst, WER, words of the
+  batch transcript the real-time one lacks (deletions), sentence ends per 100 words, and
+  which model the engine said it ran.
+
+It prints a table and writes every figure to ``bench/results/<date>-<machine>/default_path.json``.
+
+    .venv/bin/python bench/default_path.py [--repeat N] [--rt-repeat N] [--max-delay 1,3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.results import write_results  # noqa: E402
+from bench.speech import corpus  # noqa: E402
+from tui.core.compare import load_pcm, percentile, run_batch, run_realtime  # noqa: E402
+from tui.core.target import EngineTarget, open_target  # noqa: E402
+from tui.core.wer import normalise, wer  # noqa: E402
+from tui.engine.models import assemble_base  # noqa: E402
+from tui.settings import Settings  # noqa: E402
+from tui.shared.audio import decode_file  # noqa: E402
+
+
+def loops(text: str, shortest: int = 5) -> int:
+    """Phrases of ``shortest`` words or more said twice in a row."""
+    words = normalise(text).split()
+    found = 0
+    for size in range(shortest, 41):
+        for i in range(len(words) - 2 * size + 1):
+            if words[i : i + size] == words[i + size : i + 2 * size]:
+                found += 1
+    return found
+
+
+def deletions(batch: str, realtime: str) -> float:
+    """The share of the batch transcript's words that the real-time one lacks."""
+    import jiwer
+
+    ref, hyp = normalise(batch), normalise(realtime)
+    if not ref:
+        return 0.0
+    out = jiwer.process_words(ref, hyp or "-")
+    return out.deletions / len(ref.split())
+
+
+def sentence_ends(text: str) -> float:
+    """Sentence ends (. ? !) per 100 words."""
+    words = text.split()
+    return 100 * len(re.findall(r"[.?!](\s|$)", text)) / len(words) if words else 0.0
+
+
+def raw(path: Path, reference: str, threads: int, model: Any) -> dict[str, Any]:
+    audio = decode_file(path)
+    began = time.monotonic()
+    segments, _ = model.transcribe(audio, language="en", beam_size=5, word_timestamps=True)
+    text = " ".join(s.text.strip() for s in segments)
+    return {"threads": threads, "seconds": round(time.monotonic() - began, 2),
+            "wer": round(wer(reference, text), 4), "loops": loops(text), "text": text}  # fmt: skip
+
+
+async def engine_batch(target: EngineTarget, path: Path, reference: str, repeat: int) -> dict[str, Any]:
+    runs = [await run_batch(target, path) for _ in range(repeat)]
+    texts = [r.transcript for r in runs]
+    return {
+        "turnaround_s": [round(r.turnaround_s, 2) for r in runs],
+        "wer": [round(wer(reference, t), 4) for t in texts],
+        "same_text_every_run": len(set(texts)) == 1,
+        "loops": [loops(t) for t in texts],
+        "errors": [r.error for r in runs if r.error],
+        "text": texts[0],
+    }
+
+
+async def engine_realtime(
+    target: EngineTarget, path: Path, reference: str, batch_text: str, max_delay: float
+) -> dict[str, Any]:
+    result = await run_realtime(target, await asyncio.to_thread(load_pcm, path), max_delay)
+    text = result.transcript
+    return {
+        "max_delay": max_delay,
+        "final_p50_s": percentile(result.latencies, 50),
+        "final_p95_s": percentile(result.latencies, 95),
+        "final_worst_s": max(result.latencies, default=None),
+        "behind_max_s": round(result.behind_max_s, 2),
+        "wer": round(wer(reference, text), 4),
+        "deletions_vs_batch": round(deletions(batch_text, text), 4),
+        "sentence_ends_per_100_words": round(sentence_ends(text), 2),
+        "batch_sentence_ends_per_100_words": round(sentence_ends(batch_text), 2),
+        "loops": loops(text),
+        "errors": result.errors,
+        "infos": result.infos,
+        "text": text,
+    }
+
+
+def fmt(value: float | None, unit: str = " s") -> str:
+    return "—" if value is None else f"{value:.2f}{unit}"
+
+
+async def main(repeat: int, rt_repeat: int, delays: list[float]) -> None:
+    from faster_whisper import WhisperModel
+
+    figures: dict[str, Any] = {"repeat": repeat, "rt_repeat": rt_repeat, "recordings": {}}
+    with tempfile.TemporaryDirectory() as folder:
+        made = corpus(Path(folder))
+        settings = Settings(data_dir=Path(folder) / "data")
+        base = str(assemble_base(settings.data_dir / "models"))
+        for name, (path, reference) in made.items():
+            entry: dict[str, Any] = {"audio_s": round(len(decode_file(path)) / 16000, 1)}
+            entry["raw"] = []
+            for threads in (1, 2):
+                model = WhisperModel(base, device="cpu", compute_type="int8", cpu_threads=threads)
+                entry["raw"].append(raw(path, reference, threads, model))
+                del model
+            figures["recordings"][name] = entry
+        opened = await asyncio.to_thread(open_target, settings)
+        try:
+            target = dataclasses.replace(opened.target, batch_model="enhanced", rt_model="enhanced")
+            for name, (path, reference) in made.items():
+                entry = figures["recordings"][name]
+                entry["batch"] = await engine_batch(target, path, reference, repeat)
+                entry["realtime"] = [
+                    await engine_realtime(target, path, reference, entry["batch"]["text"], delay)
+                    for delay in delays
+                    for _ in range(rt_repeat)
+                ]
+        finally:
+            opened.close()
+    out = write_results("default_path", figures)
+    print_table(figures)
+    print(f"\nwrote {out}")
+
+
+def print_table(figures: dict[str, Any]) -> None:
+    print("| recording | raw base 1 thread | raw base 2 threads | engine batch (enhanced) "
+          "| same text | loops |\n|---|---|---|---|---|---|")  # fmt: skip
+    for name, entry in figures["recordings"].items():
+        one, two = entry["raw"]
+        batch = entry["batch"]
+        spread = f"{min(batch['turnaround_s']):.1f}–{max(batch['turnaround_s']):.1f} s"
+        wers = "/".join(f"{100 * w:.1f}" for w in batch["wer"])
+        print(f"| {name} ({entry['audio_s']:g} s) | {one['seconds']:.1f} s, WER {100 * one['wer']:.1f}% "
+              f"| {two['seconds']:.1f} s, WER {100 * two['wer']:.1f}% | {spread}, WER {wers}% "
+              f"| {'yes' if batch['same_text_every_run'] else 'no'} | {max(batch['loops'])} |")  # fmt: skip
+    print("\n| recording | max_delay | model run | final p50 | p95 | worst | RT WER | deletions "
+          "vs batch | sentence ends /100 words (batch) |\n|---|---|---|---|---|---|---|---|---|")  # fmt: skip
+    for name, entry in figures["recordings"].items():
+        for rt in entry["realtime"]:
+            ran = next((i for i in rt["infos"] if "local engine's" in i), "")
+            model = re.search(r"local engine's ([\w.]+)", ran)
+            print(f"| {name} | {rt['max_delay']:g} | {model.group(1) if model else '?'} "
+                  f"| {fmt(rt['final_p50_s'])} | {fmt(rt['final_p95_s'])} | {fmt(rt['final_worst_s'])} "
+                  f"| {100 * rt['wer']:.1f}% | {100 * rt['deletions_vs_batch']:.1f}% "
+                  f"| {rt['sentence_ends_per_100_words']:.1f} ({rt['batch_sentence_ends_per_100_words']:.1f}) |")  # fmt: skip
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--rt-repeat", type=int, default=1, help="real-time runs per max_delay")
+    parser.add_argument("--max-delay", default="1,3")
+    args = parser.parse_args()
+    asyncio.run(main(args.repeat, args.rt_repeat, [float(d) for d in args.max_delay.split(",")]))
+

@@ -1,0 +1,46 @@
+"""The batch guard against Whisper's loops, on constructed transcripts (no model)."""
+
+from __future__ import annotations
+
+from tui.engine.asr import Word
+from tui.engine.guards import batch_loops
+
+
+def said(text: str, start: float = 0.0) -> list[Word]:
+    return [Word(f" {w}", start + i * 0.3, start + i * 0.3 + 0.25) for i, w in enumerate(text.split())]
+
+
+def texts(words: list[Word]) -> str:
+    return " ".join(w.text.strip() for w in words)
+
+
+def test_a_sentence_said_again_and_again_is_kept_once() -> None:
+    """What the engine wrote before blocks (issue 22): the last sentence looping to the end."""
+    sentence = "and the people who had worked together that morning without being asked."
+    looping = said("He thought about the bakery, the harbour, " + " ".join([sentence] * 6))
+    assert texts(batch_loops(looping)) == "He thought about the bakery, the harbour, " + sentence
+
+
+def test_every_word_said_once_is_kept() -> None:
+    """A guard must never drop speech: a transcript with no phrase said twice in a row comes
+    back whole, repeated short words and phrases said again later included."""
+    text = ("no, no, no, I said the meeting is at three. The meeting is at three, not at four. "
+            "Thank you, thank you. It was the age of wisdom, it was the age of foolishness.")
+    words = said(text)
+    assert batch_loops(words) == words
+
+
+def test_a_second_saying_with_no_audio_under_it_is_invented() -> None:
+    """Said twice, a phrase is a loop only when Whisper squeezed the copy into no audio."""
+    first = said("please send the report to the finance team")
+    squeezed = [Word(w.text, 2.4 + i * 0.02, 2.4 + i * 0.02 + 0.02) for i, w in enumerate(first)]
+    assert texts(batch_loops(first + squeezed)) == texts(first)
+    really_said_twice = first + said("please send the report to the finance team", start=2.4)
+    assert batch_loops(really_said_twice) == really_said_twice
+
+
+def test_a_four_word_phrase_twice_is_speech() -> None:
+    """Phrases shorter than five words said twice ("very very", "over and over and over") can
+    be speech: kept as said."""
+    words = said("we went over and over and over the plan again")
+    assert batch_loops(words) == words
