@@ -11,7 +11,8 @@ made at run time (``bench/speech.py``), this measures, in one run:
 * the engine's real time through the rt SDK (``enhanced``, partials on, paced at 1x, alone
   on the engine) at each ``--max-delay``, ``--rt-repeat`` times (1): final-word latency p50/p95/worst, WER, words of the
   batch transcript the real-time one lacks (deletions), sentence ends per 100 words, and
-  which model the engine said it ran.
+  which model the engine said it ran; with ``--features``, once more at the first
+  ``max_delay`` with ``additional_vocab`` and speaker diarization on as well.
 
 It prints a table and writes every figure to ``bench/results/<date>-<machine>/default_path.json``.
 
@@ -93,13 +94,26 @@ async def engine_batch(target: EngineTarget, path: Path, reference: str, repeat:
     }
 
 
+# The features a user turns on together (issue 22: no speech dropped with all of them on).
+FEATURES = {"diarization": "speaker",
+            "additional_vocab": [{"content": w} for w in ("Margaret", "Daniel", "Speechmatics",
+                                                          "harbour master", "lighthouse")]}  # fmt: skip
+
+
 async def engine_realtime(
-    target: EngineTarget, path: Path, reference: str, batch_text: str, max_delay: float
+    target: EngineTarget,
+    path: Path,
+    reference: str,
+    batch_text: str,
+    max_delay: float,
+    features: bool = False,
 ) -> dict[str, Any]:
-    result = await run_realtime(target, await asyncio.to_thread(load_pcm, path), max_delay)
+    pcm = await asyncio.to_thread(load_pcm, path)
+    result = await run_realtime(target, pcm, max_delay, features=FEATURES if features else None)
     text = result.transcript
     return {
         "max_delay": max_delay,
+        "features": "vocabulary, speakers, partials" if features else "partials",
         "final_p50_s": percentile(result.latencies, 50),
         "final_p95_s": percentile(result.latencies, 95),
         "final_worst_s": max(result.latencies, default=None),
@@ -119,7 +133,7 @@ def fmt(value: float | None, unit: str = " s") -> str:
     return "—" if value is None else f"{value:.2f}{unit}"
 
 
-async def main(repeat: int, rt_repeat: int, delays: list[float]) -> None:
+async def main(repeat: int, rt_repeat: int, delays: list[float], features: bool) -> None:
     from faster_whisper import WhisperModel
 
     figures: dict[str, Any] = {"repeat": repeat, "rt_repeat": rt_repeat, "recordings": {}}
@@ -146,6 +160,9 @@ async def main(repeat: int, rt_repeat: int, delays: list[float]) -> None:
                     for delay in delays
                     for _ in range(rt_repeat)
                 ]
+                if features:
+                    entry["realtime"].append(await engine_realtime(
+                        target, path, reference, entry["batch"]["text"], delays[0], features=True))
         finally:
             opened.close()
     out = write_results("default_path", figures)
@@ -164,13 +181,13 @@ def print_table(figures: dict[str, Any]) -> None:
         print(f"| {name} ({entry['audio_s']:g} s) | {one['seconds']:.1f} s, WER {100 * one['wer']:.1f}% "
               f"| {two['seconds']:.1f} s, WER {100 * two['wer']:.1f}% | {spread}, WER {wers}% "
               f"| {'yes' if batch['same_text_every_run'] else 'no'} | {max(batch['loops'])} |")  # fmt: skip
-    print("\n| recording | max_delay | model run | final p50 | p95 | worst | RT WER | deletions "
-          "vs batch | sentence ends /100 words (batch) |\n|---|---|---|---|---|---|---|---|---|")  # fmt: skip
+    print("\n| recording | max_delay | features | model run | final p50 | p95 | worst | RT WER | deletions "
+          "vs batch | sentence ends /100 words (batch) |\n|---|---|---|---|---|---|---|---|---|---|")  # fmt: skip
     for name, entry in figures["recordings"].items():
         for rt in entry["realtime"]:
             ran = next((i for i in rt["infos"] if "local engine's" in i), "")
             model = re.search(r"local engine's ([\w.]+)", ran)
-            print(f"| {name} | {rt['max_delay']:g} | {model.group(1) if model else '?'} "
+            print(f"| {name} | {rt['max_delay']:g} | {rt['features']} | {model.group(1) if model else '?'} "
                   f"| {fmt(rt['final_p50_s'])} | {fmt(rt['final_p95_s'])} | {fmt(rt['final_worst_s'])} "
                   f"| {100 * rt['wer']:.1f}% | {100 * rt['deletions_vs_batch']:.1f}% "
                   f"| {rt['sentence_ends_per_100_words']:.1f} ({rt['batch_sentence_ends_per_100_words']:.1f}) |")  # fmt: skip
@@ -181,6 +198,9 @@ if __name__ == "__main__":
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--rt-repeat", type=int, default=1, help="real-time runs per max_delay")
     parser.add_argument("--max-delay", default="1,3")
+    parser.add_argument("--features", action="store_true",
+                        help="also real time with additional_vocab and speaker diarization on")
     args = parser.parse_args()
-    asyncio.run(main(args.repeat, args.rt_repeat, [float(d) for d in args.max_delay.split(",")]))
+    delays = [float(d) for d in args.max_delay.split(",")]
+    asyncio.run(main(args.repeat, args.rt_repeat, delays, args.features))
 

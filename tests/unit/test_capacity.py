@@ -84,3 +84,14 @@ def test_a_session_past_capacity_is_told_it_will_be_late() -> None:
     assert usage["usage"] == 3 and usage["quota"] == 1
     assert "later than max_delay" in usage["reason"] and "Raise max_delay to" in usage["reason"]
     assert "later" not in pick("standard", TINY, max_delay=1.0).infos(1)[1]["reason"]
+
+
+def test_enhanced_falls_back_where_neither_keeps_max_delay_and_both_are_said() -> None:
+    """On a machine too busy for either model, the faster one runs, and the session hears
+    both that the model changed and that its finals will be late."""
+    slowed = Model("tiny.en", 0.9, 1.4)
+    choice = choose("enhanced", BASE, slowed, {"max_delay": 1.0}, 1, can_fall_back=True)  # type: ignore[arg-type]
+    assert choice.model is slowed
+    quality, usage = choice.infos(1)
+    assert "operating point enhanced" in quality["reason"]
+    assert usage["quota"] == 0 and "later than max_delay" in usage["reason"]

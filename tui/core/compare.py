@@ -317,8 +317,10 @@ async def run_realtime(
     max_delay: float,
     language: str = "en",
     on_text: OnText | None = None,
+    features: dict[str, Any] | None = None,
 ) -> RealtimeResult:
-    """Stream int16 audio paced at 1x through the rt SDK and measure it."""
+    """Stream int16 audio paced at 1x through the rt SDK and measure it; ``features`` are
+    more ``TranscriptionConfig`` fields (``additional_vocab``, ``diarization``…)."""
     from speechmatics import rt
 
     client = rt.AsyncClient(api_key=target.api_key, url=target.rt_url)
@@ -334,7 +336,8 @@ async def run_realtime(
     chunk = int(RATE * CHUNK_S)
     await client.start_session(
         transcription_config=rt.TranscriptionConfig(
-            language=language, enable_partials=True, max_delay=max_delay, model=rt.Model(target.rt_model)
+            language=language, enable_partials=True, max_delay=max_delay, model=rt.Model(target.rt_model),
+            **(features or {}),
         ),
         audio_format=rt.AudioFormat(
             encoding=rt.AudioEncoding.PCM_S16LE, sample_rate=RATE, chunk_size=chunk * 2

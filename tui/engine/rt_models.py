@@ -71,13 +71,14 @@ def choose(
     can_fall_back: bool,
 ) -> ModelChoice:
     """The model a session runs on. The enhanced model when asked for, unless its steps are
-    too slow to keep ``max_delay`` beside ``sessions`` sessions while the standard model's
-    are not: then the standard one, and the reason (what the step costs, and the
-    ``max_delay`` at which the enhanced model would run)."""
+    too slow to keep ``max_delay`` beside ``sessions`` sessions: then the standard one (the
+    faster), and the reason (what the step costs, and the ``max_delay`` at which the enhanced
+    model would run). Where even the standard one cannot keep it, the usage Info says so."""
     max_delay = float(config.get("max_delay", 4.0))
     slow, fast = model.step_costs, standard.step_costs
     if (asked != ENHANCED or model is standard or not can_fall_back
-            or slow.fits(sessions, max_delay) or not fast.fits(sessions, max_delay)):  # fmt: skip
+            or slow.fits(sessions, max_delay)
+            or fast.cycle(sessions) >= slow.cycle(sessions)):  # fmt: skip
         return ModelChoice(model, asked, max_delay)
     why = (f"operating point enhanced runs {model.name}, whose steps take "
            f"{slow.cycle(sessions):.2f} s here, more than max_delay {max_delay:g} allows; "
