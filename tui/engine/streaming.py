@@ -59,6 +59,7 @@ def _speech_end(window: Window, speech: list[tuple[float, float]]) -> float:
 MIN_WORD_S = 0.01
 HELD_MARKS = ".,?!;:"  # a final's trailing marks, held until the next step (``_hold``)
 HELD_NEAR_S = 0.3  # the held word heard again starts within this of where it was
+HELD_PAUSE_S = 0.3  # a pause this long after the held word: the sentence did end there
 NOT_SPEECH_S = 0.3  # words starting this long after the last speech are invented
 
 
@@ -255,10 +256,11 @@ class StreamingRecognizer:
                       and abs((w.start + w.end) / 2 - (held.start + held.end) / 2) < HELD_NEAR_S),
                      None)  # fmt: skip
         after = [w for w in heard if w.start >= held.end - 0.05 and w is not again]
-        if again is not None and after:
+        paused = bool(after) and after[0].start - held.end >= HELD_PAUSE_S
+        if again is not None and after and not paused:
             said = again.text[len(again.text.rstrip(HELD_MARKS)):]
             mark = said[:1] and mark  # the mark as first written, where a mark stands
-        elif after:
+        elif after and not paused:
             mark = mark if after[0].text.strip()[:1].isupper() else ""
         self._held, self._mark = None, ""
         if not mark:
