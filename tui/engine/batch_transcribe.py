@@ -4,9 +4,11 @@ Audio is decoded as a stream and transcribed in blocks of minutes (``chunks``), 
 at one block whatever the length. A block's segments are drawn one call at a time on the
 inference scheduler's batch lane (a call is one 30 s window's work at most), so progress is
 heard as the job goes, a cancelled job stops within a window, and real-time steps go in
-between. Loops Whisper still makes are kept once (``guards.batch_loops``). With ``language: "auto"`` the language is found first (on the
-first 30 s). With channel diarization each channel is transcribed on its own and labelled.
-With a translation to English the model's translate task runs on each piece too.
+between. Loops Whisper still makes are kept once (``guards.batch_loops``).
+
+With ``language: "auto"`` the language is found first (on the first 30 s). With channel
+diarization each channel is transcribed on its own and labelled. With a translation to English
+the model's translate task runs on each block too.
 """
 
 from __future__ import annotations

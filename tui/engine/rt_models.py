@@ -37,7 +37,6 @@ class ModelChoice:
     """Which model a session runs on, and why, as its Info messages say."""
 
     model: SpeechModel
-    asked: str  # the operating point asked for (standard or enhanced)
     max_delay: float
     fallback: str | None = None  # why the standard model runs instead of the one asked for
 
@@ -79,11 +78,11 @@ def choose(
     if (asked != ENHANCED or model is standard or not can_fall_back
             or slow.fits(sessions, max_delay)
             or fast.cycle(sessions) >= slow.cycle(sessions)):  # fmt: skip
-        return ModelChoice(model, asked, max_delay)
+        return ModelChoice(model, max_delay)
     why = (f"operating point enhanced runs {model.name}, whose steps take "
            f"{slow.cycle(sessions):.2f} s here, more than max_delay {max_delay:g} allows; "
            f"it runs from max_delay {least_delay(slow, sessions):g}")  # fmt: skip
-    return ModelChoice(standard, asked, max_delay, why)
+    return ModelChoice(standard, max_delay, why)
 
 
 class SessionModels:
@@ -113,7 +112,7 @@ class SessionModels:
     async def load_models(self, config: dict[str, Any], sessions: int) -> ModelChoice:
         """The recogniser the config asks for, unless it cannot keep the session's
         ``max_delay`` beside ``sessions`` sessions (this one included) and the standard model
-        can (``choose``); and, when it diarizes, the speaker encoder. The enhanced model loads
+        is faster (``choose``); and, when it diarizes, the speaker encoder. The enhanced model loads
         on first need (seconds; the engine loads it at start, ``ModelSet.preload``).
 
         Raises:
