@@ -39,7 +39,7 @@ from bench.speech import corpus  # noqa: E402
 from tui.core.compare import load_pcm, percentile, run_batch, run_realtime  # noqa: E402
 from tui.core.target import EngineTarget, open_target  # noqa: E402
 from tui.core.wer import normalise, wer  # noqa: E402
-from tui.engine.models import assemble_base  # noqa: E402
+from tui.engine.recognition.models import assemble_base  # noqa: E402
 from tui.settings import Settings  # noqa: E402
 from tui.shared.audio import decode_file  # noqa: E402
 

@@ -24,9 +24,9 @@ sys.path.insert(0, str(ROOT))
 
 from tui.core.references import load_references  # noqa: E402
 from tui.core.wer import normalise, wer  # noqa: E402
-from tui.engine.asr import Recognizer, Word  # noqa: E402
-from tui.engine.rt_pump import MIN_STEP_S, infer_window  # noqa: E402
-from tui.engine.streaming import StreamingRecognizer  # noqa: E402
+from tui.engine.realtime.pump import MIN_STEP_S, infer_window  # noqa: E402
+from tui.engine.realtime.streaming import StreamingRecognizer  # noqa: E402
+from tui.engine.recognition.asr import Recognizer, Word  # noqa: E402
 from tui.shared.audio import RATE, decode_file  # noqa: E402
 
 AUDIO = ROOT.parent / "shared" / "audio"

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from tests.helpers import write_wav
-from tui.engine.asr import Decoding, Word
-from tui.engine.capacity import StepCosts
+from tui.engine.recognition.asr import Decoding, Word
+from tui.engine.recognition.capacity import StepCosts
 from tui.shared.audio import RATE
 
 PLAIN = Decoding()  # English, transcribed, no hints

@@ -14,7 +14,7 @@ import pytest
 from tests.helpers import normalise
 from tests.integration.rt_helpers import pcm, stream
 from tests.standin import InProcessEngine, ToneRecognizer, expected_text, tone_file
-from tui.engine.capacity import StepCosts
+from tui.engine.recognition.capacity import StepCosts
 from tui.shared.extensions import CAPACITY_PATH
 
 SENTENCES = ["alpha bravo charlie", "delta echo"]

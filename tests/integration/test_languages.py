@@ -24,8 +24,8 @@ from speechmatics.batch import (
 
 from tests.helpers import speak, wer
 from tests.integration.rt_helpers import capture
-from tui.engine.asr import ModelLoadError
-from tui.engine.models import BASE_SHA256, assemble_base
+from tui.engine.recognition.asr import ModelLoadError
+from tui.engine.recognition.models import BASE_SHA256, assemble_base
 from tui.shared.extensions import MODEL_HEADER
 
 pytestmark = pytest.mark.engine

@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tui.engine.asr import Recognizer
-from tui.engine.one_pass import keeps_tail, one_pass, unfinished
+from tui.engine.recognition.asr import Recognizer
+from tui.engine.recognition.one_pass import keeps_tail, one_pass, unfinished
 from tui.shared.audio import RATE, decode_file
 
 PROMPT = ("Welcome to Speechmatics transcription API demo. This example shows multiple "

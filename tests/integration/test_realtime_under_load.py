@@ -18,7 +18,7 @@ from tests.standin import InProcessEngine, ToneRecognizer, expected_text, tone_f
 from tests.ui.conftest import engine_target
 from tui.core.levels import Level
 from tui.core.sources import FileSource
-from tui.engine.asr import Decoding, Word
+from tui.engine.recognition.asr import Decoding, Word
 
 PLAIN = Decoding()  # English, transcribed, no hints
 

@@ -11,8 +11,8 @@ from speechmatics import rt
 from speechmatics.batch import AsyncClient, JobConfig, JobType, TranscriptionConfig
 
 from tests.helpers import VOCAB_SENTENCES, speak
-from tui.engine.asr import Word
-from tui.engine.vocab import Vocabulary, heard
+from tui.engine.recognition.asr import Word
+from tui.engine.recognition.vocab import Vocabulary, heard
 
 VOCAB = [{"content": name} for name, _ in VOCAB_SENTENCES]
 # Sentences whose name the model misses without the vocabulary and gets with it (measured).

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from tui.engine.capacity import StepCosts, budget, least_delay
-from tui.engine.rt_models import choose
+from tui.engine.realtime.session_models import choose
+from tui.engine.recognition.capacity import StepCosts, budget, least_delay
 
 
 def test_the_budget_keeps_p95_within_max_delay_plus_its_margin() -> None:

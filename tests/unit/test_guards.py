@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tui.engine.asr import Word
-from tui.engine.guards import batch_loops
+from tui.engine.recognition.asr import Word
+from tui.engine.recognition.guards import batch_loops
 
 
 def said(text: str, start: float = 0.0) -> list[Word]:

@@ -7,8 +7,8 @@ import sys
 
 HEADLESS = [
     "tui.cli", "tui.settings", "tui.paths", "tui.core", "tui.core.engine_process",
-    "tui.engine.server", "tui.engine.rt_api", "tui.engine.rt_pump", "tui.engine.batch_api",
-    "tui.engine.streaming", "tui.engine.context", "tui.shared.audio", "tui.shared.transcripts",
+    "tui.engine.server", "tui.engine.realtime.api", "tui.engine.realtime.pump", "tui.engine.batch.api",
+    "tui.engine.realtime.streaming", "tui.engine.context", "tui.shared.audio", "tui.shared.transcripts",
     "tui.commands.serve",
 ]  # fmt: skip
 

@@ -11,11 +11,11 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from tui.engine.asr import Word
 from tui.engine.context import SessionLoad
-from tui.engine.rt_pump import RecognitionPump, Speech
-from tui.engine.scheduler import BATCH, REALTIME, InferenceScheduler
-from tui.engine.streaming import StreamingRecognizer, Window
+from tui.engine.realtime.pump import RecognitionPump, Speech
+from tui.engine.realtime.streaming import StreamingRecognizer, Window
+from tui.engine.recognition.asr import Word
+from tui.engine.recognition.scheduler import BATCH, REALTIME, InferenceScheduler
 
 WORD_S = 0.5  # the stand-in speech says w0, w1, … one every half second
 CHUNK_S = 0.05

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tui.engine.asr import Word
-from tui.engine.results import to_results
+from tui.engine.protocol.results import to_results
+from tui.engine.recognition.asr import Word
 from tui.shared.transcripts import render, render_srt, render_txt, render_vtt
 
 

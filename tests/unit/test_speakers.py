@@ -6,9 +6,9 @@ import asyncio
 
 import numpy as np
 
-from tui.engine.asr import Word
-from tui.engine.rt_speakers import OnlineSpeakers
-from tui.engine.speakers import (
+from tui.engine.realtime.online_speakers import OnlineSpeakers
+from tui.engine.recognition.asr import Word
+from tui.engine.recognition.speakers import (
     SpeakerSettings,
     Stretch,
     diarize,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from tui.engine.asr import Word, trusted
-from tui.engine.guards import collapse_loops, drop_copies, repetitive, unheard
-from tui.engine.streaming import StreamingRecognizer, Window
+from tui.engine.realtime.streaming import StreamingRecognizer, Window
+from tui.engine.recognition.asr import Word, trusted
+from tui.engine.recognition.guards import collapse_loops, drop_copies, repetitive, unheard
 
 
 def feed(rec: StreamingRecognizer, seconds: float) -> None:
@@ -344,7 +344,7 @@ def test_silence_after_the_finals_is_said_as_an_empty_final_once_a_second() -> N
     """agent.wav's channel: a sentence, then the other speaker's turn (silence here). The
     engine says so with empty finals, so a client does not think it is behind; never while
     words wait, and a later word never starts before what was said to be silent."""
-    from tui.engine.rt_messages import TranscriptWriter
+    from tui.engine.realtime.writer import TranscriptWriter
 
     sent: list[dict[str, object]] = []
     writer = TranscriptWriter(sent.append, lambda: None, lambda: {"enable_partials": True})
@@ -447,7 +447,7 @@ def normalise_words(text: str) -> list[str]:
 def test_a_held_mark_joins_the_transcripts_a_client_reads() -> None:
     """Clients join each AddTranscript's ``metadata.transcript``: after a message whose last
     mark is held, the next starts with the mark (or the space, where the mark went)."""
-    from tui.engine.rt_messages import TranscriptWriter
+    from tui.engine.realtime.writer import TranscriptWriter
 
     for after, read in (("cardiac.", "normal cardiac. Function is fine. "),
                         ("cardiac", "normal cardiac function is fine. ")):  # fmt: skip

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from tui.engine.asr import Word
-from tui.engine.rt_translate import Translator
+from tui.engine.realtime.translate import Translator
+from tui.engine.recognition.asr import Word
 from tui.shared.audio import RATE
 
 

@@ -66,7 +66,7 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     logging.basicConfig(level=logging.INFO, handlers=[handler])
     logging.getLogger("faster_whisper").setLevel(logging.WARNING)
     settings = engine_settings(args, settings)
-    from tui.engine.asr import ModelLoadError
+    from tui.engine.recognition.asr import ModelLoadError
     from tui.engine.server import build_engine, serve
 
     host, port = settings.engine_host, settings.engine_port

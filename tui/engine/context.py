@@ -15,14 +15,14 @@ from typing import IO, TYPE_CHECKING
 
 from aiohttp import web
 
-from tui.engine import config as cfg
-from tui.engine.jobs import JobManager
-from tui.engine.models import ModelSet
-from tui.engine.scheduler import InferenceScheduler
+from tui.engine.batch.jobs import JobManager
+from tui.engine.protocol import config as cfg
+from tui.engine.recognition.models import ModelSet
+from tui.engine.recognition.scheduler import InferenceScheduler
 from tui.paths import DataPaths
 
 if TYPE_CHECKING:
-    from tui.engine.asr import SpeechModel
+    from tui.engine.recognition.asr import SpeechModel
     from tui.settings import Settings
 
 

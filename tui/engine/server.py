@@ -11,17 +11,17 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from tui.engine import batch_api
-from tui.engine.capacity import report, summary
+from tui.engine.batch import api as batch_api
 from tui.engine.connections import ConnectionGuard, quiet_loop_errors
 from tui.engine.context import ENGINE, Engine, Limits
-from tui.engine.models import ENHANCED
-from tui.engine.rt_api import handle_websocket, session_load
+from tui.engine.realtime.api import handle_websocket, session_load
+from tui.engine.recognition.capacity import report, summary
+from tui.engine.recognition.models import ENHANCED
 from tui.paths import DataPaths
 from tui.shared.extensions import CAPACITY_PATH, SESSION_LOAD_PATH
 
 if TYPE_CHECKING:
-    from tui.engine.asr import SpeechModel
+    from tui.engine.recognition.asr import SpeechModel
     from tui.settings import Settings
 
 log = logging.getLogger("sm_tui.engine")
@@ -203,8 +203,8 @@ def build_engine(
     paths = DataPaths(settings.data_dir).ensure()
     english_only = True
     if recognizer is None:
-        from tui.engine.asr import Recognizer
-        from tui.engine.models import BASE_NAME, assemble_base
+        from tui.engine.recognition.asr import Recognizer
+        from tui.engine.recognition.models import BASE_NAME, assemble_base
 
         recognizer = Recognizer(model or settings.engine_model)
         english_only = not recognizer.multilingual

@@ -4,7 +4,7 @@ Whisper fails in known ways. Given a prompt or a repetitive context it repeats a
 and again; it copies recent text; it writes words for which there is nothing in the audio
 (each such word then starts and ends at one instant). These rules remove what is not speech
 from a hypothesis. Real time applies them to every step's fresh words (``streaming``); batch
-applies the loop guard to each block's words (``batch_transcribe``). Each rule only removes
+applies the loop guard to each block's words (``tui.engine.batch.transcribe``). Each rule only removes
 a phrase's second and later sayings, or words with no audio under them: a phrase said once is
 never dropped.
 """
@@ -15,7 +15,7 @@ import itertools
 import re
 from collections.abc import Sequence
 
-from tui.engine.asr import Word
+from tui.engine.recognition.asr import Word
 
 
 def normal(text: str) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
 
-from tui.engine.asr import Word
+from tui.engine.recognition.asr import Word
 
 MAX_HOTWORDS_CHARS = 600  # Whisper takes half its 448-token context for hints at most
 NEAR = 0.8  # spelling similarity at which a capitalised word is taken for an entry

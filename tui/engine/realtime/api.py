@@ -1,9 +1,9 @@
 """The real-time v2 WebSocket API: the protocol side of one connection.
 
 ``RealtimeSession`` parses client messages, decodes audio and writes server messages; the
-recognition itself is a ``RecognitionPump`` (``rt_pump``) per channel that reports back through
+recognition itself is a ``RecognitionPump`` (``pump``) per channel that reports back through
 its ``TranscriptWriter``. A plain session has one channel; a multichannel one (AddChannelAudio)
-one per label (``rt_channel``). The session's phase is explicit: waiting for StartRecognition,
+one per label (``channel``). The session's phase is explicit: waiting for StartRecognition,
 running, ending (EndOfStream came), closed.
 """
 
@@ -24,17 +24,18 @@ from typing import Any
 import numpy as np
 from aiohttp import WSMsgType, web
 
-from tui.engine import config as cfg
-from tui.engine import rt_watch, schema
-from tui.engine.asr import ModelLoadError
 from tui.engine.context import ENGINE, Engine, SessionLoad
-from tui.engine.results import language_pack
-from tui.engine.rt_channel import Channel, channel_audio, channel_labels
-from tui.engine.rt_messages import TranscriptWriter, translation_warnings
-from tui.engine.rt_models import SessionModels
-from tui.engine.rt_pump import RecognitionPump
-from tui.engine.rt_translate import Translator
-from tui.engine.streaming import StreamingRecognizer
+from tui.engine.protocol import config as cfg
+from tui.engine.protocol import schema
+from tui.engine.protocol.results import language_pack
+from tui.engine.realtime import watch
+from tui.engine.realtime.channel import Channel, channel_audio, channel_labels
+from tui.engine.realtime.pump import RecognitionPump
+from tui.engine.realtime.session_models import SessionModels
+from tui.engine.realtime.streaming import StreamingRecognizer
+from tui.engine.realtime.translate import Translator
+from tui.engine.realtime.writer import TranscriptWriter, translation_warnings
+from tui.engine.recognition.asr import ModelLoadError
 from tui.shared.audio import MAX_RAW_RATE, MIN_RATE, RAW_ENCODINGS, RawDecoder, StreamDecoder
 
 log = logging.getLogger("sm_tui.engine.rt")
@@ -104,7 +105,7 @@ class RealtimeSession:
     async def run(self) -> None:
         """Serve the connection until it closes."""
         sender = asyncio.create_task(self._send_loop())
-        self.tasks.append(asyncio.create_task(rt_watch.watch_start(self)))
+        self.tasks.append(asyncio.create_task(watch.watch_start(self)))
         try:
             async for msg in self.ws:
                 if self.overflowed:
@@ -260,8 +261,8 @@ class RealtimeSession:
         self._add_features(message.get("translation_config"), language)
         for channel in self.channels.values():
             self.tasks.append(asyncio.create_task(self._pump_loop(channel)))
-        self.tasks.append(asyncio.create_task(rt_watch.watch_duration(self)))
-        self.tasks.append(asyncio.create_task(rt_watch.watch_idle(self)))
+        self.tasks.append(asyncio.create_task(watch.watch_duration(self)))
+        self.tasks.append(asyncio.create_task(watch.watch_idle(self)))
         log.info("session %s started %s", self.id[:8], json.dumps(audio_format))
 
     def _add_features(self, translation: Any, language: str) -> None:

@@ -11,8 +11,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from tui.engine.capacity import StepCosts
-from tui.engine.one_pass import one_pass
+from tui.engine.recognition.capacity import StepCosts
+from tui.engine.recognition.one_pass import one_pass
 from tui.shared.audio import RATE
 
 BUNDLED_NAMES = {"", "tiny.en", "bundled"}
@@ -177,7 +177,7 @@ class Recognizer:
             self.widen()
 
     def _load(self, threads: int, workers: int) -> Any:
-        from tui.engine.one_pass import one_pass_model  # imports faster-whisper (slow)
+        from tui.engine.recognition.one_pass import one_pass_model  # imports faster-whisper (slow)
 
         try:
             return one_pass_model()(self._path, device="cpu", compute_type="int8",

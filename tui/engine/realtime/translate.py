@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from tui.engine.asr import Word
-from tui.engine.held_audio import HeldAudio
+from tui.engine.realtime.held_audio import HeldAudio
+from tui.engine.recognition.asr import Word
 from tui.shared.audio import RATE
 
 log = logging.getLogger("sm_tui.engine.rt")

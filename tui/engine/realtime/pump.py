@@ -1,6 +1,6 @@
 """The recognition pump of a real-time session: audio in, steps on the inference thread, words out.
 
-It knows nothing of WebSockets or messages: the protocol side (``rt_api``) feeds it audio and
+It knows nothing of WebSockets or messages: the protocol side (``api``) feeds it audio and
 control events and turns what it reports, through a ``PumpSink``, into protocol messages. Its
 state is explicit: whether input is still open, and whether it waits, steps or has finished.
 """
@@ -16,8 +16,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from tui.engine.asr import SpeechModel, Word
-from tui.engine.streaming import StreamingRecognizer, Window
+from tui.engine.realtime.streaming import StreamingRecognizer, Window
+from tui.engine.recognition.asr import SpeechModel, Word
 from tui.shared.audio import RATE
 
 MIN_STEP_S = 0.3  # new audio that triggers a step

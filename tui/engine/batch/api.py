@@ -15,10 +15,10 @@ from urllib.parse import urlparse
 import aiohttp
 from aiohttp import BodyPartReader, web
 
-from tui.engine import config as cfg
-from tui.engine import schema
+from tui.engine.batch.jobs import Job, new_job_id
 from tui.engine.context import ENGINE, Engine
-from tui.engine.jobs import Job, new_job_id
+from tui.engine.protocol import config as cfg
+from tui.engine.protocol import schema
 from tui.shared.audio import AudioDecodeError, probe
 from tui.shared.extensions import MODEL_HEADER, PROGRESS_HEADER
 from tui.shared.transcripts import render_srt, render_txt

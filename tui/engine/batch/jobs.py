@@ -15,11 +15,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tui.engine.asr import ModelLoadError
-from tui.engine.batch_transcribe import AudioTooLong, BatchTranscriber, translation_targets
-from tui.engine.models import ModelSet
-from tui.engine.results import language_pack
-from tui.engine.scheduler import InferenceScheduler
+from tui.engine.batch.transcribe import AudioTooLong, BatchTranscriber, translation_targets
+from tui.engine.protocol.results import language_pack
+from tui.engine.recognition.asr import ModelLoadError
+from tui.engine.recognition.models import ModelSet
+from tui.engine.recognition.scheduler import InferenceScheduler
 from tui.shared.audio import AudioDecodeError
 
 log = logging.getLogger("sm_tui.engine.batch")

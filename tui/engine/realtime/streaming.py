@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tui.engine.asr import Decoding, Word
-from tui.engine.guards import (
+from tui.engine.realtime.held_audio import HeldAudio
+from tui.engine.recognition.asr import Decoding, Word
+from tui.engine.recognition.guards import (
     LOOP_TAIL,
     RECENT_WORDS,
     collapse_loops,
@@ -33,7 +34,6 @@ from tui.engine.guards import (
     standalone,
     unheard,
 )
-from tui.engine.held_audio import HeldAudio
 from tui.shared.audio import RATE
 
 EDGE_GUARD_S = 0.25  # words ending this close to the window's end may be cut mid-word

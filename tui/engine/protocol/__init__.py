@@ -1,0 +1,1 @@
+"""The Speechmatics wire formats: configuration parsing and validation, and result building."""

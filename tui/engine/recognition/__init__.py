@@ -1,0 +1,2 @@
+"""Speech recognition shared by both APIs: the Whisper models, the inference scheduler, step
+costs, guards against hallucination, speakers and custom vocabulary."""
