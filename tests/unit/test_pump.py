@@ -11,7 +11,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from tui.engine.context import SessionLoad
+from tui.engine.realtime.sessions import SessionLoad
 from tui.engine.realtime.pump import RecognitionPump, Speech
 from tui.engine.realtime.streaming import StreamingRecognizer, Window
 from tui.engine.recognition.asr import Word

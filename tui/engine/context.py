@@ -1,4 +1,4 @@
-"""What every request handler of the engine shares: the model, the folders, the limits, the jobs.
+"""What both APIs share: the models, the scheduler, the folder, the limits, the key.
 
 Its own module, so the API modules and the server all import it and none imports another.
 """
@@ -6,16 +6,13 @@ Its own module, so the API modules and the server all import it and none imports
 from __future__ import annotations
 
 import fcntl
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from aiohttp import web
 
-from tui.engine.batch.jobs import JobManager
 from tui.engine.protocol import config as cfg
 from tui.engine.recognition.models import ModelSet
 from tui.engine.recognition.scheduler import InferenceScheduler
@@ -59,43 +56,6 @@ class Limits:
 
 
 @dataclass
-class SessionLoad:
-    """What a real-time session has cost: audio stepped through, and inference seconds (the
-    time during which any of its calls was under way: overlapping steps count once)."""
-
-    audio_s: float = 0.0
-    clock: Callable[[], float] = field(default=time.monotonic, repr=False)
-    _done_s: float = field(default=0.0, repr=False)  # compute of busy spells that ended
-    _calls: int = field(default=0, repr=False)
-    _since: float = field(default=0.0, repr=False)
-
-    @property
-    def compute_s(self) -> float:
-        """Seconds during which any call was under way, the current spell included."""
-        return self._done_s + (self.clock() - self._since if self._calls else 0.0)
-
-    @contextmanager
-    def computing(self) -> Iterator[None]:
-        """Count the time within as compute, once however many calls overlap it."""
-        if not self._calls:
-            self._since = self.clock()
-        self._calls += 1
-        try:
-            yield
-        finally:
-            self._calls -= 1
-            if not self._calls:
-                self._done_s += self.clock() - self._since
-
-    def as_json(self, session_id: str) -> dict[str, object]:
-        """The extension endpoint's answer."""
-        ratio = self.compute_s / self.audio_s if self.audio_s > 0 else None
-        return {"id": session_id, "audio_s": round(self.audio_s, 3),
-                "compute_s": round(self.compute_s, 3),
-                "compute_ratio": round(ratio, 3) if ratio is not None else None}  # fmt: skip
-
-
-@dataclass
 class Engine:
     """What every request handler shares."""
 
@@ -115,16 +75,9 @@ class Engine:
     scheduler: InferenceScheduler = field(default_factory=InferenceScheduler)
     preload: bool = False
     """Load the enhanced model in the background as soon as the engine serves."""
-    sessions: int = 0
-    """Started real-time sessions."""
-    loads: dict[str, SessionLoad] = field(default_factory=dict)
-    """Each running real-time session's compute, by session id (``tui.shared.extensions``)."""
-    unstarted: int = 0
-    """WebSockets that have not sent StartRecognition yet."""
     models: ModelSet = field(init=False)
     languages: frozenset[str] = field(init=False)
     """The languages requests may ask for (Speechmatics codes)."""
-    jobs: JobManager = field(init=False)
     folder: Path = field(init=False)
     """This engine's own folder of uploads and job records (see ``claim_folder``)."""
     _lock: IO[str] | None = field(init=False, default=None, repr=False)
@@ -133,8 +86,6 @@ class Engine:
         self.folder, self._lock = claim_folder(self.paths.engine)
         self.models = ModelSet(self.recognizer, self.load_enhanced, self.english_only)
         self.languages = cfg.whisper_languages() if self.models.multilingual else cfg.ENGLISH
-        self.jobs = JobManager(self.folder, self.scheduler, self.models,
-                               self.limits.max_audio_s, self.batch_point)  # fmt: skip
 
 
 def claim_folder(base: Path) -> tuple[Path, IO[str]]:

@@ -12,9 +12,11 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from tui.engine.batch import api as batch_api
+from tui.engine.batch.jobs import JobManager
 from tui.engine.connections import ConnectionGuard, quiet_loop_errors
 from tui.engine.context import ENGINE, Engine, Limits
 from tui.engine.realtime.api import handle_websocket, session_load
+from tui.engine.realtime.sessions import SESSIONS, SessionRegistry
 from tui.engine.recognition.capacity import report, summary
 from tui.engine.recognition.models import ENHANCED
 from tui.paths import DataPaths
@@ -74,17 +76,18 @@ async def health(request: web.Request) -> web.Response:
 
 async def _expire_jobs(app: web.Application) -> AsyncIterator[None]:
     engine: Engine = app[ENGINE]
-    engine.jobs.restore()
+    jobs = app[batch_api.JOBS]
+    jobs.restore()
 
     async def loop() -> None:
         while True:
             await asyncio.sleep(min(60.0, max(0.5, engine.limits.retention_s / 4)))
-            engine.jobs.expire_old(engine.limits.retention_s)
+            jobs.expire_old(engine.limits.retention_s)
 
     task = asyncio.create_task(loop())
     yield
     task.cancel()
-    await engine.jobs.suspend()  # running jobs keep their audio and resume after a restart
+    await jobs.suspend()  # running jobs keep their audio and resume after a restart
     engine.scheduler.close(wait_s=10.0)
 
 
@@ -106,6 +109,11 @@ def make_app(engine: Engine, on_request: Callable[[object], None] | None = None)
         middlewares=[started, error_middleware, auth_middleware], client_max_size=1 << 20
     )
     app[ENGINE] = engine
+    # Each API gets its own state from here, so neither imports the other.
+    app[batch_api.JOBS] = JobManager(
+        engine.folder, engine.scheduler, engine.models, engine.limits.max_audio_s, engine.batch_point
+    )
+    app[SESSIONS] = SessionRegistry()
     app.router.add_get("/health", health)
     batch_api.add_routes(app)
     app.router.add_get(SESSION_LOAD_PATH, session_load)
@@ -175,7 +183,7 @@ async def capacity(request: web.Request) -> web.Response:
     sessions it serves within each ``max_delay``, and the sessions running now."""
     engine: Engine = request.app[ENGINE]
     return web.json_response({
-        "sessions": engine.sessions, "max_sessions": engine.limits.max_sessions,
+        "sessions": request.app[SESSIONS].slots, "max_sessions": engine.limits.max_sessions,
         "models": {point: report(model.name, model.step_costs)
                    for point, model in engine.models.loaded.items()},
     })  # fmt: skip

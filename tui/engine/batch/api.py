@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 import aiohttp
 from aiohttp import BodyPartReader, web
 
-from tui.engine.batch.jobs import Job, new_job_id
+from tui.engine.batch.jobs import Job, JobManager, new_job_id
 from tui.engine.context import ENGINE, Engine
 from tui.engine.protocol import config as cfg
 from tui.engine.protocol import schema
@@ -52,13 +52,21 @@ class ApiError(Exception):
         return web.json_response(body, status=self.status, headers=self.headers)
 
 
+JOBS = web.AppKey("jobs", JobManager)
+"""Where the aiohttp application keeps the job queue (the server builds it)."""
+
+
 def _engine(request: web.Request) -> Engine:
     engine: Engine = request.app[ENGINE]
     return engine
 
 
+def _jobs(request: web.Request) -> JobManager:
+    return request.app[JOBS]
+
+
 def _job(request: web.Request) -> Job:
-    job = _engine(request).jobs.jobs.get(request.match_info["job_id"])
+    job = _jobs(request).jobs.get(request.match_info["job_id"])
     if job is None:
         raise ApiError(404, "Job not found")
     if job.expired:
@@ -149,7 +157,7 @@ def _parse_config(text: str | None, languages: frozenset[str] = cfg.ENGLISH) -> 
 
 async def create_job(request: web.Request) -> web.Response:
     """``POST /v2/jobs``: validate, store the audio, start transcribing."""
-    engine = _engine(request)
+    engine, jobs = _engine(request), _jobs(request)
     if not request.content_type.startswith("multipart/"):
         raise ApiError(400, "Malformed request", "Expected multipart/form-data")
     config_text: str | None = None
@@ -190,7 +198,7 @@ async def create_job(request: web.Request) -> web.Response:
                 f"The audio is {duration / 3600:.1f} h long; this engine takes at most "
                 f"{engine.limits.max_audio_s / 3600:g} h (sm-tui serve --max-audio-hours)"
             ))  # fmt: skip
-        if engine.jobs.unfinished >= engine.limits.max_queued_jobs:
+        if jobs.unfinished >= engine.limits.max_queued_jobs:
             raise ApiError(
                 429, "Too Many Requests",
                 f"The engine holds {engine.limits.max_queued_jobs} unfinished jobs; retry shortly",
@@ -208,7 +216,7 @@ async def create_job(request: web.Request) -> web.Response:
         raise
     assert data_name is not None
     try:
-        job = engine.jobs.add(Job(new_job_id(), data_name, config, upload, duration))
+        job = jobs.add(Job(new_job_id(), data_name, config, upload, duration))
     except OSError as exc:
         with contextlib.suppress(OSError):
             upload.unlink()
@@ -244,7 +252,7 @@ async def list_jobs(request: web.Request) -> web.Response:
                 raise ApiError(422, "Invalid Parameter", "dates must be ISO-8601") from None
     jobs = [
         job
-        for job in reversed(_engine(request).jobs.jobs.values())
+        for job in reversed(_jobs(request).jobs.values())
         if not job.expired
         and (include_deleted or job.status != "deleted")
         and (not before or job.created_at < before)
@@ -320,7 +328,7 @@ async def delete_job(request: web.Request) -> web.Response:
     force = request.query.get("force", "false").lower() == "true"
     if job.status == "running" and not force:
         raise ApiError(423, "Resource Locked", "The job is still running; pass force=true")
-    _engine(request).jobs.delete(job)
+    _jobs(request).delete(job)
     return web.json_response({"job": job.details()})
 
 
@@ -332,7 +340,7 @@ async def job_log(request: web.Request) -> web.Response:
 
 async def usage(request: web.Request) -> web.Response:
     """``GET /v2/usage``: what the engine has transcribed since it started."""
-    done = [j for j in _engine(request).jobs.jobs.values() if j.status == "done"]
+    done = [j for j in _jobs(request).jobs.values() if j.status == "done"]
     hours = round(sum(j.duration for j in done) / 3600, 4)
     item = {"mode": "batch", "type": "transcription", "count": len(done), "duration_hrs": hours}
     return web.json_response(

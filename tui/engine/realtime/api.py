@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from aiohttp import WSMsgType, web
 
-from tui.engine.context import ENGINE, Engine, SessionLoad
+from tui.engine.context import ENGINE, Engine
 from tui.engine.protocol import config as cfg
 from tui.engine.protocol import schema
 from tui.engine.protocol.results import language_pack
@@ -32,6 +32,7 @@ from tui.engine.realtime import watch
 from tui.engine.realtime.channel import Channel, channel_audio, channel_labels
 from tui.engine.realtime.pump import RecognitionPump
 from tui.engine.realtime.session_models import SessionModels
+from tui.engine.realtime.sessions import SESSIONS, SessionLoad, SessionRegistry
 from tui.engine.realtime.streaming import StreamingRecognizer
 from tui.engine.realtime.translate import Translator
 from tui.engine.realtime.writer import TranscriptWriter, translation_warnings
@@ -74,8 +75,11 @@ class SessionError(Exception):
 class RealtimeSession:
     """One WebSocket connection, from StartRecognition to EndOfTranscript."""
 
-    def __init__(self, engine: Engine, ws: web.WebSocketResponse) -> None:
+    def __init__(
+        self, engine: Engine, registry: SessionRegistry, ws: web.WebSocketResponse
+    ) -> None:
         self.engine = engine
+        self.registry = registry
         self.limits = engine.limits
         self.ws = ws
         self.id = str(uuid.uuid4())
@@ -98,7 +102,7 @@ class RealtimeSession:
         self.room.set()
         self.flowing = threading.Event()
         self.flowing.set()
-        engine.unstarted += 1
+        registry.unstarted += 1
 
     # --- connection -------------------------------------------------------------------------
 
@@ -132,9 +136,9 @@ class RealtimeSession:
                 if channel.translator is not None:
                     channel.translator.close()
             if self.phase is SessionPhase.AWAITING_START:
-                self.engine.unstarted -= 1
-            self.engine.sessions -= self.slots
-            self.engine.loads.pop(self.id, None)
+                self.registry.unstarted -= 1
+            self.registry.slots -= self.slots
+            self.registry.loads.pop(self.id, None)
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(sender, timeout=5)
             sender.cancel()
@@ -234,11 +238,11 @@ class RealtimeSession:
         wanted: list[str | None] = [*labels] if labels else [None]
         for label in wanted:
             self.channels[label] = self._open_channel(label, audio_format)
-        if self.engine.sessions + len(self.channels) > self.engine.limits.max_sessions:
+        if self.registry.slots + len(self.channels) > self.engine.limits.max_sessions:
             raise SessionError("quota_exceeded", "Too many concurrent sessions; retry shortly")
         self.slots = len(self.channels)
-        self.engine.sessions += self.slots
-        self.engine.unstarted -= 1
+        self.registry.slots += self.slots
+        self.registry.unstarted -= 1
         self.phase = SessionPhase.RUNNING
         started: dict[str, Any] = {
             "message": "RecognitionStarted",
@@ -252,11 +256,11 @@ class RealtimeSession:
         # clients give up on RecognitionStarted after a few seconds. Audio waits meanwhile.
         self.send(started)
         try:
-            choice = await self.models.load_models(self.config, self.engine.sessions)
+            choice = await self.models.load_models(self.config, self.registry.slots)
         except ModelLoadError as exc:
             raise SessionError("invalid_model", str(exc)) from None
-        self.engine.loads[self.id] = self.load
-        for info in choice.infos(self.engine.sessions):
+        self.registry.loads[self.id] = self.load
+        for info in choice.infos(self.registry.slots):
             self.send(info)
         self._add_features(message.get("translation_config"), language)
         for channel in self.channels.values():
@@ -517,9 +521,8 @@ class RealtimeSession:
 
 async def session_load(request: web.Request) -> web.Response:
     """``GET /v2/sm-tui/realtime/{id}``: a running session's compute over its audio."""
-    engine: Engine = request.app[ENGINE]
     session_id = request.match_info["session_id"]
-    load = engine.loads.get(session_id)
+    load = request.app[SESSIONS].loads.get(session_id)
     if load is None:
         return web.json_response(
             {"code": 404, "error": "Not Found", "detail": "No running session has that id"},
@@ -531,18 +534,19 @@ async def session_load(request: web.Request) -> web.Response:
 async def handle_websocket(request: web.Request) -> web.StreamResponse:
     """The real-time endpoint: ``GET /v2``, ``/v2/`` and ``/v2/{lang}``."""
     engine: Engine = request.app[ENGINE]
+    registry = request.app[SESSIONS]
     ws = web.WebSocketResponse(max_msg_size=MAX_FRAME, autoping=True)
     if not ws.can_prepare(request).ok:
         return web.json_response(
             {"code": 400, "error": "Bad Request", "detail": "Expected a WebSocket upgrade"},
             status=400,
         )
-    if engine.unstarted >= engine.limits.max_unstarted:
+    if registry.unstarted >= engine.limits.max_unstarted:
         return web.json_response(
             {"code": 503, "error": "Service Unavailable",
              "detail": "Too many connections waiting to start; retry shortly"},
             status=503, headers={"Retry-After": "5"},
         )  # fmt: skip
     await ws.prepare(request)
-    await RealtimeSession(engine, ws).run()
+    await RealtimeSession(engine, registry, ws).run()
     return ws

@@ -17,10 +17,11 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from tui.engine.context import Engine, SessionLoad
+from tui.engine.context import Engine
 from tui.engine.protocol import config as cfg
 from tui.engine.realtime.online_speakers import OnlineSpeakers
 from tui.engine.realtime.pump import Speech, infer_window
+from tui.engine.realtime.sessions import SessionLoad
 from tui.engine.realtime.streaming import Window
 from tui.engine.recognition.asr import Decoding, SpeechModel, Word
 from tui.engine.recognition.capacity import least_delay
