@@ -36,7 +36,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.results import write_results  # noqa: E402
 from bench.speech import corpus  # noqa: E402
-from tui.core.compare import load_pcm, percentile, run_batch, run_realtime  # noqa: E402
+from tui.core.compare import load_pcm, run_batch, run_realtime  # noqa: E402
+from tui.core.comparison import percentile  # noqa: E402
 from tui.core.target import EngineTarget, open_target  # noqa: E402
 from tui.core.wer import normalise, wer  # noqa: E402
 from tui.engine.recognition.models import assemble_base  # noqa: E402

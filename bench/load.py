@@ -28,7 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.helpers import joined  # noqa: E402
-from tui.core.compare import ComparisonSummary, compare  # noqa: E402
+from tui.core.compare import compare  # noqa: E402
+from tui.core.comparison import ComparisonSummary  # noqa: E402
 from tui.core.references import load_references  # noqa: E402
 from tui.core.target import EngineTarget, open_target  # noqa: E402
 from tui.core.wer import pooled_wer  # noqa: E402

@@ -14,7 +14,7 @@ from textual.pilot import Pilot
 from tests.ui.conftest import wait_for
 from tui.app import make_app
 from tui.core.batch import BatchJob, JobState
-from tui.core.compare import BatchResult, Comparison, RealtimeResult, WordTiming
+from tui.core.comparison import BatchResult, Comparison, RealtimeResult, WordTiming
 from tui.core.history import Run
 from tui.core.store import JobStore
 from tui.core.target import local_target

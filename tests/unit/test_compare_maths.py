@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tui.core.compare import (
+from tui.core.comparison import (
     BatchResult,
     Comparison,
     RealtimeResult,

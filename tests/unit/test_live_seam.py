@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tui.core.live import StitchedTranscript
+from tui.core.stitched import StitchedTranscript
 
 
 def word(text: str, start: float, end: float) -> dict[str, Any]:

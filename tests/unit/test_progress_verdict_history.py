@@ -11,12 +11,12 @@ import pytest
 
 from tui.commands.progress_lines import ProgressLines, job_line
 from tui.core.batch import BatchJob, JobState
-from tui.core.compare import BatchResult, Comparison, RealtimeResult, WordTiming
+from tui.core.comparison import BatchResult, Comparison, RealtimeResult, WordTiming
 from tui.core.exports import export_live
 from tui.core.history import keep, runs
-from tui.core.live import StitchedTranscript
 from tui.core.progress import ASSUMED_RTF, clock, estimate, observed_rtf
 from tui.core.report import verdict
+from tui.core.stitched import StitchedTranscript
 
 ENGINE = "local engine · tiny.en"
 
@@ -135,7 +135,7 @@ class TestVerdict:
         assert "the real-time engine fell 6.2 s behind the audio (it could not keep up)" in said
 
     def test_how_far_behind_is_measured_from_arrivals(self) -> None:
-        from tui.core.compare import RealtimeTimeline, SendClock
+        from tui.core.comparison import RealtimeTimeline, SendClock
 
         clock = SendClock()
         for tenth in range(1, 101):  # 10 s of audio, sent at 1x from t=0

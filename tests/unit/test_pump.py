@@ -11,8 +11,8 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from tui.engine.realtime.sessions import SessionLoad
 from tui.engine.realtime.pump import RecognitionPump, Speech
+from tui.engine.realtime.sessions import SessionLoad
 from tui.engine.realtime.streaming import StreamingRecognizer, Window
 from tui.engine.recognition.asr import Word
 from tui.engine.recognition.scheduler import BATCH, REALTIME, InferenceScheduler

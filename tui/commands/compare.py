@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from tui.settings import Settings
 
 if TYPE_CHECKING:
-    from tui.core.compare import ComparisonSummary, TextKind
+    from tui.core.comparison import ComparisonSummary, TextKind
 
 AUDIO_SUFFIXES = {".wav", ".mp3", ".flac", ".ogg", ".m4a", ".aac", ".mp4", ".opus"}
 

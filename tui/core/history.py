@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from tui.core.compare import ComparisonSummary
+    from tui.core.comparison import ComparisonSummary
 
 
 @dataclass(frozen=True)

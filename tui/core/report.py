@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 if TYPE_CHECKING:
-    from tui.core.compare import ComparisonSummary
+    from tui.core.comparison import ComparisonSummary
 
 BARS = "▁▂▃▄▅▆▇█"
 

@@ -26,7 +26,7 @@ from tui.core.target import EngineTarget
 from tui.widgets.live_transcript import LiveTranscript
 
 if TYPE_CHECKING:
-    from tui.core.compare import Comparison, ComparisonSummary, TextKind
+    from tui.core.comparison import Comparison, ComparisonSummary, TextKind
 
 
 @dataclass
