@@ -17,6 +17,7 @@ test: lint typecheck imports pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check tui tests bench
+	$(BIN)/ruff format --check tui tests bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

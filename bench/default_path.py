@@ -78,11 +78,18 @@ def raw(path: Path, reference: str, threads: int, model: Any) -> dict[str, Any]:
     began = time.monotonic()
     segments, _ = model.transcribe(audio, language="en", beam_size=5, word_timestamps=True)
     text = " ".join(s.text.strip() for s in segments)
-    return {"threads": threads, "seconds": round(time.monotonic() - began, 2),
-            "wer": round(wer(reference, text), 4), "loops": loops(text), "text": text}  # fmt: skip
+    return {
+        "threads": threads,
+        "seconds": round(time.monotonic() - began, 2),
+        "wer": round(wer(reference, text), 4),
+        "loops": loops(text),
+        "text": text,
+    }
 
 
-async def engine_batch(target: EngineTarget, path: Path, reference: str, repeat: int) -> dict[str, Any]:
+async def engine_batch(
+    target: EngineTarget, path: Path, reference: str, repeat: int
+) -> dict[str, Any]:
     runs = [await run_batch(target, path) for _ in range(repeat)]
     texts = [r.transcript for r in runs]
     return {
@@ -96,9 +103,13 @@ async def engine_batch(target: EngineTarget, path: Path, reference: str, repeat:
 
 
 # The features a user turns on together (issue 22: no speech dropped with all of them on).
-FEATURES = {"diarization": "speaker",
-            "additional_vocab": [{"content": w} for w in ("Margaret", "Daniel", "Speechmatics",
-                                                          "harbour master", "lighthouse")]}  # fmt: skip
+FEATURES = {
+    "diarization": "speaker",
+    "additional_vocab": [
+        {"content": w}
+        for w in ("Margaret", "Daniel", "Speechmatics", "harbour master", "lighthouse")
+    ],
+}
 
 
 async def engine_realtime(
@@ -162,8 +173,16 @@ async def main(repeat: int, rt_repeat: int, delays: list[float], features: bool)
                     for _ in range(rt_repeat)
                 ]
                 if features:
-                    entry["realtime"].append(await engine_realtime(
-                        target, path, reference, entry["batch"]["text"], delays[0], features=True))
+                    entry["realtime"].append(
+                        await engine_realtime(
+                            target,
+                            path,
+                            reference,
+                            entry["batch"]["text"],
+                            delays[0],
+                            features=True,
+                        )
+                    )
         finally:
             opened.close()
     out = write_results("default_path", figures)
@@ -172,26 +191,34 @@ async def main(repeat: int, rt_repeat: int, delays: list[float], features: bool)
 
 
 def print_table(figures: dict[str, Any]) -> None:
-    print("| recording | raw base 1 thread | raw base 2 threads | engine batch (enhanced) "
-          "| same text | loops |\n|---|---|---|---|---|---|")  # fmt: skip
+    print(
+        "| recording | raw base 1 thread | raw base 2 threads | engine batch (enhanced) "
+        "| same text | loops |\n|---|---|---|---|---|---|"
+    )
     for name, entry in figures["recordings"].items():
         one, two = entry["raw"]
         batch = entry["batch"]
         spread = f"{min(batch['turnaround_s']):.1f}–{max(batch['turnaround_s']):.1f} s"
         wers = "/".join(f"{100 * w:.1f}" for w in batch["wer"])
-        print(f"| {name} ({entry['audio_s']:g} s) | {one['seconds']:.1f} s, WER {100 * one['wer']:.1f}% "
-              f"| {two['seconds']:.1f} s, WER {100 * two['wer']:.1f}% | {spread}, WER {wers}% "
-              f"| {'yes' if batch['same_text_every_run'] else 'no'} | {max(batch['loops'])} |")  # fmt: skip
-    print("\n| recording | max_delay | features | model run | final p50 | p95 | worst | RT WER | deletions "
-          "vs batch | sentence ends /100 words (batch) |\n|---|---|---|---|---|---|---|---|---|---|")  # fmt: skip
+        print(
+            f"| {name} ({entry['audio_s']:g} s) | {one['seconds']:.1f} s, WER {100 * one['wer']:.1f}% "
+            f"| {two['seconds']:.1f} s, WER {100 * two['wer']:.1f}% | {spread}, WER {wers}% "
+            f"| {'yes' if batch['same_text_every_run'] else 'no'} | {max(batch['loops'])} |"
+        )
+    print(
+        "\n| recording | max_delay | features | model run | final p50 | p95 | worst | RT WER | deletions "
+        "vs batch | sentence ends /100 words (batch) |\n|---|---|---|---|---|---|---|---|---|---|"
+    )
     for name, entry in figures["recordings"].items():
         for rt in entry["realtime"]:
             ran = next((i for i in rt["infos"] if "local engine's" in i), "")
             model = re.search(r"local engine's ([\w.]+)", ran)
-            print(f"| {name} | {rt['max_delay']:g} | {rt['features']} | {model.group(1) if model else '?'} "
-                  f"| {fmt(rt['final_p50_s'])} | {fmt(rt['final_p95_s'])} | {fmt(rt['final_worst_s'])} "
-                  f"| {100 * rt['wer']:.1f}% | {100 * rt['deletions_vs_batch']:.1f}% "
-                  f"| {rt['sentence_ends_per_100_words']:.1f} ({rt['batch_sentence_ends_per_100_words']:.1f}) |")  # fmt: skip
+            print(
+                f"| {name} | {rt['max_delay']:g} | {rt['features']} | {model.group(1) if model else '?'} "
+                f"| {fmt(rt['final_p50_s'])} | {fmt(rt['final_p95_s'])} | {fmt(rt['final_worst_s'])} "
+                f"| {100 * rt['wer']:.1f}% | {100 * rt['deletions_vs_batch']:.1f}% "
+                f"| {rt['sentence_ends_per_100_words']:.1f} ({rt['batch_sentence_ends_per_100_words']:.1f}) |"
+            )
 
 
 if __name__ == "__main__":
@@ -199,9 +226,11 @@ if __name__ == "__main__":
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--rt-repeat", type=int, default=1, help="real-time runs per max_delay")
     parser.add_argument("--max-delay", default="1,3")
-    parser.add_argument("--features", action="store_true",
-                        help="also real time with additional_vocab and speaker diarization on")
+    parser.add_argument(
+        "--features",
+        action="store_true",
+        help="also real time with additional_vocab and speaker diarization on",
+    )
     args = parser.parse_args()
     delays = [float(d) for d in args.max_delay.split(",")]
     asyncio.run(main(args.repeat, args.rt_repeat, delays, args.features))
-

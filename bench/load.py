@@ -36,8 +36,12 @@ from tui.core.wer import pooled_wer  # noqa: E402
 from tui.settings import Settings  # noqa: E402
 
 AUDIO = ROOT.parent / "shared" / "audio"
-SITUATIONS = ("idle", "one-core CPU hog", "16-min batch job on the same engine",
-              "a second live session on the same engine")  # fmt: skip
+SITUATIONS = (
+    "idle",
+    "one-core CPU hog",
+    "16-min batch job on the same engine",
+    "a second live session on the same engine",
+)
 
 
 async def run_all(
@@ -65,15 +69,19 @@ def row(situation: str, summaries: list[ComparisonSummary]) -> str:
 
 
 async def main(words: list[str], repeat: int, show: bool) -> None:
-    refs = {k: v for k, v in load_references(AUDIO / "references.tsv").items()
-            if (AUDIO / k).is_file()}  # fmt: skip
+    refs = {
+        k: v for k, v in load_references(AUDIO / "references.tsv").items() if (AUDIO / k).is_file()
+    }
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         names = sorted(refs) * 20
         long_file = joined(tmp / "long.wav", *[AUDIO / n for n in names])  # about 16 minutes
         opened = await asyncio.to_thread(open_target, Settings(data_dir=tmp / "data"))
-        lines = ["| situation | final p50 | final p95 | worst word | most behind | RT WER "
-                 "| batch WER | errors |", "|---|---|---|---|---|---|---|---|"]  # fmt: skip
+        lines = [
+            "| situation | final p50 | final p95 | worst word | most behind | RT WER "
+            "| batch WER | errors |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
         try:
             chosen = [s for s in SITUATIONS if not words or any(w in s for w in words)]
             for situation in chosen:
@@ -85,8 +93,9 @@ async def main(words: list[str], repeat: int, show: bool) -> None:
                 elif situation.startswith("16-min"):
                     from speechmatics.batch import AsyncClient
 
-                    async with AsyncClient(api_key=opened.target.api_key,
-                                           url=opened.target.batch_url) as client:  # fmt: skip
+                    async with AsyncClient(
+                        api_key=opened.target.api_key, url=opened.target.batch_url
+                    ) as client:
                         batch_id = (await client.submit_job(str(long_file))).id
                 elif situation.startswith("a second"):
                     from tui.core.compare import load_pcm, run_realtime
@@ -104,15 +113,19 @@ async def main(words: list[str], repeat: int, show: bool) -> None:
                     if batch_id is not None:
                         from speechmatics.batch import AsyncClient
 
-                        async with AsyncClient(api_key=opened.target.api_key,
-                                               url=opened.target.batch_url) as client:  # fmt: skip
+                        async with AsyncClient(
+                            api_key=opened.target.api_key, url=opened.target.batch_url
+                        ) as client:
                             await client.delete_job(batch_id, force=True)
                 lines.append(row(situation, summaries))
                 print(lines[-1], flush=True)
                 if show:
                     for s in summaries:
-                        print(f"  {s.file}: RT WER {100 * (s.wer.realtime or 0):.1f}%: "
-                              f"{s.realtime.transcript}", flush=True)
+                        print(
+                            f"  {s.file}: RT WER {100 * (s.wer.realtime or 0):.1f}%: "
+                            f"{s.realtime.transcript}",
+                            flush=True,
+                        )
         finally:
             opened.close()
     print("\n".join(lines))

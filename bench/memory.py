@@ -36,9 +36,11 @@ async def main() -> None:
                 for job_id in ids:
                     await client.wait_for_completion(job_id, polling_interval=2, timeout=3600)
             rss, peak = memory(engine)
-            print(f"3 × 4 h of silence ({flac.stat().st_size / 1e6:.1f} MB FLAC each) at once: "
-                  f"done in {time.monotonic() - started:.1f} s; "
-                  f"{rss / MB:.0f} MB resident, peak {peak / MB:.0f} MB")  # fmt: skip
+            print(
+                f"3 × 4 h of silence ({flac.stat().st_size / 1e6:.1f} MB FLAC each) at once: "
+                f"done in {time.monotonic() - started:.1f} s; "
+                f"{rss / MB:.0f} MB resident, peak {peak / MB:.0f} MB"
+            )
         finally:
             engine.stop()
 

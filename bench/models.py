@@ -28,26 +28,35 @@ AUDIO = ROOT.parent / "shared" / "audio"
 
 
 async def main() -> None:
-    refs = {k: v for k, v in load_references(AUDIO / "references.tsv").items()
-            if (AUDIO / k).is_file()}  # fmt: skip
+    refs = {
+        k: v for k, v in load_references(AUDIO / "references.tsv").items() if (AUDIO / k).is_file()
+    }
     with tempfile.TemporaryDirectory() as folder:
         opened = await asyncio.to_thread(open_target, Settings(data_dir=Path(folder) / "data"))
-        print("| operating point | model | batch WER | batch turnaround ÷ audio | real-time WER "
-              "| final p50 | final p95 |\n|---|---|---|---|---|---|---|")  # fmt: skip
+        print(
+            "| operating point | model | batch WER | batch turnaround ÷ audio | real-time WER "
+            "| final p50 | final p95 |\n|---|---|---|---|---|---|---|"
+        )
         try:
             for point in ("standard", "enhanced"):
                 target = dataclasses.replace(opened.target, batch_model=point, rt_model=point)
-                summaries = [(await compare(target, AUDIO / name, ref, max_delay=1.0)).summary()
-                             for name, ref in sorted(refs.items())]  # fmt: skip
+                summaries = [
+                    (await compare(target, AUDIO / name, ref, max_delay=1.0)).summary()
+                    for name, ref in sorted(refs.items())
+                ]
                 latencies = [w.latency_s for s in summaries for w in s.realtime.words]
                 batch = [s.wer.batch for s in summaries if s.wer.batch is not None]
                 rt = [s.wer.realtime for s in summaries if s.wer.realtime is not None]
                 ratio = sum(s.batch.turnaround_s for s in summaries) / sum(
-                    s.audio_s for s in summaries)
-                print(f"| {point} | {target.model_label(point)} | {100 * np.mean(batch):.1f}% "
-                      f"| {ratio:.2f} | {100 * np.mean(rt):.1f}% "
-                      f"| {np.percentile(latencies, 50):.2f} s "
-                      f"| {np.percentile(latencies, 95):.2f} s |", flush=True)  # fmt: skip
+                    s.audio_s for s in summaries
+                )
+                print(
+                    f"| {point} | {target.model_label(point)} | {100 * np.mean(batch):.1f}% "
+                    f"| {ratio:.2f} | {100 * np.mean(rt):.1f}% "
+                    f"| {np.percentile(latencies, 50):.2f} s "
+                    f"| {np.percentile(latencies, 95):.2f} s |",
+                    flush=True,
+                )
         finally:
             opened.close()
 

@@ -36,7 +36,11 @@ def write_results(name: str, figures: dict[str, Any]) -> Path:
     folder = RESULTS / f"{time.strftime('%Y-%m-%d')}-{machine()}"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.json"
-    record = {"benchmark": name, "measured": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-              "machine": machine(), **figures}  # fmt: skip
+    record = {
+        "benchmark": name,
+        "measured": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "machine": machine(),
+        **figures,
+    }
     path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     return path

@@ -31,13 +31,21 @@ AUDIO = ROOT.parent / "shared" / "audio"
 
 
 async def batch_results(engine: Any, path: Path) -> list[dict[str, Any]]:
-    config = JobConfig(type=JobType.TRANSCRIPTION,
-                       transcription_config=TranscriptionConfig(language="en", diarization="speaker"))  # fmt: skip
+    config = JobConfig(
+        type=JobType.TRANSCRIPTION,
+        transcription_config=TranscriptionConfig(language="en", diarization="speaker"),
+    )
     async with AsyncClient(api_key=engine.api_key, url=engine.batch_url) as client:
         transcript = await client.transcribe(str(path), config=config, min_polling_interval=0.2)
-    return [{"type": r.type, "start_time": r.start_time, "end_time": r.end_time,
-             "alternatives": [{"speaker": r.alternatives[0].speaker}]}
-            for r in transcript.results]  # fmt: skip
+    return [
+        {
+            "type": r.type,
+            "start_time": r.start_time,
+            "end_time": r.end_time,
+            "alternatives": [{"speaker": r.alternatives[0].speaker}],
+        }
+        for r in transcript.results
+    ]
 
 
 async def realtime_results(engine: Any, path: Path) -> list[dict[str, Any]]:
@@ -61,15 +69,25 @@ async def main() -> None:
             mixed_spans = [(1, 0.0, 10.0)]  # every word heard in the mix is the customer's
             print("| audio | mode | words labelled right | speakers found |")
             print("|---|---|---|---|")
-            for name, path, truth in (("two voices taking turns", turns, spans),
-                                      ("the call mixed to mono", mixed, mixed_spans)):  # fmt: skip
+            for name, path, truth in (
+                ("two voices taking turns", turns, spans),
+                ("the call mixed to mono", mixed, mixed_spans),
+            ):
                 for mode, run in (("batch", batch_results), ("real time", realtime_results)):
                     results = await run(engine, path)
                     share = labelled_share(results, truth)
                     print(f"| {name} | {mode} | {100 * share:.0f}% | {voices(results)} |")
-            for name in ("agent.wav", "customer.wav", "hello.wav", "meeting.wav", "config_demo.wav"):
-                found = [voices(await run(engine, AUDIO / name))
-                         for run in (batch_results, realtime_results)]  # fmt: skip
+            for name in (
+                "agent.wav",
+                "customer.wav",
+                "hello.wav",
+                "meeting.wav",
+                "config_demo.wav",
+            ):
+                found = [
+                    voices(await run(engine, AUDIO / name))
+                    for run in (batch_results, realtime_results)
+                ]
                 print(f"| {name} | batch / real time | – | {found[0]} / {found[1]} |")
         finally:
             engine.stop()

@@ -62,14 +62,21 @@ def story(folder: Path, voice: str = "en-us", words_per_minute: int = 165) -> Pa
         SystemExit: espeak-ng is not installed.
     """
     if shutil.which("espeak-ng") is None:
-        raise SystemExit("espeak-ng is needed to make the long recording: apt-get install espeak-ng")
+        raise SystemExit(
+            "espeak-ng is needed to make the long recording: apt-get install espeak-ng"
+        )
     path = folder / "story.wav"
-    subprocess.run(["espeak-ng", "-v", voice, "-s", str(words_per_minute), "-w", str(path), STORY],
-                   check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        ["espeak-ng", "-v", voice, "-s", str(words_per_minute), "-w", str(path), STORY],
+        check=True,
+        capture_output=True,
+    )
     return path
 
 
 def corpus(folder: Path) -> dict[str, tuple[Path, str]]:
     """Every long recording and its reference, by name."""
-    return {"story (espeak-ng, 3 min)": (story(folder), STORY),
-            "shared recordings joined (1 min)": joined_shared(folder)}  # fmt: skip
+    return {
+        "story (espeak-ng, 3 min)": (story(folder), STORY),
+        "shared recordings joined (1 min)": joined_shared(folder),
+    }

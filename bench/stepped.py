@@ -72,9 +72,11 @@ def main(sets: list[tuple[Path, Path]], max_delay: float = 1.0) -> None:
             print(f"{name:24} WER {100 * errors[-1]:5.1f}%  p50 {np.median(lags):.2f} s  {text}")
     words = sum(len(normalise(r).split()) for r, _ in said)
     pooled = sum(wer(r, t) * len(normalise(r).split()) for r, t in said) / words
-    print(f"WER {100 * pooled:.1f}% over all {words} words (mean of {len(errors)} recordings' "
-          f"{100 * np.mean(errors):.1f}%); final latency p50 {np.median(latencies):.2f} s, "
-          f"p95 {np.percentile(latencies, 95):.2f} s")  # fmt: skip
+    print(
+        f"WER {100 * pooled:.1f}% over all {words} words (mean of {len(errors)} recordings' "
+        f"{100 * np.mean(errors):.1f}%); final latency p50 {np.median(latencies):.2f} s, "
+        f"p95 {np.percentile(latencies, 95):.2f} s"
+    )
 
 
 if __name__ == "__main__":
@@ -82,6 +84,8 @@ if __name__ == "__main__":
     pairs = list(zip(args[::2], args[1::2], strict=False)) or [(AUDIO, AUDIO / "references.tsv")]
     missing = [str(p) for pair in pairs for p in pair if not p.exists()]
     if len(args) % 2 or missing:
-        sys.exit(f"usage: stepped.py [DIR REFERENCES.tsv]... (pairs of a folder and its "
-                 f"references){'; not found: ' + ', '.join(missing) if missing else ''}")  # fmt: skip
+        sys.exit(
+            f"usage: stepped.py [DIR REFERENCES.tsv]... (pairs of a folder and its "
+            f"references){'; not found: ' + ', '.join(missing) if missing else ''}"
+        )
     main(pairs)

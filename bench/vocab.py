@@ -29,8 +29,12 @@ MODEL = sys.argv[1] if len(sys.argv) > 1 else "standard"  # the operating point 
 
 
 async def batch_text(engine: Any, path: Path, vocab: bool) -> str:
-    config = JobConfig(type=JobType.TRANSCRIPTION, transcription_config=TranscriptionConfig(
-        language="en", model=MODEL, additional_vocab=VOCAB if vocab else None))  # fmt: skip
+    config = JobConfig(
+        type=JobType.TRANSCRIPTION,
+        transcription_config=TranscriptionConfig(
+            language="en", model=MODEL, additional_vocab=VOCAB if vocab else None
+        ),
+    )
     async with AsyncClient(api_key=engine.api_key, url=engine.batch_url) as batch:
         transcript = await batch.transcribe(str(path), config=config, min_polling_interval=0.2)
     return str(transcript.transcript_text)
@@ -39,10 +43,12 @@ async def batch_text(engine: Any, path: Path, vocab: bool) -> str:
 async def realtime_text(engine: Any, path: Path, vocab: bool) -> str:
     client = rt.AsyncClient(api_key=engine.api_key, url=engine.rt_url)
     finals: list[str] = []
-    client.on(rt.ServerMessageType.ADD_TRANSCRIPT,
-              lambda m: finals.append(m["metadata"]["transcript"]))  # fmt: skip
-    config = rt.TranscriptionConfig(language="en", max_delay=1.0, model=MODEL,
-                                    additional_vocab=VOCAB if vocab else None)  # fmt: skip
+    client.on(
+        rt.ServerMessageType.ADD_TRANSCRIPT, lambda m: finals.append(m["metadata"]["transcript"])
+    )
+    config = rt.TranscriptionConfig(
+        language="en", max_delay=1.0, model=MODEL, additional_vocab=VOCAB if vocab else None
+    )
     with path.open("rb") as handle:
         await client.transcribe(handle, transcription_config=config)
     return "".join(finals)
@@ -59,26 +65,39 @@ async def main() -> None:
             for mode, run in (("batch", batch_text), ("real time", realtime_text)):
                 for vocab in (False, True):
                     texts = [await run(engine, path, vocab) for _, path in files]
-                    hits = sum(name.lower() in text.lower()
-                               for (name, _), text in zip(files, texts, strict=True))  # fmt: skip
-                    wrong = sum(other.lower() in text.lower()
-                                for (name, _), text in zip(files, texts, strict=True)
-                                for other, _ in VOCAB_SENTENCES if other != name)  # fmt: skip
-                    print(f"| {mode} | {'yes' if vocab else 'no'} | {hits}/{len(files)} "
-                          f"| {wrong} |")  # fmt: skip
+                    hits = sum(
+                        name.lower() in text.lower()
+                        for (name, _), text in zip(files, texts, strict=True)
+                    )
+                    wrong = sum(
+                        other.lower() in text.lower()
+                        for (name, _), text in zip(files, texts, strict=True)
+                        for other, _ in VOCAB_SENTENCES
+                        if other != name
+                    )
+                    print(
+                        f"| {mode} | {'yes' if vocab else 'no'} | {hits}/{len(files)} | {wrong} |"
+                    )
                     for text in texts:
                         print(f"<!-- {text.strip()} -->")
             refs = load_references(AUDIO / "references.tsv")
-            print("\nOrdinary speech (the shared recordings), batch and real time, vocabulary "
-                  "given or not: mean WER, and names said where nobody said them")  # fmt: skip
+            print(
+                "\nOrdinary speech (the shared recordings), batch and real time, vocabulary "
+                "given or not: mean WER, and names said where nobody said them"
+            )
             for mode, run in (("batch", batch_text), ("real time", realtime_text)):
                 for vocab in (False, True):
                     texts = {n: await run(engine, AUDIO / n, vocab) for n in sorted(refs)}
                     mean = sum(wer(refs[n], t) for n, t in texts.items()) / len(texts)
-                    invented = sum(t.lower().count(name.lower())
-                                   for t in texts.values() for name, _ in VOCAB_SENTENCES)  # fmt: skip
-                    print(f"{mode:9} vocabulary {'yes' if vocab else 'no ':3}: WER "
-                          f"{100 * mean:.1f}%, invented names {invented}")
+                    invented = sum(
+                        t.lower().count(name.lower())
+                        for t in texts.values()
+                        for name, _ in VOCAB_SENTENCES
+                    )
+                    print(
+                        f"{mode:9} vocabulary {'yes' if vocab else 'no ':3}: WER "
+                        f"{100 * mean:.1f}%, invented names {invented}"
+                    )
         finally:
             engine.stop()
 

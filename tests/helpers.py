@@ -61,8 +61,11 @@ def joined_shared(folder: Path) -> tuple[Path, str]:
     between them (about a minute of real speech), and their references joined."""
     from tui.core.references import load_references
 
-    refs = {name: text for name, text in load_references(SHARED_AUDIO / "references.tsv").items()
-            if (SHARED_AUDIO / name).is_file()}  # fmt: skip
+    refs = {
+        name: text
+        for name, text in load_references(SHARED_AUDIO / "references.tsv").items()
+        if (SHARED_AUDIO / name).is_file()
+    }
     parts: list[Path | float] = []
     for name in sorted(refs):
         parts += [SHARED_AUDIO / name, 0.5]
@@ -127,8 +130,12 @@ def speak(text: str, path: Path, voice: str = "en-us") -> Path:
     from tui.shared.audio import decode_file
 
     raw = path.with_suffix(".espeak.wav")
-    subprocess.run(["espeak-ng", "-v", voice, "-s", "150", "-w", str(raw), text],
-                   check=True, capture_output=True, timeout=60)  # fmt: skip
+    subprocess.run(
+        ["espeak-ng", "-v", voice, "-s", "150", "-w", str(raw), text],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     write_wav(path, decode_file(raw))
     raw.unlink()
     return path
@@ -170,7 +177,11 @@ def labelled_share(results: list[dict[str, Any]], spans: list[tuple[int, float, 
     labels = [r["alternatives"][0]["speaker"] for r in words]
     names = sorted(set(labels))
     voices = range(max(len(names), 1 + max(v for v, _, _ in spans)))
-    best = max(sum(dict(zip(names, p, strict=True))[label] == truth
-                   for label, truth in zip(labels, said, strict=True))
-               for p in permutations(voices, len(names)))  # fmt: skip
+    best = max(
+        sum(
+            dict(zip(names, p, strict=True))[label] == truth
+            for label, truth in zip(labels, said, strict=True)
+        )
+        for p in permutations(voices, len(names))
+    )
     return best / len(words) if words else 0.0

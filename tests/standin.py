@@ -24,9 +24,17 @@ from tui.shared.audio import RATE
 PLAIN = Decoding()  # English, transcribed, no hints
 
 VOCABULARY = {
-    "alpha": 400, "bravo": 520, "charlie": 640, "delta": 760, "echo": 880,
-    "foxtrot": 1000, "golf": 1120, "hotel": 1240, "india": 1360, "juliet": 1480,
-}  # fmt: skip
+    "alpha": 400,
+    "bravo": 520,
+    "charlie": 640,
+    "delta": 760,
+    "echo": 880,
+    "foxtrot": 1000,
+    "golf": 1120,
+    "hotel": 1240,
+    "india": 1360,
+    "juliet": 1480,
+}
 WORD_S = 0.32
 GAP_S = 0.12
 SENTENCE_GAP_S = 0.7

@@ -45,8 +45,13 @@ from tui.screens.main import MainScreen
 from tui.screens.messages import MessagesScreen, Notice
 from tui.settings import Settings
 
-FORMAT_KEYS = {"t": ("txt",), "s": ("srt",), "v": ("vtt",), "j": ("json",),
-               "a": ("txt", "srt", "vtt", "json")}  # fmt: skip
+FORMAT_KEYS = {
+    "t": ("txt",),
+    "s": ("srt",),
+    "v": ("vtt",),
+    "j": ("json",),
+    "a": ("txt", "srt", "vtt", "json"),
+}
 FORMAT_ANSWERS = [("t", "txt"), ("s", "srt"), ("v", "vtt"), ("j", "json-v2"), ("a", "all four")]
 LONG_COMPARISON_S = 300.0  # a comparison of a longer file asks first: it takes as long as the file
 
@@ -71,16 +76,37 @@ class SmTuiApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", tooltip="Stop everything and leave (work is kept)"),
         Binding("question_mark,f1", "help", "Help", tooltip="This list of keys"),
-        Binding("h", "history", "History", show=False,
-                tooltip="Latency and WER of every kept comparison, over time"),
-        Binding("n", "messages", "Messages", show=False,
-                tooltip="Every message shown so far, whole"),
-        Binding("o", "options", "Options", show=False,
-                tooltip="Language, models and speaker labels for new jobs and live sessions"),
-        Binding("ctrl+p", "command_palette", "Commands", show=False,
-                tooltip="Search every action by name"),
-        Binding("ctrl+r", "restart_engine", "Restart engine", show=False,
-                tooltip="Start the local engine again (jobs resume)"),
+        Binding(
+            "h",
+            "history",
+            "History",
+            show=False,
+            tooltip="Latency and WER of every kept comparison, over time",
+        ),
+        Binding(
+            "n", "messages", "Messages", show=False, tooltip="Every message shown so far, whole"
+        ),
+        Binding(
+            "o",
+            "options",
+            "Options",
+            show=False,
+            tooltip="Language, models and speaker labels for new jobs and live sessions",
+        ),
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "Commands",
+            show=False,
+            tooltip="Search every action by name",
+        ),
+        Binding(
+            "ctrl+r",
+            "restart_engine",
+            "Restart engine",
+            show=False,
+            tooltip="Start the local engine again (jobs resume)",
+        ),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
 
@@ -146,11 +172,14 @@ class SmTuiApp(App[int]):
             ("Retry job", "Queue a failed job again", main.action_retry_job),
             ("Cancel job", "Stop the selected job", main.action_cancel_job),
             ("Delete job", "Remove the selected job", main.action_delete_job),
-            ("Compare batch and real-time", "Measure both on the selected file",
-             main.action_compare_job),
+            (
+                "Compare batch and real-time",
+                "Measure both on the selected file",
+                main.action_compare_job,
+            ),
             ("Save live transcript", "txt, srt, vtt or json-v2", main.action_save_live),
             ("Restart engine", "Start the local engine again", self.action_restart_engine),
-        ]  # fmt: skip
+        ]
         for title, help_text, callback in commands:
             yield SystemCommand(title, help_text, callback)
 
@@ -207,8 +236,14 @@ class SmTuiApp(App[int]):
 
     @on(LevelMeasured)
     def _level(self, event: LevelMeasured) -> None:
-        self.main.show_level(event.level, event.audio_s, event.words_per_minute,
-                             event.behind_s, event.backlog_s, event.compute_ratio)  # fmt: skip
+        self.main.show_level(
+            event.level,
+            event.audio_s,
+            event.words_per_minute,
+            event.behind_s,
+            event.backlog_s,
+            event.compute_ratio,
+        )
 
     @on(PartialReceived)
     def _partial(self, event: PartialReceived) -> None:
@@ -262,15 +297,21 @@ class SmTuiApp(App[int]):
             self._compare(job)
         elif event.action == "delete":
             what = "stops it on the engine and forgets it" if job.state.active else "forgets it"
-            self.ask(f"Delete {job.name}? This {what}; the audio file stays where it is.",
-                     [("y", "Delete"), ("n", "Keep")], {"y": lambda: batch.delete(job)})  # fmt: skip
+            self.ask(
+                f"Delete {job.name}? This {what}; the audio file stays where it is.",
+                [("y", "Delete"), ("n", "Keep")],
+                {"y": lambda: batch.delete(job)},
+            )
         elif event.action == "export" and self.is_web:  # one download: one format, or a zip
-            self.ask(f"Download the transcript of {job.name} as:", FORMAT_ANSWERS,
-                     {key: partial(batch.export, job, chosen)
-                      for key, chosen in FORMAT_KEYS.items()})  # fmt: skip
+            self.ask(
+                f"Download the transcript of {job.name} as:",
+                FORMAT_ANSWERS,
+                {key: partial(batch.export, job, chosen) for key, chosen in FORMAT_KEYS.items()},
+            )
         else:
-            {"export": batch.export, "retry": batch.retry,
-             "cancel": batch.cancel}[event.action](job)  # fmt: skip
+            {"export": batch.export, "retry": batch.retry, "cancel": batch.cancel}[event.action](
+                job
+            )
 
     @on(MainScreen.LiveActionPressed)
     def _live_action(self, event: MainScreen.LiveActionPressed) -> None:
@@ -301,8 +342,9 @@ class SmTuiApp(App[int]):
             {key: partial(self.live.save, chosen) for key, chosen in FORMAT_KEYS.items()},
         )
 
-    def ask(self, question: str, answers: list[tuple[str, str]],
-            then: dict[str, Callable[[], object]]) -> None:  # fmt: skip
+    def ask(
+        self, question: str, answers: list[tuple[str, str]], then: dict[str, Callable[[], object]]
+    ) -> None:
         """Ask the user; run what the chosen answer maps to (nothing on Escape)."""
 
         def answered(key: str | None) -> None:
@@ -324,8 +366,9 @@ class SmTuiApp(App[int]):
             self.ask(
                 f"{job.name} is {clock(job.duration)} long. The real-time side plays it at real "
                 f"speed, so the comparison takes {clock(job.duration)}.",
-                [("y", "Compare"), ("n", "Not now")], {"y": lambda: self._open_compare(job)},
-            )  # fmt: skip
+                [("y", "Compare"), ("n", "Not now")],
+                {"y": lambda: self._open_compare(job)},
+            )
         else:
             self._open_compare(job)
 
@@ -340,8 +383,17 @@ class SmTuiApp(App[int]):
 
         reference = sidecar_reference(job.path)
         rtf = observed_rtf(self.batch.jobs.values(), target.label)
-        self.push_screen(CompareScreen(job.path, target, reference, self.settings.max_delay,
-                                       self.paths.comparisons, job.duration, rtf))  # fmt: skip
+        self.push_screen(
+            CompareScreen(
+                job.path,
+                target,
+                reference,
+                self.settings.max_delay,
+                self.paths.comparisons,
+                job.duration,
+                rtf,
+            )
+        )
 
     # --- the app's own keys -----------------------------------------------------------------
 
@@ -363,10 +415,13 @@ class SmTuiApp(App[int]):
             out = []
             for binding in bindings:
                 if isinstance(binding, Binding):
-                    keys = ", ".join(self.get_key_display(Binding(key, binding.action))
-                                     for key in binding.key.split(","))  # fmt: skip
-                    out.append((group(binding.action), keys,
-                                binding.tooltip or binding.description))  # fmt: skip
+                    keys = ", ".join(
+                        self.get_key_display(Binding(key, binding.action))
+                        for key in binding.key.split(",")
+                    )
+                    out.append(
+                        (group(binding.action), keys, binding.tooltip or binding.description)
+                    )
             return out
 
         main = rows(MainScreen.BINDINGS, lambda a: MainScreen.HELP_GROUPS.get(a, "Dashboard"))

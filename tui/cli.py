@@ -121,7 +121,7 @@ def _parser() -> argparse.ArgumentParser:
     add_compare(sub)
     add_batch(sub)
     add_web(sub, _port)
-    return parser  # fmt: skip
+    return parser
 
 
 def _normalise(argv: list[str]) -> list[str]:

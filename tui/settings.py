@@ -218,8 +218,11 @@ class Settings:
             batch_operating_point=point("SM_TUI_BATCH_OPERATING_POINT", d["batch_operating_point"]),
             rt_operating_point=point("SM_TUI_RT_OPERATING_POINT", d["rt_operating_point"]),
             language=text("SM_TUI_LANGUAGE") or d["language"],
-            diarization=choice("SM_TUI_DIARIZATION", d["diarization"],
-                               ("none", "speaker", "channel", "channel_and_speaker")),
+            diarization=choice(
+                "SM_TUI_DIARIZATION",
+                d["diarization"],
+                ("none", "speaker", "channel", "channel_and_speaker"),
+            ),
             max_delay=number("SM_TUI_MAX_DELAY", d["max_delay"], 0.7, 4.0),
             max_session_s=number("SM_TUI_MAX_SESSION_S", d["max_session_s"], 2.0, 48 * 3600),
             data_dir=Path(data_dir).expanduser() if data_dir else default_data_dir(),

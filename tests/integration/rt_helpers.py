@@ -119,11 +119,13 @@ class RawSession:
         await self.session.close()
 
     async def start(self, **config: Any) -> dict[str, Any]:
-        await self.send({
-            "message": "StartRecognition",
-            "audio_format": {"type": "raw", "encoding": "pcm_s16le", "sample_rate": 16000},
-            "transcription_config": {"language": "en", **config},
-        })  # fmt: skip
+        await self.send(
+            {
+                "message": "StartRecognition",
+                "audio_format": {"type": "raw", "encoding": "pcm_s16le", "sample_rate": 16000},
+                "transcription_config": {"language": "en", **config},
+            }
+        )
         return await self.expect("RecognitionStarted")
 
     async def send(self, message: dict[str, Any]) -> None:

@@ -137,16 +137,40 @@ async def _post(
     [
         ("{not json", True, "Job config JSON is invalid"),
         (None, True, "Missing config"),
-        (json.dumps({"type": "transcription", "transcription_config": {"language": "en"}}), False,
-         "Missing data_file"),
-        (json.dumps({"type": "transcription", "transcription_config": {"language": "en"},
-                     "fetch_data": {"url": "http://127.0.0.1:1/a.wav"}}), True, "not both"),
+        (
+            json.dumps({"type": "transcription", "transcription_config": {"language": "en"}}),
+            False,
+            "Missing data_file",
+        ),
+        (
+            json.dumps(
+                {
+                    "type": "transcription",
+                    "transcription_config": {"language": "en"},
+                    "fetch_data": {"url": "http://127.0.0.1:1/a.wav"},
+                }
+            ),
+            True,
+            "not both",
+        ),
         (json.dumps({"type": "transcription", "transcription_config": {}}), True, "No language"),
-        (json.dumps({"type": "transcription", "transcription_config": {"language": "en", "bogus": 1}}),
-         True, "unknown transcription_config key"),
+        (
+            json.dumps(
+                {"type": "transcription", "transcription_config": {"language": "en", "bogus": 1}}
+            ),
+            True,
+            "unknown transcription_config key",
+        ),
     ],
-    ids=["malformed-json", "missing-config", "no-file", "file-and-fetch", "no-language", "unknown-key"],
-)  # fmt: skip
+    ids=[
+        "malformed-json",
+        "missing-config",
+        "no-file",
+        "file-and-fetch",
+        "no-language",
+        "unknown-key",
+    ],
+)
 async def test_malformed_submissions_get_400(
     engine: Any, config: str | None, with_file: bool, error: str
 ) -> None:

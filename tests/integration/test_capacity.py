@@ -87,8 +87,13 @@ async def test_the_capacity_endpoint_gives_each_loaded_model_s_figures(
     engine, let_go = loading
     let_go.set()
     # the enhanced model loads, but this session runs the standard one: its costs stay as timed
-    await stream(engine, pcm(tone_file(tmp_path / "a.wav", ["alpha"])), paced=False,
-                 model="enhanced", max_delay=1.0)  # fmt: skip
+    await stream(
+        engine,
+        pcm(tone_file(tmp_path / "a.wav", ["alpha"])),
+        paced=False,
+        model="enhanced",
+        max_delay=1.0,
+    )
     url = engine.batch_url.removesuffix("/v2") + CAPACITY_PATH
     async with aiohttp.ClientSession() as http:
         async with http.get(url) as refused:

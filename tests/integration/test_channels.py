@@ -44,10 +44,13 @@ async def test_the_multichannel_client_gets_each_channel_labelled(
         await client.transcribe(
             files,
             transcription_config=rt.TranscriptionConfig(
-                language="en", diarization="channel", model="standard",
-                channel_diarization_labels=list(LABELS), enable_partials=True,
+                language="en",
+                diarization="channel",
+                model="standard",
+                channel_diarization_labels=list(LABELS),
+                enable_partials=True,
             ),
-        )  # fmt: skip
+        )
         await asyncio.wait_for(ended.wait(), timeout=120)
     finally:
         await client.close()
@@ -91,14 +94,23 @@ async def test_each_channel_ends_on_its_own(engine: Any, shared_audio: Path) -> 
     ("config", "message", "kind"),
     [
         ({}, {"message": "AddChannelAudio", "channel": "a", "data": ""}, "invalid_message"),
-        ({"diarization": "channel", "channel_diarization_labels": ["a"]},
-         {"message": "AddChannelAudio", "channel": "z", "data": ""}, "invalid_message"),
-        ({"diarization": "channel", "channel_diarization_labels": ["a"]},
-         {"message": "AddChannelAudio", "channel": "a", "data": "not base64!"}, "invalid_message"),
-        ({"diarization": "channel", "channel_diarization_labels": ["a"]},
-         {"message": "EndOfChannel", "channel": "q", "last_seq_no": 0}, "invalid_message"),
+        (
+            {"diarization": "channel", "channel_diarization_labels": ["a"]},
+            {"message": "AddChannelAudio", "channel": "z", "data": ""},
+            "invalid_message",
+        ),
+        (
+            {"diarization": "channel", "channel_diarization_labels": ["a"]},
+            {"message": "AddChannelAudio", "channel": "a", "data": "not base64!"},
+            "invalid_message",
+        ),
+        (
+            {"diarization": "channel", "channel_diarization_labels": ["a"]},
+            {"message": "EndOfChannel", "channel": "q", "last_seq_no": 0},
+            "invalid_message",
+        ),
     ],
-)  # fmt: skip
+)
 async def test_channel_messages_that_do_not_fit_get_a_clear_error(
     engine: Any, config: dict[str, Any], message: dict[str, Any], kind: str
 ) -> None:
@@ -111,12 +123,17 @@ async def test_channel_messages_that_do_not_fit_get_a_clear_error(
 
 async def test_repeated_labels_and_binary_audio_in_a_multichannel_session(engine: Any) -> None:
     async with RawSession(engine) as raw:
-        await raw.send({
-            "message": "StartRecognition",
-            "audio_format": {"type": "raw", "encoding": "pcm_s16le", "sample_rate": 16000},
-            "transcription_config": {"language": "en", "diarization": "channel",
-                                     "channel_diarization_labels": ["a", "a"]},
-        })  # fmt: skip
+        await raw.send(
+            {
+                "message": "StartRecognition",
+                "audio_format": {"type": "raw", "encoding": "pcm_s16le", "sample_rate": 16000},
+                "transcription_config": {
+                    "language": "en",
+                    "diarization": "channel",
+                    "channel_diarization_labels": ["a", "a"],
+                },
+            }
+        )
         error = await raw.expect("Error")
     assert error["type"] == "invalid_config" and "repeat" in error["reason"]
     async with RawSession(engine) as raw:
@@ -132,11 +149,25 @@ def test_the_legacy_cli_transcribes_two_channels(
 ) -> None:
     """``speechmatics rt transcribe --diarization channel --multichannel agent,customer``."""
     command = [
-        str(legacy_cli), "rt", "transcribe", "--url", engine.rt_url, "--ssl-mode", "none",
-        "--auth-token", engine.api_key, "--lang", "en", "--diarization", "channel",
-        "--multichannel", "agent,customer", "--print-json",
-        str(shared_audio / "agent.wav"), str(shared_audio / "customer.wav"),
-    ]  # fmt: skip
+        str(legacy_cli),
+        "rt",
+        "transcribe",
+        "--url",
+        engine.rt_url,
+        "--ssl-mode",
+        "none",
+        "--auth-token",
+        engine.api_key,
+        "--lang",
+        "en",
+        "--diarization",
+        "channel",
+        "--multichannel",
+        "agent,customer",
+        "--print-json",
+        str(shared_audio / "agent.wav"),
+        str(shared_audio / "customer.wav"),
+    ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     import json
@@ -166,12 +197,14 @@ async def test_batch_channel_diarization_transcribes_each_channel(
         JobConfig,
         JobType,
         TranscriptionConfig,
-    )  # fmt: skip
+    )
 
     config = JobConfig(
         type=JobType.TRANSCRIPTION,
         transcription_config=TranscriptionConfig(
-            language="en", diarization=mode, channel_diarization_labels=list(LABELS),
+            language="en",
+            diarization=mode,
+            channel_diarization_labels=list(LABELS),
             model="standard",
         ),
     )
@@ -200,8 +233,9 @@ async def test_batch_channel_labels_default_to_channel_numbers(
 
     config = JobConfig(
         type=JobType.TRANSCRIPTION,
-        transcription_config=TranscriptionConfig(language="en", diarization="channel",
-                                                 model="standard"),
+        transcription_config=TranscriptionConfig(
+            language="en", diarization="channel", model="standard"
+        ),
     )
     async with AsyncClient(api_key=engine.api_key, url=engine.batch_url) as batch:
         transcript = await batch.transcribe(
@@ -217,10 +251,21 @@ def test_the_legacy_cli_runs_batch_jobs(engine: Any, shared_audio: Path, legacy_
     base = [str(legacy_cli), "batch"]
     auth = ["--url", engine.batch_url.removesuffix("/v2"), "--auth-token", engine.api_key]
     done = subprocess.run(
-        [*base, "transcribe", *auth, "--output-format", "txt", "--diarization", "channel",
-         str(shared_audio / "call_center_stereo.wav")],
-        capture_output=True, text=True, timeout=180, check=False,
-    )  # fmt: skip
+        [
+            *base,
+            "transcribe",
+            *auth,
+            "--output-format",
+            "txt",
+            "--diarization",
+            "channel",
+            str(shared_audio / "call_center_stereo.wav"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "CHANNEL: Channel 1" in done.stdout and "CHANNEL: Channel 2" in done.stdout
     listed = subprocess.run(

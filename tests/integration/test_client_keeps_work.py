@@ -22,8 +22,15 @@ pytestmark = pytest.mark.engine
 
 def sm_tui(*args: str, data: Path, **kwargs: Any) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "SM_TUI_DATA_DIR": str(data)}
-    return subprocess.run([sys.executable, "-m", "tui", *args], capture_output=True, text=True,
-                          env=env, timeout=600, stdin=subprocess.DEVNULL, **kwargs)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+        **kwargs,
+    )
 
 
 def states(data: Path) -> list[tuple[int, str, str | None]]:
@@ -79,12 +86,20 @@ def test_stopping_mid_run_loses_nothing_and_runs_each_job_once(
     data = tmp_path / "data"
     env = {**os.environ, "SM_TUI_DATA_DIR": str(data)}
     files = three_talks(tmp_path, shared_audio)
-    app = subprocess.Popen([sys.executable, "-m", "tui", "batch", *map(str, files)], env=env,
-                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    app = subprocess.Popen(
+        [sys.executable, "-m", "tui", "batch", *map(str, files)],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
-        wait_until(lambda: any(s == "running" and e for _, s, e in states(data)), 180,
-                   "a job running on the engine")  # fmt: skip
+        wait_until(
+            lambda: any(s == "running" and e for _, s, e in states(data)),
+            180,
+            "a job running on the engine",
+        )
         engines = children(app.pid)
         assert engines, "the app runs its engine as a child"
         if how.startswith("kill -9"):
@@ -115,13 +130,23 @@ def test_two_processes_on_one_folder_never_run_a_job_twice(
     data = tmp_path / "data"
     env = {**os.environ, "SM_TUI_DATA_DIR": str(data)}
     files = three_talks(tmp_path, shared_audio)
-    first = subprocess.Popen([sys.executable, "-m", "tui", "batch", *map(str, files)], env=env,
-                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)  # fmt: skip
+    first = subprocess.Popen(
+        [sys.executable, "-m", "tui", "batch", *map(str, files)],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     wait_until(lambda: len(states(data)) == 3, 60, "the first to queue its files")
-    second = subprocess.Popen([sys.executable, "-m", "tui", "batch"], env=env,
-                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)  # fmt: skip
+    second = subprocess.Popen(
+        [sys.executable, "-m", "tui", "batch"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     out1, err1 = first.communicate(timeout=600)
     out2, err2 = second.communicate(timeout=600)
     assert first.returncode == 0 and second.returncode == 0, (err1, err2)
@@ -221,7 +246,7 @@ def test_a_read_only_exports_folder_is_reported_on_the_job(tmp_path: Path) -> No
         (["--live", "MISSING"], "does not exist"),
         (["--live", "/etc/passwd"], "is not audio"),
     ],
-)  # fmt: skip
+)
 def test_bad_command_lines_say_what_is_wrong(tmp_path: Path, args: list[str], said: str) -> None:
     empty = tmp_path / "empty.wav"
     empty.write_bytes(b"")

@@ -23,8 +23,15 @@ def check_summary(summary: dict[str, Any]) -> None:
     batch, rt, wer = summary["batch"], summary["realtime"], summary["wer"]
     assert batch["error"] is None and batch["transcript"]
     assert batch["turnaround_s"] > 0 and batch["turnaround_ratio"] > 0
-    for key in ("first_partial_s", "partial_lag_p50_s", "partial_lag_p95_s", "final_latency_p50_s",
-                "final_latency_p95_s", "final_latency_max_s", "words_per_minute"):  # fmt: skip
+    for key in (
+        "first_partial_s",
+        "partial_lag_p50_s",
+        "partial_lag_p95_s",
+        "final_latency_p50_s",
+        "final_latency_p95_s",
+        "final_latency_max_s",
+        "words_per_minute",
+    ):
         assert rt[key] is not None and rt[key] > 0, key
     assert rt["pacing"] == pytest.approx(1.0, abs=0.02)
     assert rt["session_s"] >= summary["audio_s"]
@@ -44,8 +51,13 @@ def check_summary(summary: dict[str, Any]) -> None:
 
 async def test_compare_sample_fills_every_field(engine: Any) -> None:
     seen: list[str] = []
-    result = await compare(engine_target(engine), SAMPLE, references()["sample.wav"], 1.0,
-                           on_text=lambda kind, _text: seen.append(kind))  # fmt: skip
+    result = await compare(
+        engine_target(engine),
+        SAMPLE,
+        references()["sample.wav"],
+        1.0,
+        on_text=lambda kind, _text: seen.append(kind),
+    )
     check_summary(result.summary().to_json())
     assert "partial" in seen and "final" in seen and "batch" in seen
 
@@ -54,10 +66,22 @@ def test_compare_command_writes_json(isolated: Path, tmp_path: Path) -> None:
     out = tmp_path / "sample.json"
     env = {**os.environ, "SM_TUI_DATA_DIR": str(isolated)}
     run = subprocess.run(
-        [sys.executable, "-m", "tui", "compare", str(SAMPLE), "--reference", str(ASSETS / "sample.txt"),
-         "--json", str(out)],
-        capture_output=True, text=True, env=env, timeout=300,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "tui",
+            "compare",
+            str(SAMPLE),
+            "--reference",
+            str(ASSETS / "sample.txt"),
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr
     assert "final-word latency" in run.stdout and "The guide's comparison" in run.stdout
     check_summary(json.loads(out.read_text()))
@@ -73,9 +97,22 @@ def test_compare_folder_prints_a_row_per_file(isolated: Path, tmp_path: Path) ->
     refs.write_text(f"file\treference\na.wav\t{text}\nb.wav\t{text}\n")
     env = {**os.environ, "SM_TUI_DATA_DIR": str(isolated), "COLUMNS": "200"}
     run = subprocess.run(
-        [sys.executable, "-m", "tui", "compare", str(folder), "--references", str(refs), "--json", str(tmp_path / "o.json")],
-        capture_output=True, text=True, env=env, timeout=300,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "tui",
+            "compare",
+            str(folder),
+            "--references",
+            str(refs),
+            "--json",
+            str(tmp_path / "o.json"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr
     assert "a.wav" in run.stdout and "b.wav" in run.stdout and "all (2 files)" in run.stdout
     assert len(json.loads((tmp_path / "o.json").read_text())["files"]) == 2

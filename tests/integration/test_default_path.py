@@ -31,8 +31,12 @@ def target(engine: Any) -> Any:
 def loops(text: str) -> list[str]:
     """Phrases of five words or more said twice in a row."""
     words = normalise(text).split()
-    return [" ".join(words[i : i + n]) for n in range(5, 41)
-            for i in range(len(words) - 2 * n + 1) if words[i : i + n] == words[i + n : i + 2 * n]]  # fmt: skip
+    return [
+        " ".join(words[i : i + n])
+        for n in range(5, 41)
+        for i in range(len(words) - 2 * n + 1)
+        if words[i : i + n] == words[i + n : i + 2 * n]
+    ]
 
 
 async def test_the_default_config_keeps_every_word_in_batch_and_in_real_time(

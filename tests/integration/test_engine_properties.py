@@ -14,8 +14,15 @@ from tests.helpers import SAMPLE
 from tests.integration.rt_helpers import RawSession
 
 pytestmark = pytest.mark.engine
-ERROR_TYPES = {"invalid_message", "protocol_error", "invalid_config", "invalid_audio_type", "invalid_language",
-               "invalid_model", "quota_exceeded"}  # fmt: skip
+ERROR_TYPES = {
+    "invalid_message",
+    "protocol_error",
+    "invalid_config",
+    "invalid_audio_type",
+    "invalid_language",
+    "invalid_model",
+    "quota_exceeded",
+}
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
@@ -92,8 +99,11 @@ async def test_malformed_uploads_get_400(engine: Any, config: str, data: bytes) 
             body = await response.json()
             assert body["code"] == 400 and body["error"]
         good = aiohttp.FormData()
-        good.add_field("config", json.dumps({"type": "transcription", "transcription_config": {"language": "en"}}),
-                       content_type="text/plain")  # fmt: skip
+        good.add_field(
+            "config",
+            json.dumps({"type": "transcription", "transcription_config": {"language": "en"}}),
+            content_type="text/plain",
+        )
         good.add_field("data_file", SAMPLE.read_bytes(), filename="s.wav", content_type="audio/wav")
         async with session.post(f"{engine.batch_url}/jobs", data=good, headers=headers) as response:
             assert response.status == 201

@@ -49,8 +49,9 @@ def start(data: Path, *args: str) -> Any:
 @pytest.fixture
 def strict(tmp_path: Path) -> Iterator[Any]:
     """An engine with short limits: 2 s to start, 3 s of idleness, 4 unstarted sockets."""
-    engine = start(tmp_path / "strict", "--start-timeout", "2", "--idle-seconds", "3",
-                   "--max-sessions", "2")  # fmt: skip
+    engine = start(
+        tmp_path / "strict", "--start-timeout", "2", "--idle-seconds", "3", "--max-sessions", "2"
+    )
     yield engine
     engine.stop()
 
@@ -108,11 +109,13 @@ GOOD = {"type": "transcription", "transcription_config": {"language": "en"}}
 @pytest.mark.parametrize("rate", [1, 7999, 96000])
 async def test_raw_rates_outside_8_to_48_khz_are_refused(engine: Any, rate: int) -> None:
     async with RawSession(engine) as raw:
-        await raw.send({
-            "message": "StartRecognition",
-            "audio_format": {"type": "raw", "encoding": "mulaw", "sample_rate": rate},
-            "transcription_config": {"language": "en"},
-        })  # fmt: skip
+        await raw.send(
+            {
+                "message": "StartRecognition",
+                "audio_format": {"type": "raw", "encoding": "mulaw", "sample_rate": rate},
+                "transcription_config": {"language": "en"},
+            }
+        )
         error = await raw.expect("Error")
         assert error["type"] == "invalid_audio_type" and "8000" in error["reason"]
 
@@ -164,8 +167,13 @@ async def test_a_small_file_holding_an_hour_is_decoded_only_as_fast_as_it_is_use
     data = silence_flac(tmp_path / "hour.flac", 3600).read_bytes()
     before, _ = memory(engine)
     async with RawSession(engine) as raw:
-        await raw.send({"message": "StartRecognition", "audio_format": {"type": "file"},
-                        "transcription_config": {"language": "en"}})  # fmt: skip
+        await raw.send(
+            {
+                "message": "StartRecognition",
+                "audio_format": {"type": "file"},
+                "transcription_config": {"language": "en"},
+            }
+        )
         await raw.expect("RecognitionStarted")
         assert raw.ws is not None
         for offset in range(0, len(data), 64 * 1024):
@@ -424,18 +432,43 @@ def nested(depth: int) -> Any:
     [
         ({"output_config": "x"}, "output_config must be an object"),
         ({"tracking": "abc"}, "tracking must be an object"),
-        ({"output_config": {"srt_overrides": {"max_lines": "two"}}}, "output_config.srt_overrides.max_lines"),
+        (
+            {"output_config": {"srt_overrides": {"max_lines": "two"}}},
+            "output_config.srt_overrides.max_lines",
+        ),
         ({"notification_config": [{"url": 5}]}, "notification_config[0].url"),
         ({"tracking": {"tags": nested(500)}}, "nests deeper"),
         ({"tracking": {"details": {"deep": "DEEP"}}}, "nests"),
-        ({"transcription_config": {"language": "en", "speaker_diarization_config": {"speaker_sensitivity": 7}}},
-         "speaker_sensitivity must be between 0 and 1"),
-        ({"transcription_config": {"language": "en", "additional_vocab": [{"sounds_like": ["x"]}, 3]}},
-         "additional_vocab[1] must be an object"),
+        (
+            {
+                "transcription_config": {
+                    "language": "en",
+                    "speaker_diarization_config": {"speaker_sensitivity": 7},
+                }
+            },
+            "speaker_sensitivity must be between 0 and 1",
+        ),
+        (
+            {
+                "transcription_config": {
+                    "language": "en",
+                    "additional_vocab": [{"sounds_like": ["x"]}, 3],
+                }
+            },
+            "additional_vocab[1] must be an object",
+        ),
     ],
-    ids=["output-config", "tracking", "srt-overrides", "notification", "deep-500", "deep-990",
-         "sensitivity", "vocab"],
-)  # fmt: skip
+    ids=[
+        "output-config",
+        "tracking",
+        "srt-overrides",
+        "notification",
+        "deep-500",
+        "deep-990",
+        "sensitivity",
+        "vocab",
+    ],
+)
 async def test_bad_configs_are_400_naming_the_field(engine: Any, change: Any, named: str) -> None:
     # 990 levels are more than Python's own json.dumps will write, so that one is spliced in
     text = json.dumps({**GOOD, **change}).replace('"DEEP"', "[" * 990 + "]" * 990)
@@ -447,11 +480,22 @@ async def test_bad_configs_are_400_naming_the_field(engine: Any, change: Any, na
 
 async def test_absurd_json_over_the_websocket_is_an_error_message(engine: Any) -> None:
     for message in (
-        {"message": "StartRecognition", "audio_format": {"type": "raw"}, "transcription_config": nested(900)},
-        {"message": "StartRecognition", "audio_format": nested(5), "transcription_config": {"language": "en"}},
-        {"message": "StartRecognition", "audio_format": {"type": "raw", "encoding": "pcm_s16le", "sample_rate": 16000},
-         "transcription_config": {"language": "en", "conversation_config": "loud"}},
-    ):  # fmt: skip
+        {
+            "message": "StartRecognition",
+            "audio_format": {"type": "raw"},
+            "transcription_config": nested(900),
+        },
+        {
+            "message": "StartRecognition",
+            "audio_format": nested(5),
+            "transcription_config": {"language": "en"},
+        },
+        {
+            "message": "StartRecognition",
+            "audio_format": {"type": "raw", "encoding": "pcm_s16le", "sample_rate": 16000},
+            "transcription_config": {"language": "en", "conversation_config": "loud"},
+        },
+    ):
         async with RawSession(engine) as raw:
             await raw.send(message)
             replies = await raw.until_closed(timeout=20)
@@ -494,8 +538,12 @@ async def test_fetch_data_fails_the_same_way_whatever_went_wrong(
 ) -> None:
     details = []
     started = time.monotonic()
-    for url in (f"{web_server}/redirect.wav", "http://127.0.0.1:1/closed.wav",
-                f"{web_server}/missing.wav", f"{web_server}/slow.wav"):  # fmt: skip
+    for url in (
+        f"{web_server}/redirect.wav",
+        "http://127.0.0.1:1/closed.wav",
+        f"{web_server}/missing.wav",
+        f"{web_server}/slow.wav",
+    ):
         status, body = await post_job(strict, {**GOOD, "fetch_data": {"url": url}})
         assert status == 400, body
         details.append(body["detail"])
@@ -532,12 +580,14 @@ async def test_bearer_is_case_insensitive(engine: Any) -> None:
 
 async def test_translation_gets_a_warning_not_silence(engine: Any) -> None:
     async with RawSession(engine) as raw:
-        await raw.send({
-            "message": "StartRecognition",
-            "audio_format": {"type": "raw", "encoding": "pcm_s16le", "sample_rate": 16000},
-            "transcription_config": {"language": "en"},
-            "translation_config": {"target_languages": ["de"]},
-        })  # fmt: skip
+        await raw.send(
+            {
+                "message": "StartRecognition",
+                "audio_format": {"type": "raw", "encoding": "pcm_s16le", "sample_rate": 16000},
+                "transcription_config": {"language": "en"},
+                "translation_config": {"target_languages": ["de"]},
+            }
+        )
         warning = await raw.expect("Warning")
         assert warning["type"] == "unsupported_translation_pair" and "de" in warning["reason"]
     status, body = await post_job(

@@ -90,8 +90,9 @@ async def test_auto_finds_the_language_and_says_which(
 
 
 async def test_operating_points_pick_the_model(engine: Any, shared_audio: Path) -> None:
-    _, standard, _ = await batch(engine, shared_audio / "hello.wav", language="en",
-                                 model=Model.STANDARD)  # fmt: skip
+    _, standard, _ = await batch(
+        engine, shared_audio / "hello.wav", language="en", model=Model.STANDARD
+    )
     _, enhanced, _ = await batch(engine, shared_audio / "hello.wav", language="en")
     assert (standard, enhanced) == ("tiny.en", "base")  # the SDK asks for enhanced by default
 
@@ -112,10 +113,14 @@ async def realtime(engine: Any, path: Path, targets: list[str] | None, **config:
     got = capture(client)
     translation = rt.TranslationConfig(target_languages=targets) if targets else None
     with path.open("rb") as handle:
-        await asyncio.wait_for(client.transcribe(
-            handle, transcription_config=rt.TranscriptionConfig(max_delay=2.0, **config),
-            translation_config=translation,
-        ), timeout=180)  # fmt: skip
+        await asyncio.wait_for(
+            client.transcribe(
+                handle,
+                transcription_config=rt.TranscriptionConfig(max_delay=2.0, **config),
+                translation_config=translation,
+            ),
+            timeout=180,
+        )
     return got
 
 
@@ -131,7 +136,9 @@ async def test_realtime_german_with_its_translation(engine: Any, german: Path) -
     assert english and not {"guten", "morgen", "vielen"} & set(english.lower().split()), english
     assert all(m["language"] == "en" for m in got.of("AddTranslation"))
     kinds = [m["message"] for _, m in got.messages]
-    assert kinds.index("EndOfTranscript") > max(i for i, k in enumerate(kinds) if k == "AddTranslation")
+    assert kinds.index("EndOfTranscript") > max(
+        i for i, k in enumerate(kinds) if k == "AddTranslation"
+    )
     warnings = [m["type"] for m in got.of("Warning")]
     assert warnings == ["unsupported_translation_pair"]  # fr; en is done
 
@@ -151,7 +158,12 @@ def test_the_multilingual_model_is_reassembled_once_and_checked(tmp_path: Path) 
     model = folder / "model.bin"
     assert model.stat().st_size == 145_217_532
     assert {p.name for p in folder.iterdir()} == {
-        "model.bin", "config.json", "tokenizer.json", "vocabulary.txt", "sha256"}
+        "model.bin",
+        "config.json",
+        "tokenizer.json",
+        "vocabulary.txt",
+        "sha256",
+    }
     made = model.stat().st_mtime_ns
     assert assemble_base(tmp_path) == folder and model.stat().st_mtime_ns == made  # once
     with pytest.raises(ModelLoadError, match="SHA-256"):

@@ -50,10 +50,23 @@ def free_port() -> int:
 
 def serve(port: int, data: Path, *extra: str) -> subprocess.Popen[str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "tui", "serve", "--port", str(port), "--announce", "--api-key", "k", *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        [
+            sys.executable,
+            "-m",
+            "tui",
+            "serve",
+            "--port",
+            str(port),
+            "--announce",
+            "--api-key",
+            "k",
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
         env={**os.environ, "SM_TUI_DATA_DIR": str(data)},
-    )  # fmt: skip
+    )
     assert process.stdout is not None
     assert process.stdout.readline().startswith("READY")
     return process

@@ -18,8 +18,10 @@ from tui.engine.recognition.asr import Recognizer
 from tui.engine.recognition.one_pass import keeps_tail, one_pass, unfinished
 from tui.shared.audio import RATE, decode_file
 
-PROMPT = ("Welcome to Speechmatics transcription API demo. This example shows multiple "
-          "configuration options in action.")  # fmt: skip
+PROMPT = (
+    "Welcome to Speechmatics transcription API demo. This example shows multiple "
+    "configuration options in action."
+)
 STARTS = (7.0, 8.4, 9.8, 10.5, 11.9, 12.6)  # 2.8 s windows of config_demo.wav, after PROMPT
 
 
@@ -54,9 +56,15 @@ def test_each_real_time_window_takes_one_encoder_pass(
     plain = []
     for window in windows(shared_audio):
         calls.clear()
-        segments, _ = model.transcribe(window, initial_prompt=PROMPT, word_timestamps=True,
-                                       condition_on_previous_text=False, temperature=0.0,
-                                       language="en", beam_size=1)  # fmt: skip
+        segments, _ = model.transcribe(
+            window,
+            initial_prompt=PROMPT,
+            word_timestamps=True,
+            condition_on_previous_text=False,
+            temperature=0.0,
+            language="en",
+            beam_size=1,
+        )
         ends = [w.end for segment in segments for w in segment.words or []]
         plain.append((len(calls), max(ends, default=0.0)))
     assert [passes for passes, _ in plain].count(2) >= 3, "faster-whisper decodes most twice"

@@ -28,8 +28,14 @@ pytestmark = pytest.mark.engine
 
 
 def sm_tui(*args: str, env: dict[str, str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tui", *args], capture_output=True, text=True, env=env,
-                          timeout=600, **kwargs)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        **kwargs,
+    )
 
 
 def test_batch_and_jobs_commands(isolated: Path, tmp_path: Path, shared_audio: Path) -> None:
@@ -63,8 +69,13 @@ def test_kill_9_mid_run_then_resume(isolated: Path, tmp_path: Path, shared_audio
     ]
     env = {**os.environ, "SM_TUI_DATA_DIR": str(isolated), "SM_TUI_BATCH_CONCURRENCY": "2"}
     db = isolated / "jobs.sqlite3"
-    runner = subprocess.Popen([sys.executable, "-m", "tui", "batch", *map(str, files)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    runner = subprocess.Popen(
+        [sys.executable, "-m", "tui", "batch", *map(str, files)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 120
     while not any(state == "running" and job_id for _, state, job_id in _states(db)):
         assert time.monotonic() < deadline and runner.poll() is None, "never saw a running job"
@@ -116,8 +127,12 @@ class FlakyProxy:
             ) as response,
         ):
             payload = await response.read()
-            return web.Response(body=payload, status=response.status,
-                                content_type=response.content_type, charset=response.charset)  # fmt: skip
+            return web.Response(
+                body=payload,
+                status=response.status,
+                content_type=response.content_type,
+                charset=response.charset,
+            )
 
 
 @pytest.fixture
@@ -173,17 +188,26 @@ def test_api_key_never_appears_anywhere(isolated: Path, tmp_path: Path) -> None:
     key = "sk-RECOGNISABLE-9f8e7d6c5b4a-1a2b"
     serve = subprocess.Popen(
         [sys.executable, "-m", "tui", "serve", "--port", "0", "--announce", "--api-key", key],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         env={**os.environ, "SM_TUI_DATA_DIR": str(tmp_path / "engine-data")},
-    )  # fmt: skip
+    )
     try:
         assert serve.stdout is not None
         port = int(serve.stdout.readline().split()[1])
-        env = {**os.environ, "SM_TUI_DATA_DIR": str(isolated), "SPEECHMATICS_API_KEY": key,
-               "SPEECHMATICS_BATCH_URL": f"http://127.0.0.1:{port}/v2",
-               "SPEECHMATICS_RT_URL": f"ws://127.0.0.1:{port}/v2"}  # fmt: skip
-        outputs = [sm_tui("batch", str(SAMPLE), env=env), sm_tui("jobs", env=env),
-                   sm_tui("compare", str(SAMPLE), "--json", str(isolated / "c.json"), env=env)]  # fmt: skip
+        env = {
+            **os.environ,
+            "SM_TUI_DATA_DIR": str(isolated),
+            "SPEECHMATICS_API_KEY": key,
+            "SPEECHMATICS_BATCH_URL": f"http://127.0.0.1:{port}/v2",
+            "SPEECHMATICS_RT_URL": f"ws://127.0.0.1:{port}/v2",
+        }
+        outputs = [
+            sm_tui("batch", str(SAMPLE), env=env),
+            sm_tui("jobs", env=env),
+            sm_tui("compare", str(SAMPLE), "--json", str(isolated / "c.json"), env=env),
+        ]
         assert all(o.returncode == 0 for o in outputs), [o.stderr for o in outputs]
         assert "morning" in outputs[0].stdout.lower()
     finally:
@@ -211,8 +235,12 @@ async def test_rejected_job_shows_the_engine_reason(isolated: Path, tmp_path: Pa
     try:
         queue = BatchQueue(JobStore(isolated / "jobs.sqlite3"), isolated / "exports", 2)
         too_big, empty = queue.add([big, hollow])
-        await asyncio.wait_for(asyncio.gather(queue.run(too_big, engine_target(small)),
-                                              queue.run(empty, engine_target(small))), timeout=60)  # fmt: skip
+        await asyncio.wait_for(
+            asyncio.gather(
+                queue.run(too_big, engine_target(small)), queue.run(empty, engine_target(small))
+            ),
+            timeout=60,
+        )
     finally:
         small.stop()
     assert too_big.state == JobState.FAILED and "upload limit" in (too_big.error or ""), (
@@ -269,9 +297,11 @@ async def test_a_submission_cut_off_before_its_id_came_back_is_not_sent_twice(
     job.state = JobState.UPLOADING  # as the store had it when the process died
     queue.store.save(job)
     async with AsyncClient(api_key=engine.api_key, url=engine.batch_url) as client:
-        config = JobConfig(type=JobType.TRANSCRIPTION,
-                           transcription_config=TranscriptionConfig(language="en"),
-                           tracking=TrackingConfig(reference=reference(job)))  # fmt: skip
+        config = JobConfig(
+            type=JobType.TRANSCRIPTION,
+            transcription_config=TranscriptionConfig(language="en"),
+            tracking=TrackingConfig(reference=reference(job)),
+        )
         sent = (await client.submit_job(str(SAMPLE), config=config)).id
         before = {j.id for j in await client.list_jobs(limit=100)}
         await asyncio.wait_for(queue.run(job, engine_target(engine)), timeout=60)

@@ -96,10 +96,13 @@ async def test_undecodable_file_audio(engine: Any) -> None:
 
 @pytest.mark.parametrize(
     ("config", "kind"),
-    [({"max_delay": 0.5}, "invalid_config"), ({"max_delay": 5}, "invalid_config"),
-     ({"language": "xx"}, "invalid_language")],
+    [
+        ({"max_delay": 0.5}, "invalid_config"),
+        ({"max_delay": 5}, "invalid_config"),
+        ({"language": "xx"}, "invalid_language"),
+    ],
     ids=["max-delay-low", "max-delay-high", "language"],
-)  # fmt: skip
+)
 async def test_bad_config_raises_transcription_error(
     engine: Any, config: dict[str, Any], kind: str
 ) -> None:
@@ -114,12 +117,16 @@ async def test_bad_config_raises_transcription_error(
 
 async def test_eou_trigger_out_of_range(engine: Any) -> None:
     async with RawSession(engine) as raw:
-        await raw.send({
-            "message": "StartRecognition",
-            "audio_format": {"type": "raw", "encoding": "pcm_s16le", "sample_rate": 16000},
-            "transcription_config": {"language": "en",
-                                     "conversation_config": {"end_of_utterance_silence_trigger": 3}},
-        })  # fmt: skip
+        await raw.send(
+            {
+                "message": "StartRecognition",
+                "audio_format": {"type": "raw", "encoding": "pcm_s16le", "sample_rate": 16000},
+                "transcription_config": {
+                    "language": "en",
+                    "conversation_config": {"end_of_utterance_silence_trigger": 3},
+                },
+            }
+        )
         error = await raw.expect("Error")
         assert error["type"] == "invalid_config"
 
@@ -151,10 +158,13 @@ async def test_audio_before_start_is_a_protocol_error(engine: Any) -> None:
 async def test_second_start_is_a_protocol_error(engine: Any) -> None:
     async with RawSession(engine) as raw:
         await raw.start()
-        await raw.start() if False else await raw.send({
-            "message": "StartRecognition", "audio_format": {"type": "file"},
-            "transcription_config": {"language": "en"},
-        })  # fmt: skip
+        await raw.start() if False else await raw.send(
+            {
+                "message": "StartRecognition",
+                "audio_format": {"type": "file"},
+                "transcription_config": {"language": "en"},
+            }
+        )
         error = await raw.expect("Error")
         assert error["type"] == "protocol_error"
         await raw.until_closed()
@@ -331,11 +341,17 @@ async def test_session_limit_and_quota(tmp_path: Path) -> None:
         async with RawSession(limited) as first:
             await first.start()
             async with RawSession(limited) as second:
-                await second.send({
-                    "message": "StartRecognition",
-                    "audio_format": {"type": "raw", "encoding": "pcm_s16le", "sample_rate": 16000},
-                    "transcription_config": {"language": "en"},
-                })  # fmt: skip
+                await second.send(
+                    {
+                        "message": "StartRecognition",
+                        "audio_format": {
+                            "type": "raw",
+                            "encoding": "pcm_s16le",
+                            "sample_rate": 16000,
+                        },
+                        "transcription_config": {"language": "en"},
+                    }
+                )
                 assert (await second.expect("Error"))["type"] == "quota_exceeded"
                 await second.until_closed()
                 assert second.close_code == 4005

@@ -27,9 +27,15 @@ def turns(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[tuple[in
 async def batch_json(engine: Any, path: Path, **dz: Any) -> dict[str, Any]:
     import aiohttp
 
-    config = JobConfig(type=JobType.TRANSCRIPTION, transcription_config=TranscriptionConfig(
-        language="en", diarization="speaker", speaker_diarization_config=dz or None,
-        model="standard"))  # fmt: skip
+    config = JobConfig(
+        type=JobType.TRANSCRIPTION,
+        transcription_config=TranscriptionConfig(
+            language="en",
+            diarization="speaker",
+            speaker_diarization_config=dz or None,
+            model="standard",
+        ),
+    )
     async with AsyncClient(api_key=engine.api_key, url=engine.batch_url) as client:
         job = await client.submit_job(str(path), config=config)
         await client.wait_for_completion(job.id, polling_interval=0.2)
@@ -51,8 +57,10 @@ async def test_batch_labels_each_voice(engine: Any, turns: tuple[Path, Any]) -> 
     listed = {s["label"]: s["speaker_identifiers"] for s in transcript["speakers"]}
     assert set(listed) == {"S1", "S2"} and all(len(ids) == 1 for ids in listed.values())
     # Given back with names, the same voices are called by them
-    named = [{"label": "Agent", "speaker_identifiers": listed["S1"]},
-             {"label": "Customer", "speaker_identifiers": listed["S2"]}]  # fmt: skip
+    named = [
+        {"label": "Agent", "speaker_identifiers": listed["S1"]},
+        {"label": "Customer", "speaker_identifiers": listed["S2"]},
+    ]
     again = await batch_json(engine, path, speakers=named)
     assert speakers_of(again["results"]) == {"Agent", "Customer"}
     first = next(r for r in again["results"] if r["type"] == "word")
@@ -64,11 +72,14 @@ async def test_one_voice_is_one_speaker(engine: Any, shared_audio: Path) -> None
     assert speakers_of(transcript["results"]) == {"S1"}
 
 
-async def test_max_speakers_caps_the_voices(engine: Any, turns: tuple[Path, Any],
-                                           tmp_path: Path) -> None:  # fmt: skip
+async def test_max_speakers_caps_the_voices(
+    engine: Any, turns: tuple[Path, Any], tmp_path: Path
+) -> None:
     path, _ = turns
     third = speak("And this is a third voice, from a speech synthesiser.", tmp_path / "t.wav")
-    three = write_wav(tmp_path / "three.wav", np.concatenate([decode_file(path), decode_file(third)]))
+    three = write_wav(
+        tmp_path / "three.wav", np.concatenate([decode_file(path), decode_file(third)])
+    )
     found = await batch_json(engine, three)
     capped = await batch_json(engine, three, max_speakers=2)
     assert len(speakers_of(found["results"])) == 3
@@ -98,13 +109,17 @@ async def test_the_call_mixed_to_mono(engine: Any, shared_audio: Path, tmp_path:
 
 async def test_realtime_labels_each_voice(engine: Any, turns: tuple[Path, Any]) -> None:
     path, spans = turns
-    got = await stream(engine, pcm(path), diarization="speaker", max_delay=2.0,
-                       enable_partials=True)  # fmt: skip
+    got = await stream(
+        engine, pcm(path), diarization="speaker", max_delay=2.0, enable_partials=True
+    )
     results = [r for m in got.of("AddTranscript") for r in m["results"]]
     assert labelled_share(results, spans) >= 0.9
     assert speakers_of(results) == {"S1", "S2"}
-    assert all("speaker" in r["alternatives"][0] for m in got.of("AddPartialTranscript")
-               for r in m["results"])  # fmt: skip
+    assert all(
+        "speaker" in r["alternatives"][0]
+        for m in got.of("AddPartialTranscript")
+        for r in m["results"]
+    )
 
 
 async def test_get_speakers_then_known_speakers_in_real_time(
@@ -117,19 +132,30 @@ async def test_get_speakers_then_known_speakers_in_real_time(
     client.on(rt.ServerMessageType.ADD_TRANSCRIPT, lambda m: results.extend(m["results"]))
     client.on(rt.ServerMessageType.SPEAKERS_RESULT, lambda m: speakers.extend(m["speakers"]))
     config = rt.TranscriptionConfig(language="en", diarization="speaker", model="standard")
-    await client.start_session(transcription_config=config,
-                               audio_format=rt.AudioFormat(encoding=rt.AudioEncoding.PCM_S16LE,
-                                                           sample_rate=16000))  # fmt: skip
+    await client.start_session(
+        transcription_config=config,
+        audio_format=rt.AudioFormat(encoding=rt.AudioEncoding.PCM_S16LE, sample_rate=16000),
+    )
     await client.send_message({"message": "GetSpeakers", "final": True})
     audio = pcm(path)
     for offset in range(0, len(audio), 32000):
         await client.send_audio(audio[offset : offset + 32000])
     await asyncio.wait_for(client.stop_session(), timeout=120)
     assert {s["label"] for s in speakers} == {"S1", "S2"}
-    named = [{"label": "Agent" if s["label"] == "S1" else "Customer",
-              "speaker_identifiers": s["speaker_identifiers"]} for s in speakers]  # fmt: skip
-    got = await stream(engine, audio, diarization="speaker", max_delay=2.0,
-                       speaker_diarization_config={"speakers": named})  # fmt: skip
+    named = [
+        {
+            "label": "Agent" if s["label"] == "S1" else "Customer",
+            "speaker_identifiers": s["speaker_identifiers"],
+        }
+        for s in speakers
+    ]
+    got = await stream(
+        engine,
+        audio,
+        diarization="speaker",
+        max_delay=2.0,
+        speaker_diarization_config={"speakers": named},
+    )
     again = [r for m in got.of("AddTranscript") for r in m["results"]]
     assert speakers_of(again) == {"Agent", "Customer"}
     assert labelled_share(again, spans) >= 0.9

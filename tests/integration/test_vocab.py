@@ -20,33 +20,42 @@ CHOSEN = [VOCAB_SENTENCES[i] for i in (1, 4, 8, 9)]
 
 
 async def batch_text(engine: Any, path: Path, vocab: list[dict[str, Any]] | None) -> str:
-    config = JobConfig(type=JobType.TRANSCRIPTION,
-                       transcription_config=TranscriptionConfig(language="en", model="standard",
-                                                                additional_vocab=vocab))  # fmt: skip
+    config = JobConfig(
+        type=JobType.TRANSCRIPTION,
+        transcription_config=TranscriptionConfig(
+            language="en", model="standard", additional_vocab=vocab
+        ),
+    )
     async with AsyncClient(api_key=engine.api_key, url=engine.batch_url) as batch:
-        transcript = await batch.transcribe(str(path), config=config, polling_interval=0.5,
-                                            min_polling_interval=0.1)
+        transcript = await batch.transcribe(
+            str(path), config=config, polling_interval=0.5, min_polling_interval=0.1
+        )
     return str(transcript.transcript_text)
 
 
 async def realtime_text(engine: Any, path: Path, vocab: list[dict[str, Any]] | None) -> str:
     client = rt.AsyncClient(api_key=engine.api_key, url=engine.rt_url)
     finals: list[str] = []
-    client.on(rt.ServerMessageType.ADD_TRANSCRIPT,
-              lambda m: finals.append(m["metadata"]["transcript"]))  # fmt: skip
+    client.on(
+        rt.ServerMessageType.ADD_TRANSCRIPT, lambda m: finals.append(m["metadata"]["transcript"])
+    )
     with path.open("rb") as handle:
-        await client.transcribe(handle, transcription_config=rt.TranscriptionConfig(
-            language="en", max_delay=1.0, additional_vocab=vocab, model="standard"))  # fmt: skip
+        await client.transcribe(
+            handle,
+            transcription_config=rt.TranscriptionConfig(
+                language="en", max_delay=1.0, additional_vocab=vocab, model="standard"
+            ),
+        )
     return "".join(finals)
 
 
 @pytest.mark.engine
 @pytest.mark.parametrize("run", [batch_text, realtime_text], ids=["batch", "realtime"])
-async def test_vocabulary_gets_invented_names_right(
-    engine: Any, tmp_path: Path, run: Any
-) -> None:
+async def test_vocabulary_gets_invented_names_right(engine: Any, tmp_path: Path, run: Any) -> None:
     files = [(name, speak(text, tmp_path / f"{name}.wav")) for name, text in CHOSEN]
-    without = [name for name, path in files if name.lower() in (await run(engine, path, None)).lower()]
+    without = [
+        name for name, path in files if name.lower() in (await run(engine, path, None)).lower()
+    ]
     texts = {name: await run(engine, path, VOCAB) for name, path in files}
     with_vocab = [name for name, text in texts.items() if name.lower() in text.lower()]
     assert len(with_vocab) >= 3 and len(with_vocab) > len(without), (without, texts)
@@ -55,17 +64,35 @@ async def test_vocabulary_gets_invented_names_right(
 
 
 def test_sounds_like_and_near_spellings_become_the_entry() -> None:
-    vocab = Vocabulary.from_config({"additional_vocab": [
-        {"content": "Velquin", "sounds_like": ["milk wind", "vel quin"]},
-        {"content": "Zorvex"},
-    ]})  # fmt: skip
+    vocab = Vocabulary.from_config(
+        {
+            "additional_vocab": [
+                {"content": "Velquin", "sounds_like": ["milk wind", "vel quin"]},
+                {"content": "Zorvex"},
+            ]
+        }
+    )
     assert vocab is not None and vocab.hotwords == "Velquin, Zorvex"
-    words = [Word(" install", 0, 1), Word(" the", 1, 2), Word(" milk,", 2, 3),
-             Word(" wind,", 3, 4), Word(" plugin.", 4, 5), Word(" Norvex", 5, 6),
-             Word(" normal", 6, 7), Word(" Norway.", 7, 8)]  # fmt: skip
+    words = [
+        Word(" install", 0, 1),
+        Word(" the", 1, 2),
+        Word(" milk,", 2, 3),
+        Word(" wind,", 3, 4),
+        Word(" plugin.", 4, 5),
+        Word(" Norvex", 5, 6),
+        Word(" normal", 6, 7),
+        Word(" Norway.", 7, 8),
+    ]
     fixed = vocab.correct(words)
-    assert [w.text for w in fixed] == [" install", " the", " Velquin,", " plugin.",
-                                       " Zorvex", " normal", " Norway."]  # fmt: skip
+    assert [w.text for w in fixed] == [
+        " install",
+        " the",
+        " Velquin,",
+        " plugin.",
+        " Zorvex",
+        " normal",
+        " Norway.",
+    ]
     assert (fixed[2].start, fixed[2].end) == (2, 4)
     assert Vocabulary.from_config({"additional_vocab": [{"content": " "}]}) is None
 

@@ -73,8 +73,11 @@ async def test_add_file_with_the_path_input(standin: Any, isolated: Path, tmp_pa
         assert job.state == JobState.DONE, job.error
         assert normalise(job.text) == normalise(expected_text(TALK))
         assert states(heard, job.id) == [
-            JobState.QUEUED, JobState.UPLOADING, JobState.RUNNING, JobState.DONE,
-        ]  # fmt: skip
+            JobState.QUEUED,
+            JobState.UPLOADING,
+            JobState.RUNNING,
+            JobState.DONE,
+        ]
         assert app.main.query_one(JobTable).has_focus
         assert "talk" in app.main.query_one("#job-transcript", TextArea).text
 
@@ -119,7 +122,8 @@ async def test_live_file_shows_partials_then_finals(
         document = json.loads(saved[".json"])
         words = [r for r in document["results"] if r["type"] == "word"]
         assert " ".join(w["alternatives"][0]["content"] for w in words).lower() == normalise(
-            expected_text(TALK))
+            expected_text(TALK)
+        )
         starts = [w["start_time"] for w in words]
         assert starts == sorted(starts) and all(w["end_time"] > w["start_time"] for w in words)
         assert not app.live.unsaved
@@ -173,8 +177,12 @@ async def test_an_unreachable_engine_is_said_and_retried(isolated: Path, tmp_pat
     from tui.core.target import remote_target
 
     talk = tone_file(tmp_path / "talk.wav", TALK[:1])
-    settings = Settings(api_key="k" * 20, batch_url="http://127.0.0.1:9/v2",
-                        rt_url="ws://127.0.0.1:9/v2", data_dir=isolated)  # fmt: skip
+    settings = Settings(
+        api_key="k" * 20,
+        batch_url="http://127.0.0.1:9/v2",
+        rt_url="ws://127.0.0.1:9/v2",
+        data_dir=isolated,
+    )
     heard = Messages()
     app = app_for(isolated, settings=settings, target=remote_target(settings), files=[talk])
     async with app.run_test(size=(80, 24), message_hook=heard) as pilot:
@@ -344,8 +352,14 @@ async def test_cancel_and_delete_stop_the_job_on_the_engine(isolated: Path, tmp_
         app = app_for(isolated, engine, files=[long_talk, long_talk])
         async with app.run_test(size=(120, 40)) as pilot:
             first, second = app.batch.jobs.values()
-            await wait_for(pilot, lambda: first.state == JobState.RUNNING
-                           and second.state == JobState.RUNNING and slow.calls > 0)  # fmt: skip
+            await wait_for(
+                pilot,
+                lambda: (
+                    first.state == JobState.RUNNING
+                    and second.state == JobState.RUNNING
+                    and slow.calls > 0
+                ),
+            )
             await pilot.press("x")  # the first row is selected
             await wait_for(pilot, lambda: first.state == JobState.CANCELLED)
             await pilot.press("down", "d")

@@ -35,7 +35,9 @@ def actions(bindings: list[Any]) -> set[str]:
     return {b.action for b in bindings if isinstance(b, Binding)}
 
 
-async def test_help_lists_every_key_by_panel_and_escape_closes(standin: Any, isolated: Path) -> None:
+async def test_help_lists_every_key_by_panel_and_escape_closes(
+    standin: Any, isolated: Path
+) -> None:
     app = app_for(isolated, standin)
     async with app.run_test(size=(80, 24)) as pilot:
         for key in ("question_mark", "f1"):
@@ -45,16 +47,22 @@ async def test_help_lists_every_key_by_panel_and_escape_closes(standin: Any, iso
             assert isinstance(screen, HelpScreen)
             listed = {(group, text) for group, _, text in screen.rows}
             groups = {group for group, _ in listed}
-            assert {"Batch queue", "Live panel", "Dashboard", "Comparison screen",
-                    "Everywhere"} <= groups  # fmt: skip
+            assert {
+                "Batch queue",
+                "Live panel",
+                "Dashboard",
+                "Comparison screen",
+                "Everywhere",
+            } <= groups
             # every key of every screen is there, with what it does
             from tui.screens.compare import CompareScreen as Compare
 
             every = [*MainScreen.BINDINGS, *SmTuiApp.BINDINGS, *Compare.BINDINGS]
             for binding in every:
                 assert isinstance(binding, Binding)
-                assert any(text == (binding.tooltip or binding.description)
-                           for _, text in listed), binding.action  # fmt: skip
+                assert any(
+                    text == (binding.tooltip or binding.description) for _, text in listed
+                ), binding.action
             assert ("Batch queue", "Remove the job from the queue (asks first)") in listed
             await pilot.press("escape")
             assert app.screen is app.main
@@ -200,8 +208,9 @@ async def test_comparison_verdict_reference_and_history(
         assert box.display and box.has_focus
         box.value = "alpha bravo charlie delta golf"
         await pilot.press("enter")
-        await wait_for(pilot, lambda: screen.summary is not None and screen.summary.reference
-                       is not None)  # fmt: skip
+        await wait_for(
+            pilot, lambda: screen.summary is not None and screen.summary.reference is not None
+        )
         summary = screen.summary
         assert summary is not None and summary.wer.batch == pytest.approx(0.2)
         body = json.loads(kept[0].read_text())  # the same file, rewritten with the reference
@@ -227,8 +236,7 @@ async def test_a_running_job_shows_progress_from_the_engine(
         app = app_for(isolated, engine, files=[talk])
         async with app.run_test(size=(120, 40)) as pilot:
             job = next(iter(app.batch.jobs.values()))
-            await wait_for(pilot, lambda: (job.engine_progress or 0) > 0
-                           or job.state.finished)  # fmt: skip
+            await wait_for(pilot, lambda: (job.engine_progress or 0) > 0 or job.state.finished)
             assert job.state == JobState.RUNNING, "the engine said how far it got"
             await pilot.pause(0.6)  # the dashboard redraws running jobs twice a second
             table = app.main.query_one(JobTable)
@@ -266,11 +274,18 @@ async def test_options_reach_the_next_job(standin: Any, isolated: Path, tmp_path
         assert app.supervisor.choices.diarization == "speaker"
         assert "speakers" in notices(app)
         app.batch.queue_files([talk])
-        await wait_for(pilot, lambda: any(
-            j.path == talk and j.state == JobState.DONE for j in app.batch.jobs.values()))  # fmt: skip
+        await wait_for(
+            pilot,
+            lambda: any(
+                j.path == talk and j.state == JobState.DONE for j in app.batch.jobs.values()
+            ),
+        )
         job = next(j for j in app.batch.jobs.values() if j.path == talk)
         assert job.text.startswith("S1: "), job.text  # the turns are named, as live
-    configs = [job.config["transcription_config"] for job in standin.engine.jobs.jobs.values()
-               if job.data_name == "labelled.wav"]  # fmt: skip
+    configs = [
+        job.config["transcription_config"]
+        for job in standin.engine.jobs.jobs.values()
+        if job.data_name == "labelled.wav"
+    ]
     assert configs and configs[-1]["diarization"] == "speaker"
     assert configs[-1]["model"] == "standard"

@@ -36,20 +36,47 @@ def mixed_queue(data: Path) -> None:
     queued (it waits: the engine never answers)."""
     store = JobStore(DataPaths(data).ensure().store)
     for n in range(6):
-        store.add(BatchJob(Path(f"/audio/standup-2026-11-{n + 10:02d}-recording.wav"),
-                           size=1_200_000 + n, duration=37.5 + n, state=JobState.DONE,
-                           submitted_at=T0 + n, finished_at=T0 + n + 4.2 + n / 10,
-                           text=BATCH_TEXT, txt=BATCH_TEXT, engine="local engine · tiny.en",
-                           created_at=T0 + n))  # fmt: skip
-    store.add(BatchJob(Path("/audio/empty.wav"), state=JobState.FAILED,
-                       error="empty.wav is empty", created_at=T0 + 7))  # fmt: skip
-    store.add(BatchJob(Path("/audio/notes-from-the-long-planning-meeting.m4a"),
-                       state=JobState.FAILED, created_at=T0 + 8,
-                       error="the engine rejected the job: the audio runs past the engine's "
-                       "limit of 8 h; split the file (sox in.wav out.wav trim 0 8:00:00) or "
-                       "raise it with sm-tui serve --max-audio-hours"))  # fmt: skip
-    store.add(BatchJob(Path("/audio/interview.flac"), size=5_000_000, duration=612.0,
-                       state=JobState.CANCELLED, created_at=T0 + 9))  # fmt: skip
+        store.add(
+            BatchJob(
+                Path(f"/audio/standup-2026-11-{n + 10:02d}-recording.wav"),
+                size=1_200_000 + n,
+                duration=37.5 + n,
+                state=JobState.DONE,
+                submitted_at=T0 + n,
+                finished_at=T0 + n + 4.2 + n / 10,
+                text=BATCH_TEXT,
+                txt=BATCH_TEXT,
+                engine="local engine · tiny.en",
+                created_at=T0 + n,
+            )
+        )
+    store.add(
+        BatchJob(
+            Path("/audio/empty.wav"),
+            state=JobState.FAILED,
+            error="empty.wav is empty",
+            created_at=T0 + 7,
+        )
+    )
+    store.add(
+        BatchJob(
+            Path("/audio/notes-from-the-long-planning-meeting.m4a"),
+            state=JobState.FAILED,
+            created_at=T0 + 8,
+            error="the engine rejected the job: the audio runs past the engine's "
+            "limit of 8 h; split the file (sox in.wav out.wav trim 0 8:00:00) or "
+            "raise it with sm-tui serve --max-audio-hours",
+        )
+    )
+    store.add(
+        BatchJob(
+            Path("/audio/interview.flac"),
+            size=5_000_000,
+            duration=612.0,
+            state=JobState.CANCELLED,
+            created_at=T0 + 9,
+        )
+    )
     sample = sample_audio()
     assert sample is not None
     store.add(BatchJob(sample, state=JobState.QUEUED, created_at=T0 + 10))
@@ -70,33 +97,69 @@ async def settled(pilot: Pilot[Any]) -> None:
     # every row drawn whole: the queued job's audio length is probed in a thread, and a busy
     # CI caught the snapshot before its row showed it
     table = app.main.query_one(JobTable)
-    await wait_for(pilot, lambda: table.row_count == 10 and all(
-        table.get_cell(str(job.id), "Time") != "–"
-        for job in app.main.jobs.values() if job.state == JobState.DONE) and all(
-        table.get_cell(str(job.id), "Audio") != "–"
-        for job in app.main.jobs.values() if job.state == JobState.QUEUED))  # fmt: skip
+    await wait_for(
+        pilot,
+        lambda: (
+            table.row_count == 10
+            and all(
+                table.get_cell(str(job.id), "Time") != "–"
+                for job in app.main.jobs.values()
+                if job.state == JobState.DONE
+            )
+            and all(
+                table.get_cell(str(job.id), "Audio") != "–"
+                for job in app.main.jobs.values()
+                if job.state == JobState.QUEUED
+            )
+        ),
+    )
     await pilot.pause()
     await pilot.pause()
 
 
 def comparison() -> Comparison:
     """A comparison as the screen gets it when both sides finished."""
-    words = [WordTiming(w, i * 0.5, i * 0.5 + 0.4, i * 0.5 + 0.3, i * 0.5 + 1.1, 0.7 + i % 3 / 10)
-             for i, w in enumerate(RT_TEXT.split())]  # fmt: skip
-    realtime = RealtimeResult(transcript=RT_TEXT, first_partial_s=0.62,
-                              partial_lags_s=[0.3, 0.4, 0.5], words=words, pacing=1.0,
-                              audio_s=6.0, session_s=7.4)  # fmt: skip
-    return Comparison("standup.wav", 6.0, "local engine · tiny.en", 1.0,
-                      BatchResult(transcript=BATCH_TEXT, turnaround_s=1.3), realtime,
-                      reference="Good morning everyone. Let's begin today's meeting at 3:30pm.")
+    words = [
+        WordTiming(w, i * 0.5, i * 0.5 + 0.4, i * 0.5 + 0.3, i * 0.5 + 1.1, 0.7 + i % 3 / 10)
+        for i, w in enumerate(RT_TEXT.split())
+    ]
+    realtime = RealtimeResult(
+        transcript=RT_TEXT,
+        first_partial_s=0.62,
+        partial_lags_s=[0.3, 0.4, 0.5],
+        words=words,
+        pacing=1.0,
+        audio_s=6.0,
+        session_s=7.4,
+    )
+    return Comparison(
+        "standup.wav",
+        6.0,
+        "local engine · tiny.en",
+        1.0,
+        BatchResult(transcript=BATCH_TEXT, turnaround_s=1.3),
+        realtime,
+        reference="Good morning everyone. Let's begin today's meeting at 3:30pm.",
+    )
 
 
 def history() -> list[Run]:
     engines = ["local engine · tiny.en", "Speechmatics · key sk…9z9z"]
-    return [Run(when=T0 + n * 86400, file="standup.wav", engine=engines[n % 2], audio_s=37.5,
-                final_p50_s=0.6 + n % 3 / 10, final_p95_s=1.1 + n % 4 / 10, batch_ratio=0.1,
-                wer_batch=0.05 + n % 2 / 50, wer_realtime=0.08 + n % 3 / 50, wer_between=0.04)
-            for n in range(8)]  # fmt: skip
+    return [
+        Run(
+            when=T0 + n * 86400,
+            file="standup.wav",
+            engine=engines[n % 2],
+            audio_s=37.5,
+            final_p50_s=0.6 + n % 3 / 10,
+            final_p95_s=1.1 + n % 4 / 10,
+            batch_ratio=0.1,
+            wer_batch=0.05 + n % 2 / 50,
+            wer_realtime=0.08 + n % 3 / 50,
+            wer_between=0.04,
+        )
+        for n in range(8)
+    ]
 
 
 @pytest.mark.parametrize("size", [*SIZES, (160, 48)], ids=[*IDS, "160x48"])
@@ -173,8 +236,14 @@ def test_messages(snap_compare: Any, isolated: Path, size: tuple[int, int]) -> N
         await settled(pilot)
         app: Any = pilot.app
         app.notice_log.clear()
-        app.notice_log.append(("09:30:00", "warning", "the engine at http://127.0.0.1:1/v2 "
-                               "does not answer: is the URL right, and the engine up?"))
+        app.notice_log.append(
+            (
+                "09:30:00",
+                "warning",
+                "the engine at http://127.0.0.1:1/v2 "
+                "does not answer: is the URL right, and the engine up?",
+            )
+        )
         app.notice_log.append(("09:30:05", "error", "notes.m4a failed: " + "a long reason " * 12))
         app.notice_log.append(("09:31:00", "information", "standup.wav done in 4.2s"))
         await pilot.press("n")
@@ -188,8 +257,9 @@ def test_comparison(snap_compare: Any, isolated: Path, size: tuple[int, int]) ->
 
     async def show(pilot: Pilot[Any]) -> None:
         await settled(pilot)
-        screen = CompareScreen(Path("/audio/standup.wav"), UNREACHABLE, None, 1.0,
-                               result=comparison())  # fmt: skip
+        screen = CompareScreen(
+            Path("/audio/standup.wav"), UNREACHABLE, None, 1.0, result=comparison()
+        )
         await pilot.app.push_screen(screen)
         await pilot.pause()
 

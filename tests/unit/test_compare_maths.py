@@ -52,10 +52,12 @@ def timeline_at(events: list[tuple[float, str, dict[str, Any]]]) -> RealtimeTime
 
 
 def test_word_latency_is_arrival_minus_when_its_audio_was_sent() -> None:
-    timeline = timeline_at([
-        (100.9, "partial", message("AddPartialTranscript", [("hello", 0.2, 0.6)])),
-        (101.5, "final", message("AddTranscript", [("hello", 0.2, 0.6), ("world", 0.7, 1.05)])),
-    ])  # fmt: skip
+    timeline = timeline_at(
+        [
+            (100.9, "partial", message("AddPartialTranscript", [("hello", 0.2, 0.6)])),
+            (101.5, "final", message("AddTranscript", [("hello", 0.2, 0.6), ("world", 0.7, 1.05)])),
+        ]
+    )
     result = timeline.result(audio_s=5.0, pacing=1.0, session_s=5.5)
     hello, world = result.words
     assert hello.latency_s == pytest.approx(1.5 - 0.6)  # audio to 0.6 s was sent at 100.6
@@ -86,10 +88,12 @@ def test_wer_normalisation() -> None:
 
 
 def test_summary_and_reports_hold_every_figure() -> None:
-    timeline = timeline_at([
-        (100.5, "partial", message("AddPartialTranscript", [("good", 0.1, 0.3)])),
-        (101.0, "final", message("AddTranscript", [("good", 0.1, 0.3), ("morning", 0.4, 0.8)])),
-    ])  # fmt: skip
+    timeline = timeline_at(
+        [
+            (100.5, "partial", message("AddPartialTranscript", [("good", 0.1, 0.3)])),
+            (101.0, "final", message("AddTranscript", [("good", 0.1, 0.3), ("morning", 0.4, 0.8)])),
+        ]
+    )
     realtime = timeline.result(audio_s=2.0, pacing=0.999, session_s=2.4)
     comparison = Comparison(
         "a.wav",

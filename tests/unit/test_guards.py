@@ -7,7 +7,9 @@ from tui.engine.recognition.guards import batch_loops
 
 
 def said(text: str, start: float = 0.0) -> list[Word]:
-    return [Word(f" {w}", start + i * 0.3, start + i * 0.3 + 0.25) for i, w in enumerate(text.split())]
+    return [
+        Word(f" {w}", start + i * 0.3, start + i * 0.3 + 0.25) for i, w in enumerate(text.split())
+    ]
 
 
 def texts(words: list[Word]) -> str:
@@ -24,8 +26,10 @@ def test_a_sentence_said_again_and_again_is_kept_once() -> None:
 def test_every_word_said_once_is_kept() -> None:
     """A guard must never drop speech: a transcript with no phrase said twice in a row comes
     back whole, repeated short words and phrases said again later included."""
-    text = ("no, no, no, I said the meeting is at three. The meeting is at three, not at four. "
-            "Thank you, thank you. It was the age of wisdom, it was the age of foolishness.")
+    text = (
+        "no, no, no, I said the meeting is at three. The meeting is at three, not at four. "
+        "Thank you, thank you. It was the age of wisdom, it was the age of foolishness."
+    )
     words = said(text)
     assert batch_loops(words) == words
 

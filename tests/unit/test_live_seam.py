@@ -8,19 +8,30 @@ from tui.core.stitched import StitchedTranscript
 
 
 def word(text: str, start: float, end: float) -> dict[str, Any]:
-    return {"type": "word", "start_time": start, "end_time": end,
-            "alternatives": [{"content": text, "confidence": 0.9}]}  # fmt: skip
+    return {
+        "type": "word",
+        "start_time": start,
+        "end_time": end,
+        "alternatives": [{"content": text, "confidence": 0.9}],
+    }
 
 
 def message(*words: dict[str, Any]) -> dict[str, Any]:
-    return {"metadata": {"transcript": "", "start_time": words[0]["start_time"],
-                         "end_time": words[-1]["end_time"]}, "results": list(words)}  # fmt: skip
+    return {
+        "metadata": {
+            "transcript": "",
+            "start_time": words[0]["start_time"],
+            "end_time": words[-1]["end_time"],
+        },
+        "results": list(words),
+    }
 
 
 def before_the_drop() -> StitchedTranscript:
     stitched = StitchedTranscript()
-    stitched.add(0.0, message(word("Welcome", 0.0, 0.4), word("to", 0.5, 0.6),
-                              word("Speech", 0.7, 1.0)))  # fmt: skip
+    stitched.add(
+        0.0, message(word("Welcome", 0.0, 0.4), word("to", 0.5, 0.6), word("Speech", 0.7, 1.0))
+    )
     return stitched
 
 

@@ -22,13 +22,24 @@ ENGINE = "local engine · tiny.en"
 
 
 def running(duration: float = 600.0, started: float = 1000.0) -> BatchJob:
-    return BatchJob(Path("talk.wav"), duration=duration, state=JobState.RUNNING,
-                    submitted_at=started, engine=ENGINE)  # fmt: skip
+    return BatchJob(
+        Path("talk.wav"),
+        duration=duration,
+        state=JobState.RUNNING,
+        submitted_at=started,
+        engine=ENGINE,
+    )
 
 
 def done(duration: float, took: float, finished: float) -> BatchJob:
-    return BatchJob(Path("old.wav"), duration=duration, state=JobState.DONE, engine=ENGINE,
-                    submitted_at=finished - took, finished_at=finished)  # fmt: skip
+    return BatchJob(
+        Path("old.wav"),
+        duration=duration,
+        state=JobState.DONE,
+        engine=ENGINE,
+        submitted_at=finished - took,
+        finished_at=finished,
+    )
 
 
 class TestProgress:
@@ -40,8 +51,14 @@ class TestProgress:
 
     def test_observed_speed_is_the_median_of_this_engines_newest_jobs(self) -> None:
         history = [done(100, 10, 1), done(100, 20, 2), done(100, 90, 3)]
-        other = BatchJob(Path("x.wav"), duration=100, state=JobState.DONE, engine="Speechmatics",
-                         submitted_at=0, finished_at=1)  # fmt: skip
+        other = BatchJob(
+            Path("x.wav"),
+            duration=100,
+            state=JobState.DONE,
+            engine="Speechmatics",
+            submitted_at=0,
+            finished_at=1,
+        )
         assert observed_rtf([*history, other], ENGINE) == pytest.approx(0.2)
         progress = estimate(running(), 0.2, now=1030.0)
         assert progress is not None and progress.basis == "observed"
@@ -101,13 +118,19 @@ class TestBatchLines:
         assert job_line(running(), None, now=1010.0) in out.getvalue()
 
 
-def comparison(batch_text: str, rt_text: str, reference: str | None,
-               batch_error: str | None = None) -> Comparison:  # fmt: skip
+def comparison(
+    batch_text: str, rt_text: str, reference: str | None, batch_error: str | None = None
+) -> Comparison:
     words = [WordTiming(w, i, i + 0.5, None, i + 1.2, 0.7) for i, w in enumerate(rt_text.split())]
-    return Comparison("talk.wav", 20.0, ENGINE, 1.0,
-                      BatchResult(transcript=batch_text, turnaround_s=2.0, error=batch_error),
-                      RealtimeResult(transcript=rt_text, words=words, pacing=1.0),
-                      reference)  # fmt: skip
+    return Comparison(
+        "talk.wav",
+        20.0,
+        ENGINE,
+        1.0,
+        BatchResult(transcript=batch_text, turnaround_s=2.0, error=batch_error),
+        RealtimeResult(transcript=rt_text, words=words, pacing=1.0),
+        reference,
+    )
 
 
 class TestVerdict:
@@ -144,8 +167,10 @@ class TestVerdict:
         timeline.started = 0.0
 
         def said(end: float) -> dict[str, object]:
-            return {"metadata": {"transcript": "", "start_time": 0.0, "end_time": end},
-                    "results": []}  # fmt: skip
+            return {
+                "metadata": {"transcript": "", "start_time": 0.0, "end_time": end},
+                "results": [],
+            }
 
         timeline.partials = [(2.0, said(1.5)), (6.0, said(2.0)), (9.0, said(8.5))]
         timeline.finals = [(6.5, said(2.0))]
@@ -183,16 +208,24 @@ def test_live_transcript_saves_every_format(tmp_path: Path) -> None:
     stitched = StitchedTranscript()
 
     def message(text: str, start: float, end: float) -> dict[str, object]:
-        word = {"type": "word", "start_time": start, "end_time": end,
-                "alternatives": [{"content": text, "confidence": 1.0}]}  # fmt: skip
-        return {"metadata": {"transcript": f"{text} ", "start_time": start, "end_time": end},
-                "results": [word]}  # fmt: skip
+        word = {
+            "type": "word",
+            "start_time": start,
+            "end_time": end,
+            "alternatives": [{"content": text, "confidence": 1.0}],
+        }
+        return {
+            "metadata": {"transcript": f"{text} ", "start_time": start, "end_time": end},
+            "results": [word],
+        }
 
     stitched.add(10.0, message("later", 0.5, 0.9))
     stitched.add(0.0, message("first", 1.0, 1.4))
     document = stitched.json_v2("en")
     assert [r["start_time"] for r in document["results"]] == [1.0, 10.5]
-    written = export_live(stitched.text, document, tmp_path, "live-x", ("txt", "srt", "vtt", "json"))
+    written = export_live(
+        stitched.text, document, tmp_path, "live-x", ("txt", "srt", "vtt", "json")
+    )
     bodies = {p.suffix: p.read_text() for p in written}
     assert bodies[".txt"] == "first later\n"
     assert "00:00:01,000 --> 00:00:10,900\nfirst later" in bodies[".srt"]

@@ -50,8 +50,15 @@ def test_vtt() -> None:
 
 
 def test_tokens_without_a_space_join_the_word_before() -> None:
-    tokens = [Word(" at", 0.0, 0.2), Word(" 3", 0.3, 0.4), Word(".30pm.", 0.4, 0.9),
-              Word(" call", 1.0, 1.2), Word(" 1", 1.3, 1.4), Word("-2", 1.4, 1.5), Word("-3", 1.5, 1.6)]  # fmt: skip
+    tokens = [
+        Word(" at", 0.0, 0.2),
+        Word(" 3", 0.3, 0.4),
+        Word(".30pm.", 0.4, 0.9),
+        Word(" call", 1.0, 1.2),
+        Word(" 1", 1.3, 1.4),
+        Word("-2", 1.4, 1.5),
+        Word("-3", 1.5, 1.6),
+    ]
     results = to_results(tokens)
     words = [r["alternatives"][0]["content"] for r in results if r["type"] == "word"]  # type: ignore[index]
     assert words == ["at", "3.30pm", "call", "1-2-3"]

@@ -47,12 +47,18 @@ def test_choices_come_from_the_settings_and_name_the_models(tmp_path: Path) -> N
 
     from tui.core.target import Choices, local_target
 
-    settings = Settings.from_mapping({"SM_TUI_LANGUAGE": "de", "SM_TUI_DIARIZATION": "speaker",
-                                      "SM_TUI_RT_OPERATING_POINT": "enhanced"})  # fmt: skip
+    settings = Settings.from_mapping(
+        {
+            "SM_TUI_LANGUAGE": "de",
+            "SM_TUI_DIARIZATION": "speaker",
+            "SM_TUI_RT_OPERATING_POINT": "enhanced",
+        }
+    )
     choices = Choices.from_settings(settings)
     assert choices == Choices("de", "enhanced", "enhanced", "speaker")
-    target = replace(local_target("http://h/v2", "ws://h/v2", "k", "tiny.en"),
-                     model_names=("tiny.en", "base"))  # fmt: skip
+    target = replace(
+        local_target("http://h/v2", "ws://h/v2", "k", "tiny.en"), model_names=("tiny.en", "base")
+    )
     chosen = Choices("de", "standard", "enhanced", "none").applied(target)
     assert (chosen.batch_model, chosen.rt_model) == ("standard", "enhanced")
     assert chosen.models_label == "batch standard (tiny.en) · real time enhanced (base)"

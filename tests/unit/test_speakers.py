@@ -53,9 +53,11 @@ def test_clusters_become_speakers_in_order_and_known_voices_keep_their_names() -
     named = SpeakerSettings(known=[("Customer", B)])
     speakers, _ = diarize(words, found, named)
     assert speakers == ["S1", "S1", "Customer", "Customer", "S1"]
-    capped, _ = diarize([*words, (8.2, 8.6), (9.2, 9.6)],
-                        [*found, Stretch(8, 9, C), Stretch(9, 10, C)],
-                        SpeakerSettings(max_speakers=2))  # fmt: skip
+    capped, _ = diarize(
+        [*words, (8.2, 8.6), (9.2, 9.6)],
+        [*found, Stretch(8, 9, C), Stretch(9, 10, C)],
+        SpeakerSettings(max_speakers=2),
+    )
     assert len(set(capped)) == 2
 
 
@@ -64,7 +66,15 @@ def test_a_word_or_two_between_one_speakers_words_is_that_speaker() -> None:
     words = [(i + 0.3, i + 0.6) for i in range(8)]
     labels = ["S1", "S1", "S2", "S1", "S1", "S2", "S2", "S1"]
     assert word_speakers(words, found, labels, prefer_current=False) == [
-        "S1", "S1", "S1", "S1", "S1", "S2", "S2", "S1"]  # fmt: skip
+        "S1",
+        "S1",
+        "S1",
+        "S1",
+        "S1",
+        "S2",
+        "S2",
+        "S1",
+    ]
     assert word_speakers(words, found, labels, prefer_current=True) == ["S1"] * 8
 
 

@@ -47,8 +47,11 @@ def test_agreed_words_become_final_and_the_last_stays_partial() -> None:
     assert first.finals == []  # nothing agreed yet and the deadline is far
     feed(rec, 0.3)
     window = rec.plan()
-    second = rec.apply(window, words(("hello", 0.2, 0.6), ("there", 0.7, 1.2), ("my", 1.4, 1.9),
-                                     ("friend", 2.0, 2.25)), SPEECH)  # fmt: skip
+    second = rec.apply(
+        window,
+        words(("hello", 0.2, 0.6), ("there", 0.7, 1.2), ("my", 1.4, 1.9), ("friend", 2.0, 2.25)),
+        SPEECH,
+    )
     assert [w.text.strip() for w in second.finals] == ["hello", "there", "my"]
     assert [w.text.strip() for w in second.partial] == ["friend"]
 
@@ -62,12 +65,13 @@ def test_deadline_forces_a_followed_word_out() -> None:
 
 
 def test_a_number_is_never_forced_out_by_the_deadline() -> None:
-    """"twenty twenty" heard, "five" still to come: "2020." waits for agreement (and so does
+    """ "twenty twenty" heard, "five" still to come: "2020." waits for agreement (and so does
     what follows it); the next hypothesis has the whole number, and that is what is said."""
     rec = StreamingRecognizer(max_delay=1.0, step_cost=0.6)
     feed(rec, 3.0)
-    first = rec.apply(rec.plan(), words(("is", 0.2, 0.5), ("2020.", 0.6, 1.0), ("at", 1.2, 2.9)),
-                      SPEECH)  # fmt: skip
+    first = rec.apply(
+        rec.plan(), words(("is", 0.2, 0.5), ("2020.", 0.6, 1.0), ("at", 1.2, 2.9)), SPEECH
+    )
     assert [w.text.strip() for w in first.finals] == ["is"]
     heard = (("2025", 0.6, 1.3), ("at", 1.4, 1.6), ("three", 1.7, 3.55))
     feed(rec, 0.3)
@@ -85,8 +89,14 @@ def test_a_number_written_two_ways_does_not_hold_back_the_words_after_it() -> No
     said: list[str] = []
     for step, number in enumerate(["30", "thirty", "30", "thirty"]):
         window = rec.plan()
-        heard = at(window, ("for", 0.2, 0.5), (number, 0.6, 1.0), ("years", 1.1, 1.5),
-                   ("and", 1.6, 1.9), ("set", 2.0, 2.4 + step * 0.3))  # fmt: skip
+        heard = at(
+            window,
+            ("for", 0.2, 0.5),
+            (number, 0.6, 1.0),
+            ("years", 1.1, 1.5),
+            ("and", 1.6, 1.9),
+            ("set", 2.0, 2.4 + step * 0.3),
+        )
         said += [w.text.strip() for w in rec.apply(window, heard, SPEECH).finals]
         feed(rec, 0.3)
     assert said[:4] == ["for", "30", "years", "and"]
@@ -172,8 +182,13 @@ def test_a_final_never_ends_mid_word() -> None:
     rec.add_audio(np.zeros(16000 * 4, dtype=np.float32))
     window = rec.plan()
     # the deadline (4.0 + 0.3 - 0.7 = 3.6) would finalise " 3" but not ".30", which ends later
-    hypothesis = [Word(" meet", 0.2, 0.5), Word(" at", 0.6, 0.8), Word(" 3", 3.3, 3.5),
-                  Word(".30", 3.5, 3.7), Word(" today", 3.75, 3.9)]  # fmt: skip
+    hypothesis = [
+        Word(" meet", 0.2, 0.5),
+        Word(" at", 0.6, 0.8),
+        Word(" 3", 3.3, 3.5),
+        Word(".30", 3.5, 3.7),
+        Word(" today", 3.75, 3.9),
+    ]
     update = rec.apply(window, hypothesis, [(0.1, 3.95)])
     assert [w.text for w in update.finals] == [" meet", " at"]
     assert [w.text for w in update.partial] == [" 3", ".30", " today"]
@@ -190,9 +205,16 @@ def test_the_last_final_word_is_not_heard_twice_at_the_cut() -> None:
 
 
 def test_a_loop_in_one_hypothesis_is_kept_once() -> None:
-    """"It was the season of the day." thirteen times, as a busy machine's Whisper wrote it."""
-    loop = [("It", 0.0, 0.1), ("was", 0.1, 0.2), ("the", 0.2, 0.3), ("season", 0.3, 0.4),
-            ("of", 0.4, 0.5), ("the", 0.5, 0.6), ("day.", 0.6, 0.7)]  # fmt: skip
+    """ "It was the season of the day." thirteen times, as a busy machine's Whisper wrote it."""
+    loop = [
+        ("It", 0.0, 0.1),
+        ("was", 0.1, 0.2),
+        ("the", 0.2, 0.3),
+        ("season", 0.3, 0.4),
+        ("of", 0.4, 0.5),
+        ("the", 0.5, 0.6),
+        ("day.", 0.6, 0.7),
+    ]
     spoken = words(*[(t, s + n, e + n) for n in range(13) for t, s, e in loop])
     assert [w.text.strip() for w in collapse_loops(spoken)] == [t for t, _, _ in loop]
     ordinary = words(("no", 0, 1), ("no", 1, 2), ("that", 2, 3), ("is", 3, 4), ("fine", 4, 5))
@@ -201,8 +223,16 @@ def test_a_loop_in_one_hypothesis_is_kept_once() -> None:
 
 def test_a_copy_of_recent_finals_is_dropped() -> None:
     recent = ["we", "were", "all", "going", "direct", "to", "heaven", "and"]
-    fresh = words(("We", 0, 1), ("were", 1, 2), ("all", 2, 3), ("going", 3, 4),
-                  ("direct", 4, 5), ("to", 5, 6), ("the", 6, 7), ("other", 7, 8))  # fmt: skip
+    fresh = words(
+        ("We", 0, 1),
+        ("were", 1, 2),
+        ("all", 2, 3),
+        ("going", 3, 4),
+        ("direct", 4, 5),
+        ("to", 5, 6),
+        ("the", 6, 7),
+        ("other", 7, 8),
+    )
     assert [w.text.strip() for w in drop_copies(fresh, recent)] == ["the", "other"]
     short = words(("we", 0, 1), ("were", 1, 2), ("all", 2, 3))  # three words may be speech
     assert drop_copies(short, recent) == short
@@ -212,16 +242,27 @@ def test_a_copy_of_the_age_of_dickens_is_speech() -> None:
     """Five words said again with a new ending are speech: "it was the age of wisdom, it was
     the age of foolishness" (a five-word rule dropped the second "it was the age of")."""
     recent = ["it", "was", "the", "age", "of", "wisdom"]
-    fresh = words(("it", 0, 1), ("was", 1, 2), ("the", 2, 3), ("age", 3, 4), ("of", 4, 5),
-                  ("foolishness.", 5, 6))  # fmt: skip
+    fresh = words(
+        ("it", 0, 1),
+        ("was", 1, 2),
+        ("the", 2, 3),
+        ("age", 3, 4),
+        ("of", 4, 5),
+        ("foolishness.", 5, 6),
+    )
     assert drop_copies(fresh, recent) == fresh
 
 
 def test_a_phrase_that_repeats_the_last_finals_is_a_loop() -> None:
-    """"…Welcome to speech" is final; Whisper then hears "medics. Welcome to speech medics."
+    """ "…Welcome to speech" is final; Whisper then hears "medics. Welcome to speech medics."
     (a loop at the window's end): the second saying goes."""
-    fresh = words(("medics.", 4.5, 5.0), ("Welcome", 5.0, 5.1), ("to", 5.1, 5.2),
-                  ("speech", 5.2, 5.3), ("medics.", 5.3, 5.4))  # fmt: skip
+    fresh = words(
+        ("medics.", 4.5, 5.0),
+        ("Welcome", 5.0, 5.1),
+        ("to", 5.1, 5.2),
+        ("speech", 5.2, 5.3),
+        ("medics.", 5.3, 5.4),
+    )
     kept = collapse_loops(fresh, ["welcome", "to", "speech"])
     assert [w.text.strip() for w in kept] == ["medics."]
     # two words said twice are speech ("thank you, thank you"); three times they loop
@@ -233,12 +274,19 @@ def test_a_phrase_that_repeats_the_last_finals_is_a_loop() -> None:
 def test_words_aligned_to_no_audio_are_invented() -> None:
     """A phrase Whisper invents has nothing to align to: its words all sit at one instant. Two
     or more such words in a row go; a lone short word (squeezed at a cut) stays."""
-    hypothesis = [Word(" the", 1.62, 2.10), Word(" sample", 2.10, 2.10),
-                  Word(" audio", 2.10, 2.46), Word(" transcription.", 2.46, 3.02),
-                  Word(" Welcome", 3.30, 3.30), Word(" to", 3.30, 3.30),
-                  Word(" the", 3.30, 3.30), Word(" sample", 3.30, 3.32),
-                  Word(" Welcome", 3.80, 3.98), Word(" to", 3.98, 4.26),
-                  Word(" speech.", 4.26, 4.46)]  # fmt: skip
+    hypothesis = [
+        Word(" the", 1.62, 2.10),
+        Word(" sample", 2.10, 2.10),
+        Word(" audio", 2.10, 2.46),
+        Word(" transcription.", 2.46, 3.02),
+        Word(" Welcome", 3.30, 3.30),
+        Word(" to", 3.30, 3.30),
+        Word(" the", 3.30, 3.30),
+        Word(" sample", 3.30, 3.32),
+        Word(" Welcome", 3.80, 3.98),
+        Word(" to", 3.98, 4.26),
+        Word(" speech.", 4.26, 4.46),
+    ]
     kept = [w.text.strip() for w in unheard(hypothesis)]
     assert kept == ["the", "sample", "audio", "transcription.", "Welcome", "to", "speech."]
 
@@ -247,18 +295,28 @@ def test_an_invented_phrase_never_becomes_final() -> None:
     """The same, through the recogniser: a flushed window's invented run is not said."""
     rec = StreamingRecognizer(max_delay=4.0)
     feed(rec, 5.0)
-    update = rec.apply(rec.plan(flush=True), [
-        Word(" Welcome", 0.5, 0.9), Word(" to", 0.9, 1.1), Word(" speech.", 1.1, 1.6),
-        Word(" Thanks", 1.6, 1.6), Word(" for", 1.6, 1.6), Word(" watching.", 1.6, 1.6),
-    ], SPEECH)  # fmt: skip
+    update = rec.apply(
+        rec.plan(flush=True),
+        [
+            Word(" Welcome", 0.5, 0.9),
+            Word(" to", 0.9, 1.1),
+            Word(" speech.", 1.1, 1.6),
+            Word(" Thanks", 1.6, 1.6),
+            Word(" for", 1.6, 1.6),
+            Word(" watching.", 1.6, 1.6),
+        ],
+        SPEECH,
+    )
     assert [w.text.strip() for w in update.finals] == ["Welcome", "to", "speech."]
 
 
 def test_a_looping_prompt_is_dropped() -> None:
     rec = StreamingRecognizer(max_delay=4.0)
     feed(rec, 20.0)
-    looped = [("the", i * 0.6, i * 0.6 + 0.2) if i % 2 == 0 else ("day.", i * 0.6, i * 0.6 + 0.5)
-              for i in range(8)]  # fmt: skip
+    looped = [
+        ("the", i * 0.6, i * 0.6 + 0.2) if i % 2 == 0 else ("day.", i * 0.6, i * 0.6 + 0.5)
+        for i in range(8)
+    ]
     rec.apply(rec.plan(flush=True), words(*looped), SPEECH)
     assert repetitive("the day. the day. the day. the day.")
     assert not repetitive("the day is long and the night is short")
@@ -269,8 +327,11 @@ def test_words_in_the_silence_after_speech_are_dropped() -> None:
     """An invented ending ("Thank you.") in the quiet after the last word never shows."""
     rec = StreamingRecognizer(max_delay=4.0)
     feed(rec, 5.0)
-    update = rec.apply(rec.plan(flush=True), words(("alpha", 0.5, 1.0), ("beta", 1.1, 1.8),
-                       ("Thank", 3.5, 3.8), ("you.", 3.8, 4.1)), [(0.4, 1.9)])  # fmt: skip
+    update = rec.apply(
+        rec.plan(flush=True),
+        words(("alpha", 0.5, 1.0), ("beta", 1.1, 1.8), ("Thank", 3.5, 3.8), ("you.", 3.8, 4.1)),
+        [(0.4, 1.9)],
+    )
     assert [w.text.strip() for w in update.finals] == ["alpha", "beta"]
 
 
@@ -324,9 +385,11 @@ def test_a_token_continuing_a_final_word_becomes_a_word_of_its_own() -> None:
     rec.apply(rec.plan(flush=True), words(("is", 0.2, 0.5), ("1-2-3", 0.6, 1.4)), SPEECH)
     feed(rec, 2.0)
     window = rec.plan(flush=True)
-    after = [Word(" 1-2-3", 0.6 - window.start, 1.4 - window.start),
-             Word("-4", 3.2 - window.start, 3.5 - window.start),
-             Word("-5.", 3.6 - window.start, 4.0 - window.start)]  # fmt: skip
+    after = [
+        Word(" 1-2-3", 0.6 - window.start, 1.4 - window.start),
+        Word("-4", 3.2 - window.start, 3.5 - window.start),
+        Word("-5.", 3.6 - window.start, 4.0 - window.start),
+    ]
     finals = rec.apply(window, after, SPEECH).finals
     assert [w.text for w in finals] == [" 4", "-5."]
     # punctuation alone, continuing the final word, is not a word
@@ -335,8 +398,10 @@ def test_a_token_continuing_a_final_word_becomes_a_word_of_its_own() -> None:
     rec.apply(rec.plan(flush=True), words(("yes", 0.2, 0.5)), SPEECH)
     feed(rec, 2.0)
     window = rec.plan(flush=True)
-    after = [Word(".", 0.5 - window.start, 0.6 - window.start),
-             Word(" fine", 3.2 - window.start, 3.5 - window.start)]  # fmt: skip
+    after = [
+        Word(".", 0.5 - window.start, 0.6 - window.start),
+        Word(" fine", 3.2 - window.start, 3.5 - window.start),
+    ]
     assert [w.text for w in rec.apply(window, after, SPEECH).finals] == [" fine"]
 
 
@@ -350,8 +415,9 @@ def test_silence_after_the_finals_is_said_as_an_empty_final_once_a_second() -> N
     writer = TranscriptWriter(sent.append, lambda: None, lambda: {"enable_partials": True})
     rec = StreamingRecognizer(max_delay=1.0)
     feed(rec, 2.0)
-    update = rec.apply(rec.plan(flush=True), words(("hello", 0.2, 0.6), ("there.", 0.7, 1.2)),
-                       [(0.1, 1.3)])  # fmt: skip
+    update = rec.apply(
+        rec.plan(flush=True), words(("hello", 0.2, 0.6), ("there.", 0.7, 1.2)), [(0.1, 1.3)]
+    )
     writer.finals(update.finals, forced=False)
     writer.partial(update.partial, force=True)
     silent = []
@@ -401,8 +467,11 @@ def forced_then(after: list[tuple[str, float, float]], flush: bool = False) -> s
     """ "cardiac." forced out by the deadline, then the next window heard as ``after``."""
     rec = StreamingRecognizer(max_delay=1.0, step_cost=0.6)
     feed(rec, 3.0)
-    first = rec.apply(rec.plan(), words(("normal", 0.2, 0.6), ("cardiac.", 0.7, 1.1),
-                                        ("Function", 1.3, 2.9)), SPEECH)  # fmt: skip
+    first = rec.apply(
+        rec.plan(),
+        words(("normal", 0.2, 0.6), ("cardiac.", 0.7, 1.1), ("Function", 1.3, 2.9)),
+        SPEECH,
+    )
     assert [w.text for w in first.finals] == [" normal", " cardiac"]  # the mark held
     feed(rec, 1.0)
     window = rec.plan(flush=flush)
@@ -414,14 +483,18 @@ def test_a_full_stop_the_deadline_forced_goes_when_the_next_step_hears_no_senten
     """Whisper ends each window with a full stop; the next step, hearing the word again with
     what follows it, decides: no mark there, none said ("cardiac function", not "cardiac.
     function.")."""
-    text = forced_then([("cardiac", 0.7, 1.1), ("function", 1.3, 1.9), ("is", 2.0, 2.3),
-                        ("fine.", 2.4, 2.9)], flush=True)  # fmt: skip
+    text = forced_then(
+        [("cardiac", 0.7, 1.1), ("function", 1.3, 1.9), ("is", 2.0, 2.3), ("fine.", 2.4, 2.9)],
+        flush=True,
+    )
     assert text == "normal cardiac function is fine."
 
 
 def test_a_full_stop_the_next_step_hears_again_stands() -> None:
-    text = forced_then([("cardiac.", 0.7, 1.1), ("Function", 1.3, 1.9), ("is", 2.0, 2.3),
-                        ("fine.", 2.4, 2.9)], flush=True)  # fmt: skip
+    text = forced_then(
+        [("cardiac.", 0.7, 1.1), ("Function", 1.3, 1.9), ("is", 2.0, 2.3), ("fine.", 2.4, 2.9)],
+        flush=True,
+    )
     assert text == "normal cardiac. Function is fine."
 
 
@@ -435,8 +508,10 @@ def test_a_held_mark_stands_when_the_speech_stops_or_the_stream_ends() -> None:
 
 def test_no_word_is_lost_or_doubled_by_holding_marks() -> None:
     """Every word said is final once, in order, whatever the hold decides."""
-    text = forced_then([("cardiac", 0.7, 1.1), ("function.", 1.3, 1.9), ("Is", 2.0, 2.3),
-                        ("fine.", 2.4, 2.9)], flush=True)  # fmt: skip
+    text = forced_then(
+        [("cardiac", 0.7, 1.1), ("function.", 1.3, 1.9), ("Is", 2.0, 2.3), ("fine.", 2.4, 2.9)],
+        flush=True,
+    )
     assert normalise_words(text) == ["normal", "cardiac", "function", "is", "fine"]
 
 
@@ -449,20 +524,34 @@ def test_a_held_mark_joins_the_transcripts_a_client_reads() -> None:
     mark is held, the next starts with the mark (or the space, where the mark went)."""
     from tui.engine.realtime.writer import TranscriptWriter
 
-    for after, read in (("cardiac.", "normal cardiac. Function is fine. "),
-                        ("cardiac", "normal cardiac function is fine. ")):  # fmt: skip
+    for after, read in (
+        ("cardiac.", "normal cardiac. Function is fine. "),
+        ("cardiac", "normal cardiac function is fine. "),
+    ):
         sent: list[dict[str, object]] = []
         writer = TranscriptWriter(sent.append, lambda: None, lambda: {"language": "en"})
         rec = StreamingRecognizer(max_delay=1.0, step_cost=0.6)
         feed(rec, 3.0)
-        first = rec.apply(rec.plan(), words(("normal", 0.2, 0.6), ("cardiac.", 0.7, 1.1),
-                                            ("Function", 1.3, 2.9)), SPEECH)  # fmt: skip
+        first = rec.apply(
+            rec.plan(),
+            words(("normal", 0.2, 0.6), ("cardiac.", 0.7, 1.1), ("Function", 1.3, 2.9)),
+            SPEECH,
+        )
         writer.finals(first.finals, forced=False, open_end=rec.holding)
         feed(rec, 1.0)
         window = rec.plan(flush=True)
         next_word = "Function" if after.endswith(".") else "function"
-        second = rec.apply(window, at(window, (after, 0.7, 1.1), (next_word, 1.3, 1.9),
-                                      ("is", 2.0, 2.3), ("fine.", 2.4, 2.9)), SPEECH)  # fmt: skip
+        second = rec.apply(
+            window,
+            at(
+                window,
+                (after, 0.7, 1.1),
+                (next_word, 1.3, 1.9),
+                ("is", 2.0, 2.3),
+                ("fine.", 2.4, 2.9),
+            ),
+            SPEECH,
+        )
         writer.finals(second.finals, forced=False, open_end=rec.holding)
         finals = [m for m in sent if m["message"] == "AddTranscript"]
         assert "".join(m["metadata"]["transcript"] for m in finals) == read  # type: ignore[index]

@@ -12,8 +12,9 @@ from tui.engine.recognition.asr import Word
 from tui.shared.audio import RATE
 
 
-def run(partials: bool, finals: list[tuple[float, float, str]]) -> tuple[list[dict[str, Any]],
-                                                                        list[float]]:  # fmt: skip
+def run(
+    partials: bool, finals: list[tuple[float, float, str]]
+) -> tuple[list[dict[str, Any]], list[float]]:
     """Feed 10 s of audio and ``finals``; the messages sent and the audio lengths translated."""
     sent: list[dict[str, Any]] = []
     lengths: list[float] = []
@@ -39,7 +40,9 @@ def test_finals_are_translated_a_sentence_at_a_time() -> None:
     sent, lengths = run(False, [(0.5, 1.5, "Guten "), (1.5, 2.5, "Morgen. "), (3.0, 4.0, "Ich ")])
     assert [m["message"] for m in sent] == ["AddTranslation", "AddTranslation"]
     assert [(r["start_time"], r["end_time"]) for m in sent for r in m["results"]] == [
-        (0.5, 2.5), (3.0, 4.0)]  # fmt: skip — the last, unfinished sentence at the end
+        (0.5, 2.5),
+        (3.0, 4.0),
+    ]  # the last, unfinished sentence stays untranslated at the end
     assert all(m["language"] == "en" for m in sent)
     assert lengths[0] > 2.0  # the whole sentence's audio (and a little around it)
 

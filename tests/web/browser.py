@@ -104,23 +104,32 @@ async def open_page(
     (Path(profile) / "Default").mkdir()
     (Path(profile) / "Default" / "Preferences").write_text(json.dumps(settings))
     process = subprocess.Popen(
-        [chromium(), "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         "--remote-debugging-port=0", f"--user-data-dir={profile}",
-         f"--window-size={width},{height}", "about:blank"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            chromium(),
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--remote-debugging-port=0",
+            f"--user-data-dir={profile}",
+            f"--window-size={width},{height}",
+            "about:blank",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         devtools = await asyncio.wait_for(asyncio.to_thread(_devtools_port, process), 60)
         async with aiohttp.ClientSession() as session:
             async with session.put(f"http://127.0.0.1:{devtools}/json/new?about:blank") as answer:
                 target = json.loads(await answer.text())
-            async with session.ws_connect(
-                target["webSocketDebuggerUrl"], max_msg_size=0
-            ) as socket:
+            async with session.ws_connect(target["webSocketDebuggerUrl"], max_msg_size=0) as socket:
                 page = Page(socket)
                 await page.call("Page.enable")
-                await page.call("Page.setDownloadBehavior", behavior="allow",
-                                downloadPath=str(downloads))  # fmt: skip
+                await page.call(
+                    "Page.setDownloadBehavior", behavior="allow", downloadPath=str(downloads)
+                )
                 await page.call("Page.addScriptToEvaluateOnNewDocument", source=CAPTURE)
                 await page.call("Page.navigate", url=url)
                 yield page

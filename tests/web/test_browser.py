@@ -38,10 +38,21 @@ async def test_dashboard_in_a_browser(shared_audio: Path, isolated: Path, tmp_pa
     port = free_port()
     env = dict(os.environ, SM_TUI_DATA_DIR=str(isolated))
     server = subprocess.Popen(
-        [sys.executable, "-m", "tui", "web", "--port", str(port), "--no-sample",
-         str(shared_audio / "hello.wav")],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "tui",
+            "web",
+            "--port",
+            str(port),
+            "--no-sample",
+            str(shared_audio / "hello.wav"),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         assert server.stdout is not None
         said = await asyncio.wait_for(asyncio.to_thread(server.stdout.readline), 60)
@@ -63,8 +74,10 @@ async def test_dashboard_in_a_browser(shared_audio: Path, isolated: Path, tmp_pa
             store.close()
             assert job.state == JobState.DONE and "speechmatics" in job.text.lower()
             # e asks for a format in a browser; a (all four) arrives as one zip download
-            await page.call("Runtime.evaluate", expression=(
-                "document.querySelector('.xterm-helper-textarea').focus()"))  # fmt: skip
+            await page.call(
+                "Runtime.evaluate",
+                expression=("document.querySelector('.xterm-helper-textarea').focus()"),
+            )
             await page.call("Input.insertText", text="e")
             while "Download the transcript" not in await page.received_text():
                 assert asyncio.get_running_loop().time() < deadline
@@ -99,8 +112,11 @@ def test_a_port_in_use_is_said_plainly(isolated: Path) -> None:
         port = holder.getsockname()[1]
         run = subprocess.run(
             [sys.executable, "-m", "tui", "web", "--port", str(port)],
-            capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
     assert run.returncode == 1
     assert f"cannot serve on 127.0.0.1:{port}" in run.stderr and "--port" in run.stderr
     assert "Traceback" not in run.stderr and "open http" not in run.stdout

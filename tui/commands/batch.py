@@ -41,8 +41,10 @@ def run_jobs(args: argparse.Namespace, settings: Settings) -> int:
     for job in jobs:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(job.created_at))
         extra = f"  {job.error}" if job.error else ""
-        print(f"{job.id:>4}  {job.state.value:<9} {when}  {_fmt(job.duration):>7}  "
-              f"turnaround {_fmt(job.turnaround):>7}  {job.path}{extra}")  # fmt: skip
+        print(
+            f"{job.id:>4}  {job.state.value:<9} {when}  {_fmt(job.duration):>7}  "
+            f"turnaround {_fmt(job.turnaround):>7}  {job.path}{extra}"
+        )
     store.close()
     return 0
 

@@ -57,8 +57,11 @@ def run_dashboard(args: argparse.Namespace, settings: Settings) -> int:
     live_stream = None
     if args.live == "-":
         if sys.stdin.isatty():
-            print("sm-tui: --live - reads audio from a pipe, e.g. arecord -f S16_LE -r 16000 -c 1 | "
-                  "sm-tui --live - --raw s16le:16000", file=sys.stderr)  # fmt: skip
+            print(
+                "sm-tui: --live - reads audio from a pipe, e.g. arecord -f S16_LE -r 16000 -c 1 | "
+                "sm-tui --live - --raw s16le:16000",
+                file=sys.stderr,
+            )
             return 2
         try:
             live_stream = _stdin_audio()

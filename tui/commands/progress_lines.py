@@ -22,8 +22,11 @@ def job_line(job: BatchJob, rtf: float | None, now: float | None = None) -> str:
     progress = estimate(job, rtf, now)
     if progress is None:
         return f"{job.name}  {job.state.value}{spent}"
-    basis = {"engine": "as the engine reports", "observed": "estimated from this engine's speed",
-             "assumed": "estimated, speed assumed"}[progress.basis]  # fmt: skip
+    basis = {
+        "engine": "as the engine reports",
+        "observed": "estimated from this engine's speed",
+        "assumed": "estimated, speed assumed",
+    }[progress.basis]
     return f"{job.name}  running {progress.describe()} ({basis}){spent}"
 
 

@@ -52,8 +52,10 @@ def _check_folder(settings: Settings) -> str | None:
     except OSError as exc:
         return f"cannot create the data folder {settings.data_dir} ({exc.strerror})"
     if not os.access(folder, os.W_OK | os.X_OK):
-        return (f"the engine's folder {folder} is read-only; make it writable or point "
-                "SM_TUI_DATA_DIR at a folder you can write")  # fmt: skip
+        return (
+            f"the engine's folder {folder} is read-only; make it writable or point "
+            "SM_TUI_DATA_DIR at a folder you can write"
+        )
     return None
 
 

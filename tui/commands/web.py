@@ -61,16 +61,25 @@ def run_web(args: argparse.Namespace, settings: Settings) -> int:
 
     problem = _taken(args.host, args.port)
     if problem:
-        print(f"sm-tui web: cannot serve on {args.host}:{args.port}: {problem} (choose another "
-              "with --port, or stop what uses it)", file=sys.stderr)  # fmt: skip
+        print(
+            f"sm-tui web: cannot serve on {args.host}:{args.port}: {problem} (choose another "
+            "with --port, or stop what uses it)",
+            file=sys.stderr,
+        )
         return 1
     if args.host not in LOOPBACK:
-        print(f"sm-tui web: serving on {args.host}: anyone who can reach it can use this "
-              "machine's files and microphone through the dashboard", file=sys.stderr)  # fmt: skip
+        print(
+            f"sm-tui web: serving on {args.host}: anyone who can reach it can use this "
+            "machine's files and microphone through the dashboard",
+            file=sys.stderr,
+        )
     where = "the local engine" if settings.uses_local_engine else "Speechmatics"
     host = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"sm-tui web: open http://{host}:{args.port} (each tab runs a dashboard on {where}; "
-          "ctrl+c stops)", flush=True)  # fmt: skip
+    print(
+        f"sm-tui web: open http://{host}:{args.port} (each tab runs a dashboard on {where}; "
+        "ctrl+c stops)",
+        flush=True,
+    )
     server = Server(dashboard_command(args), host=args.host, port=args.port, title="sm-tui")
     server.serve()
     return 0

@@ -31,9 +31,12 @@ class BatchController:
         self.engine = engine
         self.store = JobStore(paths.store)
         self.queue = BatchQueue(
-            self.store, paths.exports, settings.batch_concurrency, self._changed,
+            self.store,
+            paths.exports,
+            settings.batch_concurrency,
+            self._changed,
             lambda text: self.host.tell(text, "warning"),
-        )  # fmt: skip
+        )
         self.jobs: dict[int, BatchJob] = {job.id: job for job in self.store.all()}
         self._workers: dict[int, Worker[None]] = {}
 
@@ -64,9 +67,12 @@ class BatchController:
 
     def _start(self, job: BatchJob) -> None:
         self._workers[job.id] = self.host.run_worker(
-            self._run(job), group="batch", name=f"job-{job.id}",
-            description=f"batch {job.name}", exit_on_error=False,
-        )  # fmt: skip
+            self._run(job),
+            group="batch",
+            name=f"job-{job.id}",
+            description=f"batch {job.name}",
+            exit_on_error=False,
+        )
 
     async def _run(self, job: BatchJob) -> None:
         await self.queue.run(job, lambda: self.engine.target, self.engine.ready)
@@ -103,11 +109,13 @@ class BatchController:
 
             problem = await stop_on_engine(target, engine_job_id)
             if problem:
-                self.host.tell(f"{job.name}: the engine could not be told to stop: {problem}",
-                               "warning")  # fmt: skip
+                self.host.tell(
+                    f"{job.name}: the engine could not be told to stop: {problem}", "warning"
+                )
 
-        self.host.run_worker(stop(), group="batch", description=f"stopping {job.name}",
-                             exit_on_error=False)  # fmt: skip
+        self.host.run_worker(
+            stop(), group="batch", description=f"stopping {job.name}", exit_on_error=False
+        )
 
     def _stop_worker(self, job: BatchJob) -> None:
         worker = self._workers.pop(job.id, None)
@@ -122,7 +130,9 @@ class BatchController:
         self.jobs.pop(job.id, None)
         self.host.post_message(JobRemoved(job.id))
 
-    def export(self, job: BatchJob, formats: tuple[str, ...] = ("txt", "srt", "vtt", "json")) -> None:
+    def export(
+        self, job: BatchJob, formats: tuple[str, ...] = ("txt", "srt", "vtt", "json")
+    ) -> None:
         """Write the job's transcript in each format (all four unless told) to the exports folder."""
         from tui.core.exports import export_job
 

@@ -67,12 +67,20 @@ class EngineSupervisor:
                 self.opened = open_target(self.settings)  # remote: nothing to start
             assert self.target is not None
             self._set("starting", f"{self.target.label} · checking the key…")
-            self.host.run_worker(self._check_remote(self._generation), group="engine",
-                                 description="checking the engine", exit_on_error=False)  # fmt: skip
+            self.host.run_worker(
+                self._check_remote(self._generation),
+                group="engine",
+                description="checking the engine",
+                exit_on_error=False,
+            )
             return
         self._set("starting", f"starting the local engine ({self.settings.engine_model})…")
-        self.host.run_worker(self._start_local(self._generation), group="engine",
-                             description="starting the local engine", exit_on_error=False)  # fmt: skip
+        self.host.run_worker(
+            self._start_local(self._generation),
+            group="engine",
+            description="starting the local engine",
+            exit_on_error=False,
+        )
 
     async def _check_remote(self, generation: int) -> None:
         """Ready only after an authenticated request succeeded; retry while unreachable."""
@@ -88,11 +96,17 @@ class EngineSupervisor:
                 self._set("ready", target.label)
                 return
             if outcome == "refused":
-                self._set("refused", f"{target.label} · the key was refused ({seen}): check "
-                          "SPEECHMATICS_API_KEY in your environment or .env, then restart")  # fmt: skip
+                self._set(
+                    "refused",
+                    f"{target.label} · the key was refused ({seen}): check "
+                    "SPEECHMATICS_API_KEY in your environment or .env, then restart",
+                )
                 return
-            self._set("unreachable", f"{target.label} · no answer from {target.batch_url} "
-                      f"({seen}) — is the URL right, and the engine up?")  # fmt: skip
+            self._set(
+                "unreachable",
+                f"{target.label} · no answer from {target.batch_url} "
+                f"({seen}) — is the URL right, and the engine up?",
+            )
             await asyncio.sleep(delay)
             delay = min(delay * 2, 30.0)
 

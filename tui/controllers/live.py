@@ -53,9 +53,16 @@ class MessageListener:
         if session is None:
             self.host.post_message(LevelMeasured(level, 0.0, 0.0))
             return
-        self.host.post_message(LevelMeasured(level, session.audio_seconds,
-                                             session.words_per_minute, session.behind_seconds,
-                                             session.backlog_seconds, session.compute_ratio))  # fmt: skip
+        self.host.post_message(
+            LevelMeasured(
+                level,
+                session.audio_seconds,
+                session.words_per_minute,
+                session.behind_seconds,
+                session.backlog_seconds,
+                session.compute_ratio,
+            )
+        )
 
     def notice(self, severity: Severity, text: str) -> None:
         self.host.post_message(LiveNoticed(severity, text))
@@ -169,8 +176,10 @@ class LiveController:
     @property
     def _no_microphone(self) -> str:
         if self.remote:
-            return ("the server has no microphone (live audio comes from the machine sm-tui web "
-                    "runs on, not this browser): press f to play a server file live")  # fmt: skip
+            return (
+                "the server has no microphone (live audio comes from the machine sm-tui web "
+                "runs on, not this browser): press f to play a server file live"
+            )
         return NO_MICROPHONE
 
     def use_microphone(self, index: int, name: str) -> None:
@@ -196,16 +205,24 @@ class LiveController:
             return
         listener = MessageListener(self.host)
         session = LiveSession(
-            self.engine.target, source, listener, max_delay=self.settings.max_delay,
+            self.engine.target,
+            source,
+            listener,
+            max_delay=self.settings.max_delay,
             language=live_language(self.engine.choices.language),
             max_session_s=self.settings.max_session_s,
-        )  # fmt: skip
+        )
         listener.session = session
         self.session, self.running, self.source_name = session, True, name
         self.saved_words = 0
         self.host.post_message(LiveStarted(name))
-        self.host.run_worker(self._run(session), group="live", name="live",
-                             description=f"live from {name}", exit_on_error=False)  # fmt: skip
+        self.host.run_worker(
+            self._run(session),
+            group="live",
+            name="live",
+            description=f"live from {name}",
+            exit_on_error=False,
+        )
 
     async def _run(self, session: LiveSession) -> None:
         try:

@@ -136,8 +136,11 @@ async def run_job(
     results = job.transcript.get("results") or []
     # The SDK's text knows speakers but not channels: turns are named here, as the live panel
     # names them ("agent: …", "S2: …").
-    labelled = any("channel" in result or result["alternatives"][0].get("speaker", "UU") != "UU"
-                   for result in results if result.get("alternatives"))  # fmt: skip
+    labelled = any(
+        "channel" in result or result["alternatives"][0].get("speaker", "UU") != "UU"
+        for result in results
+        if result.get("alternatives")
+    )
     job.text = render_turns(results) if labelled else str(transcript.transcript_text)
     job.notice = ""
     step(JobState.DONE)

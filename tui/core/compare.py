@@ -59,7 +59,10 @@ async def run_realtime(
     chunk = int(RATE * CHUNK_S)
     await client.start_session(
         transcription_config=rt.TranscriptionConfig(
-            language=language, enable_partials=True, max_delay=max_delay, model=rt.Model(target.rt_model),
+            language=language,
+            enable_partials=True,
+            max_delay=max_delay,
+            model=rt.Model(target.rt_model),
             **(features or {}),
         ),
         audio_format=rt.AudioFormat(
@@ -147,6 +150,11 @@ async def compare(
     if on_text is not None:
         on_text("batch", batch.transcript or f"(failed: {batch.error})")
     return Comparison(
-        path.name, len(pcm) / RATE, f"{target.label} · {target.models_label}", max_delay, batch,
-        realtime, reference,
+        path.name,
+        len(pcm) / RATE,
+        f"{target.label} · {target.models_label}",
+        max_delay,
+        batch,
+        realtime,
+        reference,
     )

@@ -256,7 +256,10 @@ class RealtimeTimeline:
         """The figures, from what was collected."""
         started = self.started or 0.0
         out = RealtimeResult(
-            audio_s=audio_s, pacing=pacing, session_s=session_s, errors=self.errors,
+            audio_s=audio_s,
+            pacing=pacing,
+            session_s=session_s,
+            errors=self.errors,
             infos=self.infos,
         )
         out.transcript = "".join(str(m["metadata"]["transcript"]) for _, m in self.finals).strip()

@@ -93,13 +93,31 @@ def start_engine(
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("SPEECHMATICS_API_KEY", None)
-    command = [sys.executable, "-m", "tui", "serve", "--port", "0", "--announce", "--watch-stdin",
-               "--host", settings.engine_host, "--model", settings.engine_model, *extra_args]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "tui",
+        "serve",
+        "--port",
+        "0",
+        "--announce",
+        "--watch-stdin",
+        "--host",
+        settings.engine_host,
+        "--model",
+        settings.engine_model,
+        *extra_args,
+    ]
     log = log_path.open("a", encoding="utf-8")
     process = subprocess.Popen(
-        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, env=env, bufsize=1,
-    )  # fmt: skip
+        command,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        bufsize=1,
+    )
     assert process.stdout is not None
     port: list[int] = []
     ready = threading.Event()

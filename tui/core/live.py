@@ -247,12 +247,16 @@ class LiveSession:
         client.on(rt.ServerMessageType.ERROR, lambda m: self._on_error(m, api))
         client.on(rt.ServerMessageType.WARNING, self._on_warning)
         client.on(rt.ServerMessageType.INFO, self._on_info)
-        client.on(rt.ServerMessageType.RECOGNITION_STARTED,
-                  lambda m: setattr(api, "session_id", m.get("id")))  # fmt: skip
+        client.on(
+            rt.ServerMessageType.RECOGNITION_STARTED,
+            lambda m: setattr(api, "session_id", m.get("id")),
+        )
         try:
             await client.start_session(
                 transcription_config=rt.TranscriptionConfig(
-                    language=self.language, enable_partials=True, max_delay=self.max_delay,
+                    language=self.language,
+                    enable_partials=True,
+                    max_delay=self.max_delay,
                     model=rt.Model(self.target.rt_model),
                     diarization="none" if self.target.diarization == "none" else "speaker",
                 ),

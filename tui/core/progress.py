@@ -37,7 +37,11 @@ class Progress:
 
     def short(self) -> str:
         """``42% 1m10s`` (or ``99%``): for a table cell."""
-        return f"{self.fraction:.0%}" if self.overdue else f"{self.fraction:.0%} {clock(self.remaining_s)}"
+        return (
+            f"{self.fraction:.0%}"
+            if self.overdue
+            else f"{self.fraction:.0%} {clock(self.remaining_s)}"
+        )
 
     def describe(self) -> str:
         """``42% ~1m10s left`` (or ``99% any moment``)."""

@@ -139,16 +139,31 @@ def report(summary: ComparisonSummary, width: int = 60, hint: str = "") -> Group
 def benchmark_table(summaries: list[ComparisonSummary]) -> Table:
     """One row per file and a summary row."""
     table = Table(title="batch vs real-time")
-    for column in ("file", "audio", "batch turnaround", "batch WER", "RT first partial",
-                   "RT final p50", "RT final p95", "RT WER", "pacing"):  # fmt: skip
+    for column in (
+        "file",
+        "audio",
+        "batch turnaround",
+        "batch WER",
+        "RT first partial",
+        "RT final p50",
+        "RT final p95",
+        "RT WER",
+        "pacing",
+    ):
         table.add_column(column, justify="left" if column == "file" else "right")
     for s in summaries:
         rt = s.realtime
         table.add_row(
-            s.file, _s(s.audio_s), _s(s.batch.turnaround_s), _pct(s.wer.batch),
-            _s(rt.first_partial_s), _s(rt.final_latency_p50_s), _s(rt.final_latency_p95_s),
-            _pct(s.wer.realtime), f"{rt.pacing:.3f}",
-        )  # fmt: skip
+            s.file,
+            _s(s.audio_s),
+            _s(s.batch.turnaround_s),
+            _pct(s.wer.batch),
+            _s(rt.first_partial_s),
+            _s(rt.final_latency_p50_s),
+            _s(rt.final_latency_p95_s),
+            _pct(s.wer.realtime),
+            f"{rt.pacing:.3f}",
+        )
     if len(summaries) > 1:
         table.add_section()
         table.add_row(*summary_row(summaries), style="bold")
@@ -189,9 +204,12 @@ CLOSE_WER = 0.03  # real time within this much WER of batch counts as "as accura
 def diff_legend() -> Text:
     """What the diff's styles mean."""
     return Text.assemble(
-        ("diff  ", "bold"), ("struck red", "strike red"), ": batch only · ",
-        ("bold green", "bold green"), ": real-time only · plain: both",
-    )  # fmt: skip
+        ("diff  ", "bold"),
+        ("struck red", "strike red"),
+        ": batch only · ",
+        ("bold green", "bold green"),
+        ": real-time only · plain: both",
+    )
 
 
 def verdict(summary: ComparisonSummary) -> str:
@@ -222,15 +240,20 @@ def verdict(summary: ComparisonSummary) -> str:
                 f"({_pct(wer.realtime)} vs {_pct(wer.batch)} against the reference)"
             )
     elif wer.between is not None:
-        parts.append(f"and {_pct(wer.between)} of words differ from batch (no reference to say "
-                     "which is right)")  # fmt: skip
+        parts.append(
+            f"and {_pct(wer.between)} of words differ from batch (no reference to say "
+            "which is right)"
+        )
     if rt.behind_max_s > summary.max_delay_s + BEHIND_S:
-        parts.append(f"the real-time engine fell {rt.behind_max_s:.1f} s behind the audio (it "
-                     "could not keep up)")  # fmt: skip
+        parts.append(
+            f"the real-time engine fell {rt.behind_max_s:.1f} s behind the audio (it "
+            "could not keep up)"
+        )
     ratio = batch.turnaround_ratio
     if ratio is not None:
-        parts.append(f"batch returned the whole file in {batch.turnaround_s:.1f} s, "
-                     f"{ratio:.2f}× its length")  # fmt: skip
+        parts.append(
+            f"batch returned the whole file in {batch.turnaround_s:.1f} s, {ratio:.2f}× its length"
+        )
     text = "; ".join(parts) + "."
     return f"{text[0].upper()}{text[1:]} {_advice(gap, wer.between, ratio)}"
 
@@ -238,11 +261,15 @@ def verdict(summary: ComparisonSummary) -> str:
 def _advice(gap: float | None, between: float | None, ratio: float | None) -> str:
     close = gap <= CLOSE_WER if gap is not None else (between or 0) <= CLOSE_WER
     if close:
-        advice = ("For this audio real-time costs little accuracy: use it whenever words are "
-                  "needed as they are spoken")  # fmt: skip
+        advice = (
+            "For this audio real-time costs little accuracy: use it whenever words are "
+            "needed as they are spoken"
+        )
     else:
-        advice = ("For this audio batch is clearly more accurate: prefer it unless the words "
-                  "are needed while they are spoken")  # fmt: skip
+        advice = (
+            "For this audio batch is clearly more accurate: prefer it unless the words "
+            "are needed while they are spoken"
+        )
     if ratio is not None and ratio > 1:
         advice += "; batch is slower than real time on this engine"
     return advice + "."

@@ -231,9 +231,13 @@ class MicrophoneSource(AudioSource):
 
         try:
             with sd.InputStream(
-                device=self.device, channels=1, samplerate=rate, dtype="float32",
-                blocksize=int(rate * BLOCK_S), callback=callback,
-            ):  # fmt: skip
+                device=self.device,
+                channels=1,
+                samplerate=rate,
+                dtype="float32",
+                blocksize=int(rate * BLOCK_S),
+                callback=callback,
+            ):
                 while not self._stop.wait(0.2):
                     pass
         except sd.PortAudioError as exc:

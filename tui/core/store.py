@@ -44,9 +44,24 @@ ADDED_COLUMNS = {  # columns later versions added, with their definitions
     "owner": "TEXT",
     "lease_until": "REAL",
 }
-COLUMNS = ("path", "size", "duration", "language", "engine", "engine_job_id", "state", "error",
-           "created_at", "submitted_at", "finished_at", "transcript", "text", "txt", "srt",
-           "notice")  # fmt: skip
+COLUMNS = (
+    "path",
+    "size",
+    "duration",
+    "language",
+    "engine",
+    "engine_job_id",
+    "state",
+    "error",
+    "created_at",
+    "submitted_at",
+    "finished_at",
+    "transcript",
+    "text",
+    "txt",
+    "srt",
+    "notice",
+)
 
 
 class StoreError(RuntimeError):
@@ -232,11 +247,23 @@ class JobStore:
     @staticmethod
     def _values(job: BatchJob) -> tuple[Any, ...]:
         return (
-            str(job.path), job.size, job.duration, job.language, job.engine, job.engine_job_id,
-            job.state.value, job.error, job.created_at, job.submitted_at, job.finished_at,
+            str(job.path),
+            job.size,
+            job.duration,
+            job.language,
+            job.engine,
+            job.engine_job_id,
+            job.state.value,
+            job.error,
+            job.created_at,
+            job.submitted_at,
+            job.finished_at,
             json.dumps(job.transcript) if job.transcript is not None else None,
-            job.text, job.txt, job.srt, job.notice,
-        )  # fmt: skip
+            job.text,
+            job.txt,
+            job.srt,
+            job.notice,
+        )
 
 
 def open_store(data_dir: Path) -> tuple[JobStore, DataPaths]:

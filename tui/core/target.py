@@ -50,14 +50,18 @@ class EngineTarget:
         if self.model_names is None:
             return f"batch {self.batch_model} · live {self.rt_model}"
         names = self.model_names
-        return (f"batch {names[self.batch_model == 'enhanced']} · "
-                f"live {names[self.rt_model == 'enhanced']}")  # fmt: skip
+        return (
+            f"batch {names[self.batch_model == 'enhanced']} · "
+            f"live {names[self.rt_model == 'enhanced']}"
+        )
 
     @property
     def models_label(self) -> str:
         """Which model each mode uses: ``batch enhanced (base) · real time standard (tiny.en)``."""
-        return (f"batch {self.model_label(self.batch_model)} · "
-                f"real time {self.model_label(self.rt_model)}")  # fmt: skip
+        return (
+            f"batch {self.model_label(self.batch_model)} · "
+            f"real time {self.model_label(self.rt_model)}"
+        )
 
 
 @dataclass(frozen=True)
@@ -73,21 +77,35 @@ class Choices:
     @classmethod
     def from_settings(cls, settings: Settings) -> Choices:
         """The settings' choices."""
-        return cls(settings.language, settings.batch_operating_point,
-                   settings.rt_operating_point, settings.diarization)  # fmt: skip
+        return cls(
+            settings.language,
+            settings.batch_operating_point,
+            settings.rt_operating_point,
+            settings.diarization,
+        )
 
     def applied(self, target: EngineTarget) -> EngineTarget:
         """``target`` asking for these operating points and labels."""
-        return replace(target, batch_model=self.batch_model, rt_model=self.rt_model,
-                       diarization=self.diarization)  # fmt: skip
+        return replace(
+            target,
+            batch_model=self.batch_model,
+            rt_model=self.rt_model,
+            diarization=self.diarization,
+        )
 
     @property
     def label(self) -> str:
         """As the status line says them: ``de · batch enhanced · live standard · speakers``."""
-        labels = {"none": "", "speaker": " · speakers", "channel": " · channels",
-                  "channel_and_speaker": " · channels and speakers"}  # fmt: skip
-        return (f"{self.language} · batch {self.batch_model} · live {self.rt_model}"
-                f"{labels.get(self.diarization, '')}")  # fmt: skip
+        labels = {
+            "none": "",
+            "speaker": " · speakers",
+            "channel": " · channels",
+            "channel_and_speaker": " · channels and speakers",
+        }
+        return (
+            f"{self.language} · batch {self.batch_model} · live {self.rt_model}"
+            f"{labels.get(self.diarization, '')}"
+        )
 
 
 def remote_target(settings: Settings) -> EngineTarget:
@@ -136,8 +154,14 @@ def open_target(
     """
     batch, rt = settings.batch_operating_point, settings.rt_operating_point
     if not settings.uses_local_engine:
-        return OpenedTarget(replace(remote_target(settings), batch_model=batch, rt_model=rt,
-                                    diarization=settings.diarization))  # fmt: skip
+        return OpenedTarget(
+            replace(
+                remote_target(settings),
+                batch_model=batch,
+                rt_model=rt,
+                diarization=settings.diarization,
+            )
+        )
     from tui.core.engine_process import start_engine
 
     process = start_engine(settings, extra_args=extra_args, on_progress=on_progress)
@@ -145,8 +169,13 @@ def open_target(
     enhanced = "base" if settings.engine_enhanced else settings.engine_model
     names = (settings.engine_model or "tiny.en", enhanced)
     return OpenedTarget(
-        replace(target, model_names=names, batch_model=batch, rt_model=rt,
-                diarization=settings.diarization),
+        replace(
+            target,
+            model_names=names,
+            batch_model=batch,
+            rt_model=rt,
+            diarization=settings.diarization,
+        ),
         process,
     )
 

@@ -111,7 +111,11 @@ def make_app(engine: Engine, on_request: Callable[[object], None] | None = None)
     app[ENGINE] = engine
     # Each API gets its own state from here, so neither imports the other.
     app[batch_api.JOBS] = JobManager(
-        engine.folder, engine.scheduler, engine.models, engine.limits.max_audio_s, engine.batch_point
+        engine.folder,
+        engine.scheduler,
+        engine.models,
+        engine.limits.max_audio_s,
+        engine.batch_point,
     )
     app[SESSIONS] = SessionRegistry()
     app.router.add_get("/health", health)
@@ -154,9 +158,13 @@ async def serve(
     sockets = list(server.sockets)
     bound = sockets[0].getsockname()[1] if sockets else port
     batch_url, rt_url = urls(host, bound)
-    log.info("sm-tui engine ready on %s (batch) and %s (real-time); standard model %s, %s",
-             batch_url, rt_url, engine.recognizer.name,
-             summary(engine.recognizer.step_costs))  # fmt: skip
+    log.info(
+        "sm-tui engine ready on %s (batch) and %s (real-time); standard model %s, %s",
+        batch_url,
+        rt_url,
+        engine.recognizer.name,
+        summary(engine.recognizer.step_costs),
+    )
     if ready is not None:
         ready(bound)
     preload = asyncio.create_task(_preload(engine)) if engine.preload else None
@@ -182,11 +190,16 @@ async def capacity(request: web.Request) -> web.Response:
     """``GET /v2/sm-tui/capacity``: each loaded model's step costs and how many real-time
     sessions it serves within each ``max_delay``, and the sessions running now."""
     engine: Engine = request.app[ENGINE]
-    return web.json_response({
-        "sessions": request.app[SESSIONS].slots, "max_sessions": engine.limits.max_sessions,
-        "models": {point: report(model.name, model.step_costs)
-                   for point, model in engine.models.loaded.items()},
-    })  # fmt: skip
+    return web.json_response(
+        {
+            "sessions": request.app[SESSIONS].slots,
+            "max_sessions": engine.limits.max_sessions,
+            "models": {
+                point: report(model.name, model.step_costs)
+                for point, model in engine.models.loaded.items()
+            },
+        }
+    )
 
 
 def build_engine(

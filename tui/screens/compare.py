@@ -53,8 +53,12 @@ class CompareScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "close", "Back", tooltip="Return to the dashboard (stops a run)"),
-        Binding("r", "reference", "Reference",
-                tooltip="Type or paste the reference transcript, or a .txt file's path"),
+        Binding(
+            "r",
+            "reference",
+            "Reference",
+            tooltip="Type or paste the reference transcript, or a .txt file's path",
+        ),
         Binding("h", "app.history", "History", tooltip="Latency and WER over kept comparisons"),
     ]
 
@@ -88,8 +92,10 @@ class CompareScreen(Screen[None]):
             with Vertical(classes="panel"):
                 yield Label("Real-time", classes="panel-title")
                 yield LiveTranscript(id="compare-realtime", placeholder="streaming…")
-        reference = Input(placeholder="the reference transcript, or the path of a .txt holding it",
-                          id="compare-reference")  # fmt: skip
+        reference = Input(
+            placeholder="the reference transcript, or the path of a .txt holding it",
+            id="compare-reference",
+        )
         reference.display = False
         yield reference
         with VerticalScroll(id="compare-results"):
@@ -111,9 +117,12 @@ class CompareScreen(Screen[None]):
         from tui.core.compare import compare
 
         result = self.result = await compare(
-            self.target, self.path, self.reference, self.max_delay,
+            self.target,
+            self.path,
+            self.reference,
+            self.max_delay,
             on_text=lambda kind, text: self.post_message(CompareTextArrived(kind, text)),
-        )  # fmt: skip
+        )
         self._settle(result)
 
     def _settle(self, result: Comparison) -> None:

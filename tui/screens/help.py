@@ -31,8 +31,14 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(id="help"):
             yield Label("Keys  ·  Esc closes this and every other screen", id="help-title")
             for group, rows in groupby(self.rows, key=lambda row: row[0]):
-                table = Table(title=group, title_justify="left", show_header=False, box=None,
-                              padding=(0, 1), expand=True)  # fmt: skip
+                table = Table(
+                    title=group,
+                    title_justify="left",
+                    show_header=False,
+                    box=None,
+                    padding=(0, 1),
+                    expand=True,
+                )
                 table.add_column("keys", style="bold", no_wrap=True, width=12)
                 table.add_column("what it does", ratio=1)
                 for _, keys, text in rows:

@@ -50,14 +50,29 @@ class HistoryScreen(Screen[None]):
         self._plot_latency()
         self._plot_wer()
         table = self.query_one("#history-runs", DataTable)
-        table.add_columns("when", "file", "engine", "audio", "RT p50", "RT p95", "batch ÷ len",
-                          "WER batch", "WER RT")  # fmt: skip
+        table.add_columns(
+            "when",
+            "file",
+            "engine",
+            "audio",
+            "RT p50",
+            "RT p95",
+            "batch ÷ len",
+            "WER batch",
+            "WER RT",
+        )
         for run in reversed(self.runs):  # newest first
             table.add_row(
-                run.day, run.file, run.engine, f"{run.audio_s:.0f}s", _s(run.final_p50_s),
-                _s(run.final_p95_s), f"{run.batch_ratio:.2f}×" if run.batch_ratio else "–",
-                _pct(run.wer_batch), _pct(run.wer_realtime),
-            )  # fmt: skip
+                run.day,
+                run.file,
+                run.engine,
+                f"{run.audio_s:.0f}s",
+                _s(run.final_p50_s),
+                _s(run.final_p95_s),
+                f"{run.batch_ratio:.2f}×" if run.batch_ratio else "–",
+                _pct(run.wer_batch),
+                _pct(run.wer_realtime),
+            )
         if not self.runs:
             table.add_row("no comparisons yet: c on a job, or sm-tui compare FILE", *[""] * 8)
 
@@ -88,8 +103,12 @@ class HistoryScreen(Screen[None]):
         for engine, runs in self._engines().items():
             points = [(n, r.final_p95_s) for n, r in runs if r.final_p95_s is not None]
             if points:
-                plot.plt.plot([n for n, _ in points], [v for _, v in points],
-                              label=self._label(engine), marker="braille")  # fmt: skip
+                plot.plt.plot(
+                    [n for n, _ in points],
+                    [v for _, v in points],
+                    label=self._label(engine),
+                    marker="braille",
+                )
 
     def _plot_wer(self) -> None:
         plot = self.query_one("#history-wer", PlotextPlot)
@@ -99,8 +118,12 @@ class HistoryScreen(Screen[None]):
                 points = [(n, _wer(r, side)) for n, r in runs]
                 kept = [(n, v * 100) for n, v in points if v is not None]
                 if kept:
-                    plot.plt.plot([n for n, _ in kept], [v for _, v in kept],
-                                  label=self._label(engine, side), marker="braille")  # fmt: skip
+                    plot.plt.plot(
+                        [n for n, _ in kept],
+                        [v for _, v in kept],
+                        label=self._label(engine, side),
+                        marker="braille",
+                    )
 
     def action_close(self) -> None:
         self.dismiss()

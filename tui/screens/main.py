@@ -47,8 +47,20 @@ class MainScreen(Screen[None]):
         Binding("e", "export_job", "Export", tooltip="Write the job as txt, srt, vtt and json-v2"),
         Binding("r", "retry_job", "Retry", tooltip="Queue a failed or cancelled job again"),
         Binding("x", "cancel_job", "Cancel", tooltip="Stop a queued or running job"),
-        Binding("d", "delete_job", "Del", show=False, tooltip="Remove the job from the queue (asks first)"),
-        Binding("s", "save_live", "Save", show=False, tooltip="Save the live transcript: txt, srt, vtt, json"),
+        Binding(
+            "d",
+            "delete_job",
+            "Del",
+            show=False,
+            tooltip="Remove the job from the queue (asks first)",
+        ),
+        Binding(
+            "s",
+            "save_live",
+            "Save",
+            show=False,
+            tooltip="Save the live transcript: txt, srt, vtt, json",
+        ),
         Binding(
             "c",
             "compare_job",
@@ -56,17 +68,33 @@ class MainScreen(Screen[None]):
             tooltip="Batch vs real-time on the selected file, measured",
         ),
         Binding("z", "zoom", "Zoom", tooltip="Give the focused panel the whole screen, or share"),
-        Binding("tab", "app.focus_next", "Panel", show=False,
-                tooltip="Move to the next panel (shift+tab: back)"),
-        Binding("escape", "back", "Back", show=False,
-                tooltip="Close the path box, or leave the zoomed panel"),
+        Binding(
+            "tab",
+            "app.focus_next",
+            "Panel",
+            show=False,
+            tooltip="Move to the next panel (shift+tab: back)",
+        ),
+        Binding(
+            "escape",
+            "back",
+            "Back",
+            show=False,
+            tooltip="Close the path box, or leave the zoomed panel",
+        ),
     ]
     HELP_GROUPS: ClassVar[dict[str, str]] = {
-        "add_files": "Batch queue", "export_job": "Batch queue", "retry_job": "Batch queue",
-        "cancel_job": "Batch queue", "delete_job": "Batch queue", "compare_job": "Batch queue",
-        "toggle_live": "Live panel", "live_file": "Live panel", "pick_microphone": "Live panel",
+        "add_files": "Batch queue",
+        "export_job": "Batch queue",
+        "retry_job": "Batch queue",
+        "cancel_job": "Batch queue",
+        "delete_job": "Batch queue",
+        "compare_job": "Batch queue",
+        "toggle_live": "Live panel",
+        "live_file": "Live panel",
+        "pick_microphone": "Live panel",
         "save_live": "Live panel",
-    }  # fmt: skip
+    }
     """Which panel each key acts on (the rest work everywhere on this screen)."""
 
     @dataclass
@@ -364,8 +392,9 @@ class MainScreen(Screen[None]):
         for job in self.jobs.values():
             counts[job.state.value] = counts.get(job.state.value, 0) + 1
         said = " ".join(f"{n} {state}" for state, n in counts.items())
-        self.query_one("#batch-panel").border_title = f"Batch queue · {said}" if said else (
-            "Batch queue")
+        self.query_one("#batch-panel").border_title = (
+            f"Batch queue · {said}" if said else ("Batch queue")
+        )
 
     def _show_live_title(self) -> None:
         panel = self.query_one("#live-panel")

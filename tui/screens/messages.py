@@ -32,8 +32,9 @@ class MessagesScreen(ModalScreen[None]):
             if not self.notices:
                 yield Static(Text("nothing yet", style="dim italic"))
             for when, severity, text in self.notices:
-                yield Static(Text.assemble((f"{when}  ", "dim"),
-                                           (text, NOTICE_STYLES.get(severity, ""))))  # fmt: skip
+                yield Static(
+                    Text.assemble((f"{when}  ", "dim"), (text, NOTICE_STYLES.get(severity, "")))
+                )
 
     def on_mount(self) -> None:
         self.query_one("#messages", VerticalScroll).scroll_end(animate=False)

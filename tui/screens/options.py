@@ -14,15 +14,32 @@ from textual.widgets import Button, Label, Select
 from tui.core.target import Choices
 
 LANGUAGES = [
-    ("en", "English"), ("auto", "find it (batch; live: English)"), ("de", "German"),
-    ("es", "Spanish"), ("fr", "French"), ("it", "Italian"), ("pt", "Portuguese"),
-    ("nl", "Dutch"), ("pl", "Polish"), ("sv", "Swedish"), ("ru", "Russian"), ("uk", "Ukrainian"),
-    ("tr", "Turkish"), ("ar", "Arabic"), ("hi", "Hindi"), ("ja", "Japanese"),
-    ("cmn", "Mandarin"), ("ko", "Korean"),
-]  # fmt: skip
+    ("en", "English"),
+    ("auto", "find it (batch; live: English)"),
+    ("de", "German"),
+    ("es", "Spanish"),
+    ("fr", "French"),
+    ("it", "Italian"),
+    ("pt", "Portuguese"),
+    ("nl", "Dutch"),
+    ("pl", "Polish"),
+    ("sv", "Swedish"),
+    ("ru", "Russian"),
+    ("uk", "Ukrainian"),
+    ("tr", "Turkish"),
+    ("ar", "Arabic"),
+    ("hi", "Hindi"),
+    ("ja", "Japanese"),
+    ("cmn", "Mandarin"),
+    ("ko", "Korean"),
+]
 POINTS = [("standard", "standard: fastest"), ("enhanced", "enhanced: most accurate")]
-LABELS = [("none", "none"), ("speaker", "who speaks"), ("channel", "each channel (batch)"),
-          ("channel_and_speaker", "channels and speakers (batch)")]  # fmt: skip
+LABELS = [
+    ("none", "none"),
+    ("speaker", "who speaks"),
+    ("channel", "each channel (batch)"),
+    ("channel_and_speaker", "channels and speakers (batch)"),
+]
 
 
 class OptionsScreen(ModalScreen[Choices | None]):
@@ -53,21 +70,33 @@ class OptionsScreen(ModalScreen[Choices | None]):
                 yield Label("Labels")
                 yield self._select("diarization", LABELS, self.choices.diarization)
             yield Button("Use these", id="options-use", variant="primary", compact=True)
-            yield Label("Tab: next · Enter: open a list · ctrl+s: use · Esc: cancel",
-                        classes="dim-hint")
+            yield Label(
+                "Tab: next · Enter: open a list · ctrl+s: use · Esc: cancel", classes="dim-hint"
+            )
 
     @staticmethod
     def _select(name: str, options: list[tuple[str, str]], value: str) -> Select[str]:
-        return Select([(label, code) for code, label in options], value=value,
-                      allow_blank=False, id=f"option-{name}", compact=True)  # fmt: skip
+        return Select(
+            [(label, code) for code, label in options],
+            value=value,
+            allow_blank=False,
+            id=f"option-{name}",
+            compact=True,
+        )
 
     def _value(self, name: str) -> str:
         return str(self.query_one(f"#option-{name}", Select).value)
 
     @on(Button.Pressed, "#options-use")
     def action_use(self) -> None:
-        self.dismiss(Choices(self._value("language"), self._value("batch_model"),
-                             self._value("rt_model"), self._value("diarization")))  # fmt: skip
+        self.dismiss(
+            Choices(
+                self._value("language"),
+                self._value("batch_model"),
+                self._value("rt_model"),
+                self._value("diarization"),
+            )
+        )
 
     def action_cancel(self) -> None:
         self.dismiss(None)

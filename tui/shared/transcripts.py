@@ -32,8 +32,10 @@ def render(results: Sequence[dict[str, Any]], delimiter: str = " ") -> str:
 def turn_of(result: dict[str, Any]) -> tuple[str | None, str]:
     """Who said a result: its channel (channel diarization) and its speaker (``UU``: unknown)."""
     channel = result.get("channel")
-    return (str(channel) if channel is not None else None,
-            str(result["alternatives"][0].get("speaker", "UU")))  # fmt: skip
+    return (
+        str(channel) if channel is not None else None,
+        str(result["alternatives"][0].get("speaker", "UU")),
+    )
 
 
 def turns(results: Sequence[dict[str, Any]]) -> list[tuple[tuple[str | None, str], list[Any]]]:

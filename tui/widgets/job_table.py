@@ -12,9 +12,13 @@ from tui.core.progress import Progress
 COLUMNS = ("File", "Audio", "Status", "Time", "RTF")
 NAME_CELLS = 20  # longer names end in … (the detail pane has the whole path)
 STATE_STYLES = {
-    JobState.QUEUED: "dim", JobState.UPLOADING: "cyan", JobState.RUNNING: "yellow",
-    JobState.DONE: "green", JobState.FAILED: "bold red", JobState.CANCELLED: "dim",
-}  # fmt: skip
+    JobState.QUEUED: "dim",
+    JobState.UPLOADING: "cyan",
+    JobState.RUNNING: "yellow",
+    JobState.DONE: "green",
+    JobState.FAILED: "bold red",
+    JobState.CANCELLED: "dim",
+}
 
 
 def human_size(size: int) -> str:

@@ -194,16 +194,21 @@ async def create_job(request: web.Request) -> web.Response:
         except AudioDecodeError as exc:
             raise ApiError(400, "Job rejected due to invalid audio", str(exc)) from None
         if duration > engine.limits.max_audio_s:
-            raise ApiError(400, "Job rejected", (
-                f"The audio is {duration / 3600:.1f} h long; this engine takes at most "
-                f"{engine.limits.max_audio_s / 3600:g} h (sm-tui serve --max-audio-hours)"
-            ))  # fmt: skip
+            raise ApiError(
+                400,
+                "Job rejected",
+                (
+                    f"The audio is {duration / 3600:.1f} h long; this engine takes at most "
+                    f"{engine.limits.max_audio_s / 3600:g} h (sm-tui serve --max-audio-hours)"
+                ),
+            )
         if jobs.unfinished >= engine.limits.max_queued_jobs:
             raise ApiError(
-                429, "Too Many Requests",
+                429,
+                "Too Many Requests",
                 f"The engine holds {engine.limits.max_queued_jobs} unfinished jobs; retry shortly",
                 headers={"Retry-After": "10"},
-            )  # fmt: skip
+            )
     except OSError as exc:  # the engine's own folder, not the client's doing
         with contextlib.suppress(OSError):
             upload.unlink()

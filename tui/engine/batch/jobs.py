@@ -25,12 +25,25 @@ from tui.shared.audio import AudioDecodeError
 log = logging.getLogger("sm_tui.engine.batch")
 ID_ALPHABET = string.ascii_lowercase + string.digits
 SDK_TRANSCRIPTION_KEYS = {
-    "language", "model", "output_locale", "diarization", "additional_vocab",
-    "punctuation_overrides", "domain", "enable_entities", "speaker_diarization_config",
-    "channel_diarization_labels", "enable_partials", "max_delay", "max_delay_mode",
-    "transcript_filtering_config", "audio_filtering_config", "operating_point",
-    "language_hints", "language_hints_strict",
-}  # fmt: skip
+    "language",
+    "model",
+    "output_locale",
+    "diarization",
+    "additional_vocab",
+    "punctuation_overrides",
+    "domain",
+    "enable_entities",
+    "speaker_diarization_config",
+    "channel_diarization_labels",
+    "enable_partials",
+    "max_delay",
+    "max_delay_mode",
+    "transcript_filtering_config",
+    "audio_filtering_config",
+    "operating_point",
+    "language_hints",
+    "language_hints_strict",
+}
 
 
 def utc_now() -> str:
@@ -78,15 +91,25 @@ class Job:
     def record(self) -> dict[str, Any]:
         """What is kept on disk, so a restarted engine still has its jobs."""
         return {
-            "id": self.id, "data_name": self.data_name, "config": self.config,
-            "audio": self.audio_path.name if self.audio_path else None, "duration": self.duration,
-            "created_at": self.created_at, "status": self.status, "results": self.results,
-            "errors": self.errors, "finished_at": self.finished_at,
-            "transcript_created_at": self.transcript_created_at, "expired": self.expired,
-            "crashes": self.crashes, "stopped_cleanly": self.stopped_cleanly,
-            "language": self.language, "model": self.model, "translations": self.translations,
+            "id": self.id,
+            "data_name": self.data_name,
+            "config": self.config,
+            "audio": self.audio_path.name if self.audio_path else None,
+            "duration": self.duration,
+            "created_at": self.created_at,
+            "status": self.status,
+            "results": self.results,
+            "errors": self.errors,
+            "finished_at": self.finished_at,
+            "transcript_created_at": self.transcript_created_at,
+            "expired": self.expired,
+            "crashes": self.crashes,
+            "stopped_cleanly": self.stopped_cleanly,
+            "language": self.language,
+            "model": self.model,
+            "translations": self.translations,
             "speakers": self.speakers,
-        }  # fmt: skip
+        }
 
     @property
     def finished(self) -> bool:
@@ -149,12 +172,14 @@ class Job:
         language is made: the model's translate task)."""
         language = self.language or language_of(self.config.get("transcription_config", {}))
         errors = [
-            {"type": "unsupported_translation_pair",
-             "message": f"Translation from {language} to {target} is not supported by the "
-             "local engine (it translates other languages to English)"}
+            {
+                "type": "unsupported_translation_pair",
+                "message": f"Translation from {language} to {target} is not supported by the "
+                "local engine (it translates other languages to English)",
+            }
             for target in translation_targets(self.config)
             if target not in self.translations
-        ]  # fmt: skip
+        ]
         return {"translation_errors": errors} if errors else {}
 
 
@@ -237,9 +262,10 @@ class JobManager:
             elif not job.stopped_cleanly and job.crashes + 1 >= MAX_CRASHES:
                 job.crashes += 1
                 self._reject(
-                    job, "The engine stopped unexpectedly twice while transcribing this job, "
+                    job,
+                    "The engine stopped unexpectedly twice while transcribing this job, "
                     "so it was given up (the audio may be what makes it fail)",
-                )  # fmt: skip
+                )
                 self._drop_audio(job)
             else:
                 job.crashes = 0 if job.stopped_cleanly else job.crashes + 1
@@ -255,16 +281,25 @@ class JobManager:
             record = json.loads(record_path.read_text(encoding="utf-8"))
             audio = self.folder / Path(record["audio"]).name if record.get("audio") else None
             return Job(
-                record["id"], record["data_name"], record["config"], audio, record["duration"],
-                created_at=record["created_at"], status=record["status"], results=record["results"],
-                errors=record["errors"], finished_at=record["finished_at"],
-                transcript_created_at=record["transcript_created_at"], expired=record["expired"],
+                record["id"],
+                record["data_name"],
+                record["config"],
+                audio,
+                record["duration"],
+                created_at=record["created_at"],
+                status=record["status"],
+                results=record["results"],
+                errors=record["errors"],
+                finished_at=record["finished_at"],
+                transcript_created_at=record["transcript_created_at"],
+                expired=record["expired"],
                 crashes=int(record.get("crashes", 0)),
                 stopped_cleanly=bool(record.get("stopped_cleanly", False)),
-                language=str(record.get("language", "")), model=str(record.get("model", "")),
+                language=str(record.get("language", "")),
+                model=str(record.get("model", "")),
                 translations=dict(record.get("translations") or {}),
                 speakers=list(record.get("speakers") or []),
-            )  # fmt: skip
+            )
         except (OSError, ValueError, KeyError, TypeError):
             log.warning("skipping unreadable job record %s", record_path.name)
             return None

@@ -37,7 +37,7 @@ from tui.engine.recognition.speakers import (
     diarize,
     identifier,
     stretches,
-)  # fmt: skip
+)
 from tui.engine.recognition.vocab import Vocabulary
 from tui.engine.recognition.vocab import heard as inside
 from tui.shared.audio import RATE, AudioDecodeError, iter_decoded, probe
@@ -103,8 +103,9 @@ class BatchTranscriber:
         if language == "auto":
             language = cfg.from_whisper(await self._detect(model, path))
         vocab = Vocabulary.from_config(config)
-        decoding = Decoding(language=cfg.to_whisper(language),
-                            hotwords=vocab.hotwords if vocab else None)  # fmt: skip
+        decoding = Decoding(
+            language=cfg.to_whisper(language), hotwords=vocab.hotwords if vocab else None
+        )
         labels: list[str | None] = [None]
         if cfg.labels_channels(config):
             info = await asyncio.to_thread(probe, path)
@@ -121,21 +122,27 @@ class BatchTranscriber:
 
             heard = Heard(label)
             channel = None if label is None else index
-            await self._stream(model, path, channel, decoding, vocab, translate, encoder, hop,
-                               heard, seen)  # fmt: skip
+            await self._stream(
+                model, path, channel, decoding, vocab, translate, encoder, hop, heard, seen
+            )
             streams.append(heard)
         settings = SpeakerSettings.from_config(config)
         results, voices = _results(streams, language, settings if speaking else None)
         done = Transcribed(results, language, model.name)
         if translate:
             done.translations["en"] = sorted(
-                (item for heard in streams
-                 for item in _sentences(joined(heard.english), heard.label, "UU")),
+                (
+                    item
+                    for heard in streams
+                    for item in _sentences(joined(heard.english), heard.label, "UU")
+                ),
                 key=lambda item: float(item["start_time"]),
-            )  # fmt: skip
+            )
         if speaking and (config.get("speaker_diarization_config") or {}).get("get_speakers"):
-            done.speakers = [{"label": name, "speaker_identifiers": [identifier(centroid)]}
-                             for name, centroid in voices.items()]  # fmt: skip
+            done.speakers = [
+                {"label": name, "speaker_identifiers": [identifier(centroid)]}
+                for name, centroid in voices.items()
+            ]
         return done
 
     async def _detect(self, model: SpeechModel, path: Path) -> str:
@@ -196,8 +203,9 @@ class BatchTranscriber:
                 found = vocab.correct(inside(found, speech))  # silence after speech: only speech
             if encoder is not None and speech is not None:
                 voices = await self.scheduler.run(BATCH, stretches, encoder, audio, speech, hop)
-                heard.voices.extend(Stretch(v.start + start, v.end + start, v.vector)
-                                    for v in voices)  # fmt: skip
+                heard.voices.extend(
+                    Stretch(v.start + start, v.end + start, v.vector) for v in voices
+                )
             words.extend(w.shifted(start) for w in found)
             if translate:
                 said = await self._decode(model, audio, to_english, _unheard)
@@ -242,8 +250,9 @@ def _results(
             speakers, centroids = diarize(spans, heard.voices, speaking)
             for name, centroid in centroids.items():
                 voices.setdefault(name, centroid)
-        per_stream.append((heard.label, to_results(words, speaker="UU", language=language,
-                                                   speakers=speakers)))  # fmt: skip
+        per_stream.append(
+            (heard.label, to_results(words, speaker="UU", language=language, speakers=speakers))
+        )
     if per_stream and per_stream[0][0] is None:  # one stream: the mix of the file's channels
         return per_stream[0][1], voices
     return interleaved((str(label), results) for label, results in per_stream), voices

@@ -38,10 +38,16 @@ def from_whisper(language: str) -> str:
     """A Whisper language code as Speechmatics writes it."""
     back = {v: k for k, v in TO_WHISPER.items()}
     return back.get(language, language)
+
+
 CHANGEABLE_KEYS = {
-    "max_delay", "max_delay_mode", "enable_partials", "audio_filtering_config",
-    "conversation_config", "language",
-}  # fmt: skip
+    "max_delay",
+    "max_delay_mode",
+    "enable_partials",
+    "audio_filtering_config",
+    "conversation_config",
+    "language",
+}
 
 
 class ConfigError(ValueError):
@@ -57,9 +63,7 @@ class ConfigError(ValueError):
         self.reason = reason
 
 
-def validate(
-    config: Any, *, realtime: bool, languages: frozenset[str] = ENGLISH
-) -> dict[str, Any]:
+def validate(config: Any, *, realtime: bool, languages: frozenset[str] = ENGLISH) -> dict[str, Any]:
     """Check a transcription_config (every field's shape, type and range) and return it.
 
     ``languages`` are those the engine's models know; batch also takes ``auto`` when there are

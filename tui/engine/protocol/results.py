@@ -10,19 +10,28 @@ from tui.engine.recognition.asr import Word
 TRAILING_MARKS = ".,?!;:"
 SENTENCE_END = ".?!"
 LANGUAGE_PACK = {
-    "adapted": False, "itn": True, "language_description": "English",
-    "word_delimiter": " ", "writing_direction": "left-to-right",
-}  # fmt: skip
+    "adapted": False,
+    "itn": True,
+    "language_description": "English",
+    "word_delimiter": " ",
+    "writing_direction": "left-to-right",
+}
 NO_DELIMITER = {"ja", "cmn", "zh", "yue", "th", "lo", "my", "km"}
 RIGHT_TO_LEFT = {"ar", "he", "fa", "ur", "yi", "ps", "sd"}
 
 
 def language_pack(language: str) -> dict[str, Any]:
     """``language_pack_info`` for a language: how its words are joined and which way it runs."""
-    return {**LANGUAGE_PACK, "language_description": language,
+    return (
+        {
+            **LANGUAGE_PACK,
+            "language_description": language,
             "word_delimiter": "" if language in NO_DELIMITER else " ",
-            "writing_direction": "right-to-left" if language in RIGHT_TO_LEFT
-            else "left-to-right"} if language != "en" else dict(LANGUAGE_PACK)  # fmt: skip
+            "writing_direction": "right-to-left" if language in RIGHT_TO_LEFT else "left-to-right",
+        }
+        if language != "en"
+        else dict(LANGUAGE_PACK)
+    )
 
 
 MIN_WORD_S = 0.01  # a word always lasts: end_time > start_time
@@ -42,8 +51,12 @@ def joined(words: Iterable[Word]) -> list[Word]:
     for word in words:
         if out and word.text and not word.text[0].isspace():
             last = out[-1]
-            out[-1] = Word(last.text + word.text, last.start, max(last.end, word.end),
-                           min(last.probability, word.probability))  # fmt: skip
+            out[-1] = Word(
+                last.text + word.text,
+                last.start,
+                max(last.end, word.end),
+                min(last.probability, word.probability),
+            )
         else:
             out.append(word)
     lasting = []

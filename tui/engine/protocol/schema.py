@@ -62,50 +62,79 @@ B = Field("bool")
 ANY = Field("any")
 
 SPEAKERS_INPUT = O({"label": S(), "speaker_identifiers": L(S())})
-TRANSCRIPTION = O({
-    "language": S(), "domain": S(), "output_locale": S(),
-    "model": S("standard", "enhanced", "melia-1"),
-    "operating_point": S("standard", "enhanced"),
-    "additional_vocab": L(O({"content": S(), "sounds_like": L(S())})),
-    "punctuation_overrides": O({"sensitivity": N(0, 1), "permitted_marks": L(S())}),
-    "diarization": S("none", "speaker", "channel", "channel_and_speaker"),
-    "channel_diarization_labels": L(S()),
-    "enable_entities": B, "enable_partials": B, "max_delay": N(0.7, 4.0),
-    "max_delay_mode": S("fixed", "flexible"),
-    "audio_filtering_config": O({"volume_threshold": N(0, 100)}),
-    "transcript_filtering_config": O({
-        "remove_disfluencies": B, "replacements": L(O({"from": S(), "to": S()})),
-    }),
-    "speaker_diarization_config": O({
-        "prefer_current_speaker": B, "speaker_sensitivity": N(0, 1), "get_speakers": B,
-        "max_speakers": I(2, 100), "speakers": L(SPEAKERS_INPUT),
-    }),
-    "conversation_config": O({"end_of_utterance_silence_trigger": N(0, 2)}),
-    "streaming_mode": B, "ctrl": O({}, open=True),
-    "language_hints": L(S()), "language_hints_strict": B,
-})  # fmt: skip
+TRANSCRIPTION = O(
+    {
+        "language": S(),
+        "domain": S(),
+        "output_locale": S(),
+        "model": S("standard", "enhanced", "melia-1"),
+        "operating_point": S("standard", "enhanced"),
+        "additional_vocab": L(O({"content": S(), "sounds_like": L(S())})),
+        "punctuation_overrides": O({"sensitivity": N(0, 1), "permitted_marks": L(S())}),
+        "diarization": S("none", "speaker", "channel", "channel_and_speaker"),
+        "channel_diarization_labels": L(S()),
+        "enable_entities": B,
+        "enable_partials": B,
+        "max_delay": N(0.7, 4.0),
+        "max_delay_mode": S("fixed", "flexible"),
+        "audio_filtering_config": O({"volume_threshold": N(0, 100)}),
+        "transcript_filtering_config": O(
+            {
+                "remove_disfluencies": B,
+                "replacements": L(O({"from": S(), "to": S()})),
+            }
+        ),
+        "speaker_diarization_config": O(
+            {
+                "prefer_current_speaker": B,
+                "speaker_sensitivity": N(0, 1),
+                "get_speakers": B,
+                "max_speakers": I(2, 100),
+                "speakers": L(SPEAKERS_INPUT),
+            }
+        ),
+        "conversation_config": O({"end_of_utterance_silence_trigger": N(0, 2)}),
+        "streaming_mode": B,
+        "ctrl": O({}, open=True),
+        "language_hints": L(S()),
+        "language_hints_strict": B,
+    }
+)
 """transcription_config, as batch and real-time both accept it."""
 
 TRANSLATION = O({"target_languages": L(S()), "enable_partials": B})
 AUDIO_EVENTS = O({"types": L(S())})
-JOB = O({
-    "type": S("transcription", "alignment"),
-    "transcription_config": TRANSCRIPTION,
-    "fetch_data": O({"url": S(), "auth_headers": L(S())}),
-    "fetch_text": O({"url": S(), "auth_headers": L(S())}),
-    "notification_config": L(O({
-        "url": S(), "contents": L(S()), "method": S("post", "put"), "auth_headers": L(S()),
-    })),
-    "tracking": O({"title": S(), "reference": S(), "tags": L(S()), "details": O({}, open=True)}),
-    "output_config": O({"srt_overrides": O({"max_line_length": I(1, 1000), "max_lines": I(1, 100)})}),
-    "translation_config": TRANSLATION,
-    "language_identification_config": O({}, open=True),
-    "summarization_config": O({}, open=True),
-    "sentiment_analysis_config": O({}, open=True),
-    "topic_detection_config": O({}, open=True),
-    "auto_chapters_config": O({}, open=True),
-    "audio_events_config": AUDIO_EVENTS,
-})  # fmt: skip
+JOB = O(
+    {
+        "type": S("transcription", "alignment"),
+        "transcription_config": TRANSCRIPTION,
+        "fetch_data": O({"url": S(), "auth_headers": L(S())}),
+        "fetch_text": O({"url": S(), "auth_headers": L(S())}),
+        "notification_config": L(
+            O(
+                {
+                    "url": S(),
+                    "contents": L(S()),
+                    "method": S("post", "put"),
+                    "auth_headers": L(S()),
+                }
+            )
+        ),
+        "tracking": O(
+            {"title": S(), "reference": S(), "tags": L(S()), "details": O({}, open=True)}
+        ),
+        "output_config": O(
+            {"srt_overrides": O({"max_line_length": I(1, 1000), "max_lines": I(1, 100)})}
+        ),
+        "translation_config": TRANSLATION,
+        "language_identification_config": O({}, open=True),
+        "summarization_config": O({}, open=True),
+        "sentiment_analysis_config": O({}, open=True),
+        "topic_detection_config": O({}, open=True),
+        "auto_chapters_config": O({}, open=True),
+        "audio_events_config": AUDIO_EVENTS,
+    }
+)
 """A batch job's config."""
 
 

@@ -47,12 +47,21 @@ MAX_HELD_S = 30.0  # audio a session holds before it stops reading more (backpre
 MAX_PIPE_BYTES = 1 << 20  # a file's bytes received but not decoded yet
 MAX_OUTBOX = 5000  # messages the client has not read; past this it is cut off
 CLOSE_CODES = {
-    "invalid_message": 1003, "protocol_error": 1003, "invalid_config": 1003,
-    "invalid_audio_type": 1003, "invalid_language": 4004, "invalid_model": 4004,
-    "not_authorised": 4001, "not_allowed": 4003, "quota_exceeded": 4005,
-    "timelimit_exceeded": 4006, "job_error": 4013, "idle_timeout": 1008,
-    "session_timeout": 1008, "unknown_error": 1011,
-}  # fmt: skip
+    "invalid_message": 1003,
+    "protocol_error": 1003,
+    "invalid_config": 1003,
+    "invalid_audio_type": 1003,
+    "invalid_language": 4004,
+    "invalid_model": 4004,
+    "not_authorised": 4001,
+    "not_allowed": 4003,
+    "quota_exceeded": 4005,
+    "timelimit_exceeded": 4006,
+    "job_error": 4013,
+    "idle_timeout": 1008,
+    "session_timeout": 1008,
+    "unknown_error": 1011,
+}
 
 
 class SessionPhase(enum.Enum):
@@ -221,8 +230,10 @@ class RealtimeSession:
             self.config = cfg.validate(
                 message["transcription_config"], realtime=True, languages=self.engine.languages
             )
-            for key, shape in (("translation_config", schema.TRANSLATION),
-                               ("audio_events_config", schema.AUDIO_EVENTS)):  # fmt: skip
+            for key, shape in (
+                ("translation_config", schema.TRANSLATION),
+                ("audio_events_config", schema.AUDIO_EVENTS),
+            ):
                 if key in message:
                     schema.check(message[key], shape, key)
         except cfg.ConfigError as exc:
@@ -278,8 +289,9 @@ class RealtimeSession:
             if channel.speakers is not None:
                 channel.pump.label = functools.partial(self.models.label, channel.speakers)
             if english:
-                channel.translator = Translator(self.models.translate, self.send, channel.label,
-                                                partials=partials)  # fmt: skip
+                channel.translator = Translator(
+                    self.models.translate, self.send, channel.label, partials=partials
+                )
                 channel.writer.on_final = channel.translator.final
         supported = frozenset({"en"}) if english else frozenset()
         translation_warnings(self.send, translation, language, supported)
@@ -481,8 +493,12 @@ class RealtimeSession:
     def _end_of_channel(self, message: dict[str, Any]) -> None:
         channel = self._channel(message.get("channel"))
         if message.get("last_seq_no") != channel.seq_no:
-            log.info("%s last_seq_no %s, frames %s",
-                     channel.label, message.get("last_seq_no"), channel.seq_no)  # fmt: skip
+            log.info(
+                "%s last_seq_no %s, frames %s",
+                channel.label,
+                message.get("last_seq_no"),
+                channel.seq_no,
+            )
         self._end_channel(channel)
 
     def _force_end_of_utterance(self, message: dict[str, Any]) -> None:
@@ -543,10 +559,14 @@ async def handle_websocket(request: web.Request) -> web.StreamResponse:
         )
     if registry.unstarted >= engine.limits.max_unstarted:
         return web.json_response(
-            {"code": 503, "error": "Service Unavailable",
-             "detail": "Too many connections waiting to start; retry shortly"},
-            status=503, headers={"Retry-After": "5"},
-        )  # fmt: skip
+            {
+                "code": 503,
+                "error": "Service Unavailable",
+                "detail": "Too many connections waiting to start; retry shortly",
+            },
+            status=503,
+            headers={"Retry-After": "5"},
+        )
     await ws.prepare(request)
     await RealtimeSession(engine, registry, ws).run()
     return ws

@@ -48,8 +48,9 @@ class OnlineSpeakers:
         self.settings = settings
         # Known speakers are voices from the start: a stretch joins one as it would a voice
         # heard earlier in the session.
-        self.voices = [Voice(n, centroid.copy(), heard=False)
-                       for n, (_, centroid) in enumerate(settings.known)]  # fmt: skip
+        self.voices = [
+            Voice(n, centroid.copy(), heard=False) for n, (_, centroid) in enumerate(settings.known)
+        ]
         self.labels = {n: name for n, (name, _) in enumerate(settings.known)}
         self.current: str | None = None
 
@@ -84,8 +85,9 @@ class OnlineSpeakers:
             best = Voice(len(self.voices), vector.copy())
             self.voices.append(best)
             taken = set(self.labels.values())
-            self.labels[best.number] = next(f"S{n}" for n in range(1, len(taken) + 2)
-                                            if f"S{n}" not in taken)  # fmt: skip
+            self.labels[best.number] = next(
+                f"S{n}" for n in range(1, len(taken) + 2) if f"S{n}" not in taken
+            )
         else:
             mean = best.centroid * best.count + vector
             best.centroid = mean / (np.linalg.norm(mean) + 1e-9)
@@ -95,8 +97,11 @@ class OnlineSpeakers:
 
     def speakers(self) -> list[dict[str, object]]:
         """SpeakersResult's entries: each voice's label and identifier."""
-        return [{"label": self.labels[v.number], "speaker_identifiers": [identifier(v.centroid)]}
-                for v in self.voices if v.heard]  # fmt: skip
+        return [
+            {"label": self.labels[v.number], "speaker_identifiers": [identifier(v.centroid)]}
+            for v in self.voices
+            if v.heard
+        ]
 
 
 def _stretches(words: list[Word]) -> list[tuple[int, int]]:

@@ -80,7 +80,9 @@ def infer_window(
     first = max(0.0, speech[0][0] - 0.2, window.skip_s)
     began = time.monotonic()
     words = model.transcribe(
-        window.audio[int(first * RATE) :], prompt=window.prompt, decoding=window.decoding,
+        window.audio[int(first * RATE) :],
+        prompt=window.prompt,
+        decoding=window.decoding,
         wide=wide,
     )
     model.step_costs.observe(time.monotonic() - began, wide)  # what capacity is reckoned from
@@ -216,8 +218,9 @@ class RecognitionPump:
         if self.label is None:
             return window
         later = self.stream.audio_after(window.end)
-        return replace(window, audio=np.concatenate([window.audio, later]),
-                       end=window.end + len(later) / RATE)  # fmt: skip
+        return replace(
+            window, audio=np.concatenate([window.audio, later]), end=window.end + len(later) / RATE
+        )
 
     async def _finish(self, step: Step) -> None:
         """Apply a step's result."""

@@ -44,22 +44,36 @@ class ModelChoice:
     def infos(self, sessions: int) -> list[dict[str, Any]]:
         """The session's Info messages (types the protocol has): the model it runs on, and
         how many sessions the engine serves within its ``max_delay``."""
-        reason = (f"Running recognition using a broadcast model quality "
-                  f"(the local engine's {self.model.name}")  # fmt: skip
+        reason = (
+            f"Running recognition using a broadcast model quality "
+            f"(the local engine's {self.model.name}"
+        )
         reason += f": {self.fallback})." if self.fallback else ")."
         quota = self.model.step_costs.capacity(self.max_delay)
-        usage = (f"{sessions} real-time session(s) on this engine; it serves {quota} within "
-                 f"max_delay {self.max_delay:g} on this machine")  # fmt: skip
+        usage = (
+            f"{sessions} real-time session(s) on this engine; it serves {quota} within "
+            f"max_delay {self.max_delay:g} on this machine"
+        )
         if sessions > quota:
             usage += ": finals will come later than max_delay. Raise max_delay to " + (
-                f"{least_delay(self.model.step_costs, sessions):g}, or end another session")
+                f"{least_delay(self.model.step_costs, sessions):g}, or end another session"
+            )
         return [
-            {"message": "Info", "type": "recognition_quality", "quality": "broadcast",
-             "reason": reason},
-            {"message": "Info", "type": "concurrent_session_usage", "usage": sessions,
-             "quota": quota, "last_updated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-             "reason": usage},
-        ]  # fmt: skip
+            {
+                "message": "Info",
+                "type": "recognition_quality",
+                "quality": "broadcast",
+                "reason": reason,
+            },
+            {
+                "message": "Info",
+                "type": "concurrent_session_usage",
+                "usage": sessions,
+                "quota": quota,
+                "last_updated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "reason": usage,
+            },
+        ]
 
 
 def choose(
@@ -76,13 +90,19 @@ def choose(
     model would run). Where even the standard one cannot keep it, the usage Info says so."""
     max_delay = float(config.get("max_delay", 4.0))
     slow, fast = model.step_costs, standard.step_costs
-    if (asked != ENHANCED or model is standard or not can_fall_back
-            or slow.fits(sessions, max_delay)
-            or fast.cycle(sessions) >= slow.cycle(sessions)):  # fmt: skip
+    if (
+        asked != ENHANCED
+        or model is standard
+        or not can_fall_back
+        or slow.fits(sessions, max_delay)
+        or fast.cycle(sessions) >= slow.cycle(sessions)
+    ):
         return ModelChoice(model, max_delay)
-    why = (f"operating point enhanced runs {model.name}, whose steps take "
-           f"{slow.cycle(sessions):.2f} s here, more than max_delay {max_delay:g} allows; "
-           f"it runs from max_delay {least_delay(slow, sessions):g}")  # fmt: skip
+    why = (
+        f"operating point enhanced runs {model.name}, whose steps take "
+        f"{slow.cycle(sessions):.2f} s here, more than max_delay {max_delay:g} allows; "
+        f"it runs from max_delay {least_delay(slow, sessions):g}"
+    )
     return ModelChoice(standard, max_delay, why)
 
 
@@ -106,8 +126,10 @@ class SessionModels:
     def configure(self, config: dict[str, Any]) -> None:
         """Language and hints from a validated transcription_config (before ``load_models``)."""
         self.vocab = Vocabulary.from_config(config)
-        self.decoding = Decoding(language=cfg.to_whisper(str(config["language"])),
-                                 hotwords=self.vocab.hotwords if self.vocab else None)  # fmt: skip
+        self.decoding = Decoding(
+            language=cfg.to_whisper(str(config["language"])),
+            hotwords=self.vocab.hotwords if self.vocab else None,
+        )
         self.speaker_settings = SpeakerSettings.from_config(config)
 
     async def load_models(self, config: dict[str, Any], sessions: int) -> ModelChoice:
@@ -121,8 +143,14 @@ class SessionModels:
         """
         models = self.engine.models
         asked = models.point_for(config, self.engine.rt_point)
-        choice = choose(asked, await models.get(asked), models.standard, config, sessions,
-                        can_fall_back=self._standard_knows(config))  # fmt: skip
+        choice = choose(
+            asked,
+            await models.get(asked),
+            models.standard,
+            config,
+            sessions,
+            can_fall_back=self._standard_knows(config),
+        )
         self.model = choice.model
         await asyncio.to_thread(self.model.widen)  # real-time steps may run on both cores
         if cfg.labels_speakers(config):

@@ -90,8 +90,11 @@ def in_order(words: list[Word], boundary: float) -> list[Word]:
     for word in words:
         start = max(word.start, boundary)
         end = max(word.end, start + MIN_WORD_S)
-        out.append(word if (start, end) == (word.start, word.end) else
-                   Word(word.text, start, end, word.probability))  # fmt: skip
+        out.append(
+            word
+            if (start, end) == (word.start, word.end)
+            else Word(word.text, start, end, word.probability)
+        )
         boundary = end
     return out
 
@@ -211,7 +214,9 @@ class StreamingRecognizer:
         while 0 < count < len(hypothesis) and not hypothesis[count].text[:1].isspace():
             count -= 1
         finals, partial = hypothesis[:count], hypothesis[count:]
-        ended = window.flush or (bool(finals) and not partial and self._speech_stopped(window, speech))
+        ended = window.flush or (
+            bool(finals) and not partial and self._speech_stopped(window, speech)
+        )
         finals = self._hold(finals, ended)
         update = Update(finals=settled + finals, partial=partial)
         self._stuck = 0 if finals else self._stuck + int(self._waiting(window, speech))
@@ -241,7 +246,7 @@ class StreamingRecognizer:
         if bare == last.text or not any(c.isalnum() for c in bare):
             return finals
         self._held = Word(bare, last.start, last.end, last.probability)
-        self._mark = last.text[len(bare):]
+        self._mark = last.text[len(bare) :]
         return [*finals[:-1], self._held]
 
     def _settle(self, heard: list[Word]) -> list[Word]:
@@ -252,13 +257,19 @@ class StreamingRecognizer:
         held, mark = self._held, self._mark
         if held is None:
             return []
-        again = next((w for w in heard if normal(w.text) == normal(held.text)
-                      and abs((w.start + w.end) / 2 - (held.start + held.end) / 2) < HELD_NEAR_S),
-                     None)  # fmt: skip
+        again = next(
+            (
+                w
+                for w in heard
+                if normal(w.text) == normal(held.text)
+                and abs((w.start + w.end) / 2 - (held.start + held.end) / 2) < HELD_NEAR_S
+            ),
+            None,
+        )
         after = [w for w in heard if w.start >= held.end - 0.05 and w is not again]
         paused = bool(after) and after[0].start - held.end >= HELD_PAUSE_S
         if again is not None and after and not paused:
-            said = again.text[len(again.text.rstrip(HELD_MARKS)):]
+            said = again.text[len(again.text.rstrip(HELD_MARKS)) :]
             mark = said[:1] and mark  # the mark as first written, where a mark stands
         elif after and not paused:
             mark = mark if after[0].text.strip()[:1].isupper() else ""
@@ -338,12 +349,16 @@ class StreamingRecognizer:
         # the repetition, never the speech.
         # Likewise a fragment final ("speech") followed by its whole word ("Speechmatics")
         # starting inside it: a final is never revised, so the whole word is not said after it.
-        while fresh and tail and (
-            (normal(fresh[0].text) == tail[-1] and fresh[0].start < boundary + 0.5)
-            or (
-                len(tail[-1]) >= 4
-                and normal(fresh[0].text).startswith(tail[-1])
-                and fresh[0].start < boundary - 0.05
+        while (
+            fresh
+            and tail
+            and (
+                (normal(fresh[0].text) == tail[-1] and fresh[0].start < boundary + 0.5)
+                or (
+                    len(tail[-1]) >= 4
+                    and normal(fresh[0].text).startswith(tail[-1])
+                    and fresh[0].start < boundary - 0.05
+                )
             )
         ):
             fresh = fresh[1:]

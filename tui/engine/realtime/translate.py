@@ -62,9 +62,14 @@ class Translator:
         if self._audio.samples > MAX_HELD_S * RATE:
             if not self.warned:
                 self.warned = True
-                self.send({"message": "Warning", "type": "translation_failed",
-                           "reason": "Translation fell too far behind; some finals were "
-                           "not translated"})  # fmt: skip
+                self.send(
+                    {
+                        "message": "Warning",
+                        "type": "translation_failed",
+                        "reason": "Translation fell too far behind; some finals were "
+                        "not translated",
+                    }
+                )
             self._audio.drop_until(self._audio.end - MAX_HELD_S / 2)
 
     def final(self, start: float, end: float, text: str) -> None:
@@ -110,18 +115,25 @@ class Translator:
                 words = await self.translate(audio)
             except Exception:  # a failed translation is said, the session goes on
                 log.exception("translation failed")
-                self.send({"message": "Warning", "type": "translation_failed",
-                           "reason": "A final could not be translated"})  # fmt: skip
+                self.send(
+                    {
+                        "message": "Warning",
+                        "type": "translation_failed",
+                        "reason": "A final could not be translated",
+                    }
+                )
                 continue
             text = "".join(w.text for w in words).strip()
             if not text:
                 continue
             message: dict[str, Any] = {
                 "message": "AddPartialTranslation" if partial else "AddTranslation",
-                "format": "2.9", "language": "en",
-                "results": [{"content": text, "start_time": round(start, 3),
-                             "end_time": round(end, 3)}],
-            }  # fmt: skip
+                "format": "2.9",
+                "language": "en",
+                "results": [
+                    {"content": text, "start_time": round(start, 3), "end_time": round(end, 3)}
+                ],
+            }
             if self.channel is not None:
                 message["channel"] = self.channel
                 message["results"][0]["channel"] = self.channel

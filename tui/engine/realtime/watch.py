@@ -69,10 +69,15 @@ async def watch_idle(session: Watched) -> None:
         for before in points:
             if before not in warned and idle >= limit - before:
                 warned.add(before)
-                session.send(warning("idle_timeout", (
-                    f"Session will timeout in {span(before)} due to inactivity, "
-                    f"no audio sent within the last {span(limit - before)}"
-                )))  # fmt: skip
+                session.send(
+                    warning(
+                        "idle_timeout",
+                        (
+                            f"Session will timeout in {span(before)} due to inactivity, "
+                            f"no audio sent within the last {span(limit - before)}"
+                        ),
+                    )
+                )
         await asyncio.sleep(min(1.0, limit / 20))
 
 
@@ -82,9 +87,14 @@ async def watch_duration(session: Watched) -> None:
     started = time.monotonic()
     for before in sorted(warning_points(limit, (2700.0, 1800.0, 900.0)), reverse=True):
         await asyncio.sleep(max(0.0, started + limit - before - time.monotonic()))
-        session.send(warning("session_timeout", (
-            f"Session will timeout in {span(before)} due to max duration, "
-            f"session has been active for {span(limit - before)}"
-        )))  # fmt: skip
+        session.send(
+            warning(
+                "session_timeout",
+                (
+                    f"Session will timeout in {span(before)} due to max duration, "
+                    f"session has been active for {span(limit - before)}"
+                ),
+            )
+        )
     await asyncio.sleep(max(0.0, started + limit - time.monotonic()))
     session.fail("session_timeout", f"Session reached its maximum duration of {limit:g}s")

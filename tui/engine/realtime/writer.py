@@ -58,8 +58,11 @@ class TranscriptWriter:
         diarizing = cfg.labels_speakers(config)
         labels = None
         if speakers is not None:  # one per token: a joined word takes its first token's
-            labels = [who for index, (word, who) in enumerate(zip(words, speakers, strict=True))
-                      if index == 0 or not word.text or word.text[0].isspace()]  # fmt: skip
+            labels = [
+                who
+                for index, (word, who) in enumerate(zip(words, speakers, strict=True))
+                if index == 0 or not word.text or word.text[0].isspace()
+            ]
             words = joined(words)
             if labels:
                 self.last_speaker = labels[-1]
@@ -128,10 +131,18 @@ class TranscriptWriter:
         and is not behind."""
         if self.last_partial or until - self.sent_final_end < SILENT_FINAL_S:
             return
-        self._put({"message": "AddTranscript", "format": "2.9",
-                   "metadata": {"start_time": self.sent_final_end, "end_time": until,
-                                "transcript": ""},
-                   "results": []})  # fmt: skip
+        self._put(
+            {
+                "message": "AddTranscript",
+                "format": "2.9",
+                "metadata": {
+                    "start_time": self.sent_final_end,
+                    "end_time": until,
+                    "transcript": "",
+                },
+                "results": [],
+            }
+        )
         self.sent_final_end = until
 
     def partial(self, words: list[Word], force: bool) -> None:
@@ -185,11 +196,20 @@ def translation_warnings(
         return
     targets = translation.get("target_languages") or []
     if not targets:
-        send({"message": "Warning", "type": "empty_translation_target_list",
-              "reason": "No translation target languages were given"})  # fmt: skip
+        send(
+            {
+                "message": "Warning",
+                "type": "empty_translation_target_list",
+                "reason": "No translation target languages were given",
+            }
+        )
     for target in targets:
         if target not in supported:
-            send({"message": "Warning", "type": "unsupported_translation_pair",
-                  "reason": f"Translation from {language} to {target} is not supported by "
-                  "the local engine (it translates other languages to English)"})  # fmt: skip
-
+            send(
+                {
+                    "message": "Warning",
+                    "type": "unsupported_translation_pair",
+                    "reason": f"Translation from {language} to {target} is not supported by "
+                    "the local engine (it translates other languages to English)",
+                }
+            )

@@ -180,9 +180,14 @@ class Recognizer:
         from tui.engine.recognition.one_pass import one_pass_model  # imports faster-whisper (slow)
 
         try:
-            return one_pass_model()(self._path, device="cpu", compute_type="int8",
-                                    cpu_threads=threads, num_workers=workers,
-                                    local_files_only=True)  # fmt: skip
+            return one_pass_model()(
+                self._path,
+                device="cpu",
+                compute_type="int8",
+                cpu_threads=threads,
+                num_workers=workers,
+                local_files_only=True,
+            )
         except ModelLoadError:
             raise
         except Exception as exc:

@@ -85,5 +85,8 @@ def summary(costs: StepCosts) -> str:
 
 def report(name: str, costs: StepCosts) -> dict[str, object]:
     """A model's step costs and capacity at each of ``DELAYS``, for the status endpoint."""
-    return {"model": name, **costs.as_json(),
-            "sessions_within_max_delay": {f"{d:g}": costs.capacity(d) for d in DELAYS}}  # fmt: skip
+    return {
+        "model": name,
+        **costs.as_json(),
+        "sessions_within_max_delay": {f"{d:g}": costs.capacity(d) for d in DELAYS},
+    }

@@ -154,7 +154,10 @@ def batch_loops(words: list[Word]) -> list[Word]:
         if size:
             kept.extend(words[index : index + size])
             times = 1
-            while keys[index + size * times : index + size * (times + 1)] == keys[index : index + size]:
+            while (
+                keys[index + size * times : index + size * (times + 1)]
+                == keys[index : index + size]
+            ):
                 times += 1
             index += size * times
         else:

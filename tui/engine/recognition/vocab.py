@@ -97,8 +97,14 @@ def _replace_sequence(words: list[Word], sound: tuple[str, ...], content: str) -
         if len(window) == size and tuple(_key(w.text) for w in window) == sound:
             space, _, _ = _split(window[0].text)
             _, _, marks = _split(window[-1].text)
-            out.append(Word((space or " ") + content + marks, window[0].start, window[-1].end,
-                            min(w.probability for w in window)))  # fmt: skip
+            out.append(
+                Word(
+                    (space or " ") + content + marks,
+                    window[0].start,
+                    window[-1].end,
+                    min(w.probability for w in window),
+                )
+            )
             i += size
         else:
             out.append(words[i])
