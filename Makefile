@@ -1,4 +1,4 @@
-# Two commands do all the set-up: `make run` (the dashboard) and `make test` (the whole suite).
+# Two commands do all the set-up: `make run` (the dashboard) and `make test` (every check and test).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -8,12 +8,12 @@ STAMP := $(VENV)/.installed
 LEGACY := $(VENV)/legacy
 LEGACY_STAMP := $(LEGACY)/.installed
 
-.PHONY: run test lint typecheck imports pytest benchmark benchmark-default benchmark-memory benchmark-load benchmark-vocab benchmark-speakers benchmark-models benchmark-stepped clean
+.PHONY: run test lint typecheck imports docs pytest benchmark benchmark-default benchmark-memory benchmark-load benchmark-vocab benchmark-speakers benchmark-models benchmark-stepped clean
 
 run: $(STAMP)
 	$(BIN)/sm-tui $(ARGS)
 
-test: lint typecheck imports pytest
+test: lint typecheck imports docs pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check tui tests bench
@@ -25,6 +25,11 @@ typecheck: $(STAMP)
 # The import contracts in pyproject.toml: layers, no cycles, a headless core.
 imports: $(STAMP)
 	$(BIN)/lint-imports
+
+# The docs site (mkdocs-material) into site/; --strict fails on a broken link or a benchmark
+# page whose results are missing.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 # pytest exits 5 when it collects no test: that is a failure here too, but said plainly.
 pytest: $(STAMP) $(LEGACY_STAMP)

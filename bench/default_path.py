@@ -34,7 +34,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.results import write_results  # noqa: E402
+from bench.results import Table, write_results  # noqa: E402
 from bench.speech import corpus  # noqa: E402
 from tui.core.compare import load_pcm, run_batch, run_realtime  # noqa: E402
 from tui.core.comparison import percentile  # noqa: E402
@@ -145,7 +145,9 @@ def fmt(value: float | None, unit: str = " s") -> str:
     return "—" if value is None else f"{value:.2f}{unit}"
 
 
-async def main(repeat: int, rt_repeat: int, delays: list[float], features: bool) -> None:
+async def main(
+    repeat: int, rt_repeat: int, delays: list[float], features: bool, command: str
+) -> None:
     from faster_whisper import WhisperModel
 
     figures: dict[str, Any] = {"repeat": repeat, "rt_repeat": rt_repeat, "recordings": {}}
@@ -185,40 +187,61 @@ async def main(repeat: int, rt_repeat: int, delays: list[float], features: bool)
                     )
         finally:
             opened.close()
-    out = write_results("default_path", figures)
-    print_table(figures)
+    out = write_results("default_path", figures, tables(figures), command)
     print(f"\nwrote {out}")
 
 
-def print_table(figures: dict[str, Any]) -> None:
-    print(
-        "| recording | raw base 1 thread | raw base 2 threads | engine batch (enhanced) "
-        "| same text | loops |\n|---|---|---|---|---|---|"
+def tables(figures: dict[str, Any], echo: bool = True) -> list[Table]:
+    """The figures as the docs show them: batch beside raw faster-whisper, then real time."""
+    batch = Table(
+        "Batch, enhanced: raw faster-whisper base beside the engine (batch SDK, default config)",
+        [
+            "recording",
+            "raw base 1 thread",
+            "raw base 2 threads",
+            "engine batch",
+            "same text",
+            "loops",
+        ],
     )
     for name, entry in figures["recordings"].items():
         one, two = entry["raw"]
-        batch = entry["batch"]
-        spread = f"{min(batch['turnaround_s']):.1f}–{max(batch['turnaround_s']):.1f} s"
-        wers = "/".join(f"{100 * w:.1f}" for w in batch["wer"])
-        print(
-            f"| {name} ({entry['audio_s']:g} s) | {one['seconds']:.1f} s, WER {100 * one['wer']:.1f}% "
-            f"| {two['seconds']:.1f} s, WER {100 * two['wer']:.1f}% | {spread}, WER {wers}% "
-            f"| {'yes' if batch['same_text_every_run'] else 'no'} | {max(batch['loops'])} |"
+        runs = entry["batch"]
+        spread = f"{min(runs['turnaround_s']):.1f}–{max(runs['turnaround_s']):.1f} s"
+        wers = "/".join(f"{100 * w:.1f}" for w in runs["wer"])
+        batch.add(
+            f"{name} ({entry['audio_s']:g} s)",
+            f"{one['seconds']:.1f} s, WER {100 * one['wer']:.1f}%",
+            f"{two['seconds']:.1f} s, WER {100 * two['wer']:.1f}%",
+            f"{spread}, WER {wers}%",
+            "yes" if runs["same_text_every_run"] else "no",
+            max(runs["loops"]),
+            echo=echo,
         )
-    print(
-        "\n| recording | max_delay | features | model run | final p50 | p95 | worst | RT WER | deletions "
-        "vs batch | sentence ends /100 words (batch) |\n|---|---|---|---|---|---|---|---|---|---|"
-    )
+    realtime = Table(
+        "Real time, enhanced (rt SDK, partials on, paced at 1x)",
+        ["recording", "max_delay", "features", "model run", "final p50", "p95", "worst", "RT WER",
+         "deletions vs batch", "sentence ends /100 words (batch)"],
+    )  # fmt: skip
     for name, entry in figures["recordings"].items():
         for rt in entry["realtime"]:
             ran = next((i for i in rt["infos"] if "local engine's" in i), "")
             model = re.search(r"local engine's ([\w.]+)", ran)
-            print(
-                f"| {name} | {rt['max_delay']:g} | {rt['features']} | {model.group(1) if model else '?'} "
-                f"| {fmt(rt['final_p50_s'])} | {fmt(rt['final_p95_s'])} | {fmt(rt['final_worst_s'])} "
-                f"| {100 * rt['wer']:.1f}% | {100 * rt['deletions_vs_batch']:.1f}% "
-                f"| {rt['sentence_ends_per_100_words']:.1f} ({rt['batch_sentence_ends_per_100_words']:.1f}) |"
+            realtime.add(
+                name,
+                f"{rt['max_delay']:g}",
+                rt["features"],
+                model.group(1) if model else "?",
+                fmt(rt["final_p50_s"]),
+                fmt(rt["final_p95_s"]),
+                fmt(rt["final_worst_s"]),
+                f"{100 * rt['wer']:.1f}%",
+                f"{100 * rt['deletions_vs_batch']:.1f}%",
+                f"{rt['sentence_ends_per_100_words']:.1f} "
+                f"({rt['batch_sentence_ends_per_100_words']:.1f})",
+                echo=echo,
             )
+    return [batch, realtime]
 
 
 if __name__ == "__main__":
@@ -233,4 +256,7 @@ if __name__ == "__main__":
     )
     args = parser.parse_args()
     delays = [float(d) for d in args.max_delay.split(",")]
-    asyncio.run(main(args.repeat, args.rt_repeat, delays, args.features))
+    command = "make benchmark-default" + (
+        f' DEFAULT="{" ".join(sys.argv[1:])}"' if sys.argv[1:] else ""
+    )
+    asyncio.run(main(args.repeat, args.rt_repeat, delays, args.features, command))

@@ -27,6 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.results import Table, write_results  # noqa: E402
 from tests.helpers import joined  # noqa: E402
 from tui.core.compare import compare  # noqa: E402
 from tui.core.comparison import ComparisonSummary  # noqa: E402
@@ -61,11 +62,16 @@ def row(situation: str, summaries: list[ComparisonSummary]) -> str:
     batch = pooled_wer([(s.reference or "", s.batch.transcript) for s in summaries]) or 0.0
     errors = sum(len(s.realtime.errors) for s in summaries)
     behind = max(s.realtime.behind_max_s for s in summaries)
-    return (
-        f"| {situation} | {np.percentile(latencies, 50):.2f} s | {np.percentile(latencies, 95):.2f} s "
-        f"| {max(latencies):.2f} s | {behind:.2f} s | {100 * rt:.1f}% "
-        f"| {100 * batch:.1f}% | {errors} |"
-    )
+    return [
+        situation,
+        f"{np.percentile(latencies, 50):.2f} s",
+        f"{np.percentile(latencies, 95):.2f} s",
+        f"{max(latencies):.2f} s",
+        f"{behind:.2f} s",
+        f"{100 * rt:.1f}%",
+        f"{100 * batch:.1f}%",
+        str(errors),
+    ]
 
 
 async def main(words: list[str], repeat: int, show: bool) -> None:
@@ -77,11 +83,12 @@ async def main(words: list[str], repeat: int, show: bool) -> None:
         names = sorted(refs) * 20
         long_file = joined(tmp / "long.wav", *[AUDIO / n for n in names])  # about 16 minutes
         opened = await asyncio.to_thread(open_target, Settings(data_dir=tmp / "data"))
-        lines = [
-            "| situation | final p50 | final p95 | worst word | most behind | RT WER "
-            "| batch WER | errors |",
-            "|---|---|---|---|---|---|---|---|",
-        ]
+        table = Table(
+            f"Real time (max_delay 1) on the referenced shared recordings, {repeat} passes a "
+            "situation, latency and WER pooled over every word",
+            ["situation", "final p50", "final p95", "worst word", "most behind", "RT WER",
+             "batch WER", "errors"],
+        )  # fmt: skip
         try:
             chosen = [s for s in SITUATIONS if not words or any(w in s for w in words)]
             for situation in chosen:
@@ -117,8 +124,7 @@ async def main(words: list[str], repeat: int, show: bool) -> None:
                             api_key=opened.target.api_key, url=opened.target.batch_url
                         ) as client:
                             await client.delete_job(batch_id, force=True)
-                lines.append(row(situation, summaries))
-                print(lines[-1], flush=True)
+                table.add(*row(situation, summaries))
                 if show:
                     for s in summaries:
                         print(
@@ -128,7 +134,8 @@ async def main(words: list[str], repeat: int, show: bool) -> None:
                         )
         finally:
             opened.close()
-    print("\n".join(lines))
+    command = "bench/load.py " + " ".join([*words, f"--repeat {repeat}"])
+    print(f"\nwrote {write_results('load', {'repeat': repeat}, [table], command)}")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.results import Table, write_results
 from tests.integration.test_hostile import memory, silence_flac, start
 
 MB = 1024 * 1024
@@ -28,21 +29,27 @@ async def main() -> None:
         flac = silence_flac(tmp / "4h.flac", 4 * 3600)
         engine = start(tmp / "data")
         try:
+            table = Table(
+                "The engine's memory under hostile batch input",
+                ["moment", "resident", "peak (VmHWM)", "time"],
+            )
             rss, peak = memory(engine)
-            print(f"engine loaded: {rss / MB:.0f} MB resident, peak {peak / MB:.0f} MB")
+            table.add("engine loaded", f"{rss / MB:.0f} MB", f"{peak / MB:.0f} MB", "–")
             started = time.monotonic()
             async with AsyncClient(api_key=engine.api_key, url=engine.batch_url) as client:
                 ids = [(await client.submit_job(str(flac))).id for _ in range(3)]
                 for job_id in ids:
                     await client.wait_for_completion(job_id, polling_interval=2, timeout=3600)
             rss, peak = memory(engine)
-            print(
-                f"3 × 4 h of silence ({flac.stat().st_size / 1e6:.1f} MB FLAC each) at once: "
-                f"done in {time.monotonic() - started:.1f} s; "
-                f"{rss / MB:.0f} MB resident, peak {peak / MB:.0f} MB"
+            table.add(
+                f"after 3 × 4 h of silence at once ({flac.stat().st_size / 1e6:.1f} MB FLAC each)",
+                f"{rss / MB:.0f} MB",
+                f"{peak / MB:.0f} MB",
+                f"{time.monotonic() - started:.1f} s",
             )
         finally:
             engine.stop()
+    print(f"\nwrote {write_results('memory', {}, [table], 'make benchmark-memory')}")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.results import Table, write_results  # noqa: E402
 from tui.core.compare import compare  # noqa: E402
 from tui.core.references import load_references  # noqa: E402
 from tui.core.target import open_target  # noqa: E402
@@ -33,10 +34,12 @@ async def main() -> None:
     }
     with tempfile.TemporaryDirectory() as folder:
         opened = await asyncio.to_thread(open_target, Settings(data_dir=Path(folder) / "data"))
-        print(
-            "| operating point | model | batch WER | batch turnaround ÷ audio | real-time WER "
-            "| final p50 | final p95 |\n|---|---|---|---|---|---|---|"
-        )
+        table = Table(
+            "Both operating points on the shared recordings (batch and real time at once, "
+            "max_delay 1)",
+            ["operating point", "model", "batch WER", "batch turnaround ÷ audio",
+             "real-time WER", "final p50", "final p95"],
+        )  # fmt: skip
         try:
             for point in ("standard", "enhanced"):
                 target = dataclasses.replace(opened.target, batch_model=point, rt_model=point)
@@ -50,15 +53,18 @@ async def main() -> None:
                 ratio = sum(s.batch.turnaround_s for s in summaries) / sum(
                     s.audio_s for s in summaries
                 )
-                print(
-                    f"| {point} | {target.model_label(point)} | {100 * np.mean(batch):.1f}% "
-                    f"| {ratio:.2f} | {100 * np.mean(rt):.1f}% "
-                    f"| {np.percentile(latencies, 50):.2f} s "
-                    f"| {np.percentile(latencies, 95):.2f} s |",
-                    flush=True,
+                table.add(
+                    point,
+                    target.model_label(point),
+                    f"{100 * np.mean(batch):.1f}%",
+                    f"{ratio:.2f}",
+                    f"{100 * np.mean(rt):.1f}%",
+                    f"{np.percentile(latencies, 50):.2f} s",
+                    f"{np.percentile(latencies, 95):.2f} s",
                 )
         finally:
             opened.close()
+    print(f"\nwrote {write_results('models', {}, [table], 'make benchmark-models')}")
 
 
 if __name__ == "__main__":

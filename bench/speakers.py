@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from speechmatics.batch import AsyncClient, JobConfig, JobType, TranscriptionConfig  # noqa: E402
 
+from bench.results import Table, write_results  # noqa: E402
 from tests.helpers import call_turns, labelled_share, write_wav  # noqa: E402
 from tests.integration.rt_helpers import pcm, stream  # noqa: E402
 from tui.core.engine_process import start_engine  # noqa: E402
@@ -67,8 +68,10 @@ async def main() -> None:
             channels = [np.concatenate(list(iter_decoded(stereo, channel=c))) for c in (0, 1)]
             mixed = write_wav(tmp / "mixed.wav", (channels[0] + channels[1]) / 2)
             mixed_spans = [(1, 0.0, 10.0)]  # every word heard in the mix is the customer's
-            print("| audio | mode | words labelled right | speakers found |")
-            print("|---|---|---|---|")
+            table = Table(
+                "Speaker diarization: words labelled with the voice that said them",
+                ["audio", "mode", "words labelled right", "speakers found"],
+            )
             for name, path, truth in (
                 ("two voices taking turns", turns, spans),
                 ("the call mixed to mono", mixed, mixed_spans),
@@ -76,7 +79,7 @@ async def main() -> None:
                 for mode, run in (("batch", batch_results), ("real time", realtime_results)):
                     results = await run(engine, path)
                     share = labelled_share(results, truth)
-                    print(f"| {name} | {mode} | {100 * share:.0f}% | {voices(results)} |")
+                    table.add(name, mode, f"{100 * share:.0f}%", voices(results))
             for name in (
                 "agent.wav",
                 "customer.wav",
@@ -88,9 +91,10 @@ async def main() -> None:
                     voices(await run(engine, AUDIO / name))
                     for run in (batch_results, realtime_results)
                 ]
-                print(f"| {name} | batch / real time | – | {found[0]} / {found[1]} |")
+                table.add(name, "batch / real time", "–", f"{found[0]} / {found[1]}")
         finally:
             engine.stop()
+    print(f"\nwrote {write_results('speakers', {}, [table], 'make benchmark-speakers')}")
 
 
 if __name__ == "__main__":

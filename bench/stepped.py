@@ -22,6 +22,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.results import Table, write_results  # noqa: E402
 from tui.core.references import load_references  # noqa: E402
 from tui.core.wer import normalise, wer  # noqa: E402
 from tui.engine.realtime.pump import MIN_STEP_S, infer_window  # noqa: E402
@@ -57,6 +58,10 @@ def stepped(model: Recognizer, audio: np.ndarray, max_delay: float) -> tuple[str
 
 def main(sets: list[tuple[Path, Path]], max_delay: float = 1.0) -> None:
     model = Recognizer("tiny.en")
+    table = Table(
+        f"The real-time rules stepped through tiny.en on a virtual clock (max_delay {max_delay:g})",
+        ["recording", "WER", "final p50", "text"],
+    )
     errors: list[float] = []
     latencies: list[float] = []
     said: list[tuple[str, str]] = []  # (reference, real-time text) of every recording
@@ -69,14 +74,16 @@ def main(sets: list[tuple[Path, Path]], max_delay: float = 1.0) -> None:
             errors.append(wer(reference, text))
             said.append((reference, text))
             latencies += lags
-            print(f"{name:24} WER {100 * errors[-1]:5.1f}%  p50 {np.median(lags):.2f} s  {text}")
+            table.add(name, f"{100 * errors[-1]:.1f}%", f"{np.median(lags):.2f} s", text)
     words = sum(len(normalise(r).split()) for r, _ in said)
     pooled = sum(wer(r, t) * len(normalise(r).split()) for r, t in said) / words
-    print(
-        f"WER {100 * pooled:.1f}% over all {words} words (mean of {len(errors)} recordings' "
-        f"{100 * np.mean(errors):.1f}%); final latency p50 {np.median(latencies):.2f} s, "
-        f"p95 {np.percentile(latencies, 95):.2f} s"
+    table.add(
+        f"all {words} words",
+        f"{100 * pooled:.1f}%",
+        f"{np.median(latencies):.2f} s (p95 {np.percentile(latencies, 95):.2f} s)",
+        f"mean of {len(errors)} recordings' WER: {100 * np.mean(errors):.1f}%",
     )
+    print(f"\nwrote {write_results('stepped', {}, [table], 'make benchmark-stepped')}")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ sys.path.insert(0, str(ROOT))
 from speechmatics import rt  # noqa: E402
 from speechmatics.batch import AsyncClient, JobConfig, JobType, TranscriptionConfig  # noqa: E402
 
+from bench.results import Table, write_results  # noqa: E402
 from tests.helpers import VOCAB_SENTENCES, speak, wer  # noqa: E402
 from tui.core.engine_process import start_engine  # noqa: E402
 from tui.core.references import load_references  # noqa: E402
@@ -60,8 +61,11 @@ async def main() -> None:
         engine = start_engine(Settings(data_dir=tmp / "data"))
         try:
             files = [(name, speak(text, tmp / f"{name}.wav")) for name, text in VOCAB_SENTENCES]
-            print("| mode | vocabulary | names recognised | names said where another was |")
-            print("|---|---|---|---|")
+            names = Table(
+                f"Ten invented names spoken by espeak-ng (operating point {MODEL}), all ten given as one "
+                "vocabulary",
+                ["mode", "vocabulary", "names recognised", "names said where another was"],
+            )
             for mode, run in (("batch", batch_text), ("real time", realtime_text)):
                 for vocab in (False, True):
                     texts = [await run(engine, path, vocab) for _, path in files]
@@ -75,15 +79,13 @@ async def main() -> None:
                         for other, _ in VOCAB_SENTENCES
                         if other != name
                     )
-                    print(
-                        f"| {mode} | {'yes' if vocab else 'no'} | {hits}/{len(files)} | {wrong} |"
-                    )
+                    names.add(mode, "yes" if vocab else "no", f"{hits}/{len(files)}", wrong)
                     for text in texts:
-                        print(f"<!-- {text.strip()} -->")
+                        print(f"  {text.strip()}")
             refs = load_references(AUDIO / "references.tsv")
-            print(
-                "\nOrdinary speech (the shared recordings), batch and real time, vocabulary "
-                "given or not: mean WER, and names said where nobody said them"
+            ordinary = Table(
+                "The shared recordings (no invented names in them), vocabulary given or not",
+                ["mode", "vocabulary", "mean WER", "names said where nobody said them"],
             )
             for mode, run in (("batch", batch_text), ("real time", realtime_text)):
                 for vocab in (False, True):
@@ -94,12 +96,12 @@ async def main() -> None:
                         for t in texts.values()
                         for name, _ in VOCAB_SENTENCES
                     )
-                    print(
-                        f"{mode:9} vocabulary {'yes' if vocab else 'no ':3}: WER "
-                        f"{100 * mean:.1f}%, invented names {invented}"
-                    )
+                    ordinary.add(mode, "yes" if vocab else "no", f"{100 * mean:.1f}%", invented)
         finally:
             engine.stop()
+    command = f"bench/vocab.py {MODEL}"
+    out = write_results(f"vocab_{MODEL}", {}, [names, ordinary], command)
+    print(f"\nwrote {out}")
 
 
 if __name__ == "__main__":

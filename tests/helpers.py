@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tui.core.target import EngineTarget, local_target
 from tui.core.wer import normalise, wer
 
 if TYPE_CHECKING:
@@ -185,3 +186,8 @@ def labelled_share(results: list[dict[str, Any]], spans: list[tuple[int, float, 
         for p in permutations(voices, len(names))
     )
     return best / len(words) if words else 0.0
+
+
+def engine_target(engine: Any) -> EngineTarget:
+    """An engine (a child process, or the in-process stand-in) as a dashboard target."""
+    return local_target(engine.batch_url, engine.rt_url, engine.api_key, "tiny.en")

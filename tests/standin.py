@@ -165,7 +165,7 @@ class InProcessEngine:
         api_key: str = "k",
         load_enhanced: object | None = None,
     ) -> None:
-        from tui.engine.server import build_engine
+        from tui.engine.server import build_engine, job_queue
         from tui.settings import Settings
 
         self.api_key = api_key
@@ -174,6 +174,8 @@ class InProcessEngine:
             recognizer=recognizer or ToneRecognizer(),  # type: ignore[arg-type]
             load_enhanced=load_enhanced,  # type: ignore[arg-type]
         )
+        self.jobs = job_queue(self.engine)
+        """The engine's batch jobs (tests look inside)."""
         self.port = 0
         self._ready = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -205,7 +207,7 @@ class InProcessEngine:
                 self.port = port
                 self._ready.set()
 
-            await serve(self.engine, "127.0.0.1", 0, ready=ready, stop=self._stop)
+            await serve(self.engine, "127.0.0.1", 0, ready=ready, stop=self._stop, jobs=self.jobs)
 
         asyncio.run(main())
 

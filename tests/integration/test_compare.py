@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import ASSETS, SAMPLE, references
-from tests.ui.conftest import engine_target
+from tests.helpers import ASSETS, SAMPLE, engine_target, references
 from tui.core.compare import compare
 
 pytestmark = pytest.mark.engine

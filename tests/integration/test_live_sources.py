@@ -8,10 +8,9 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import live_session, references, wer
+from tests.helpers import engine_target, live_session, references, wer
 from tests.integration.rt_helpers import pcm
 from tests.integration.test_live_reconnect import Recorder
-from tests.ui.conftest import engine_target
 from tui.core.sources import PipeSource, SourceError, parse_raw
 
 pytestmark = pytest.mark.engine

@@ -17,8 +17,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from tests.helpers import SAMPLE, joined, references, transcribe_then_expire, wer
-from tests.ui.conftest import engine_target
+from tests.helpers import SAMPLE, engine_target, joined, references, transcribe_then_expire, wer
 from tui.core.batch import JobState
 from tui.core.queue import BatchQueue
 from tui.core.store import JobStore

@@ -13,9 +13,8 @@ from typing import Any
 import aiohttp
 import numpy as np
 
-from tests.helpers import live_session, normalise
+from tests.helpers import engine_target, live_session, normalise
 from tests.standin import InProcessEngine, ToneRecognizer, expected_text, tone_file
-from tests.ui.conftest import engine_target
 from tui.core.levels import Level
 from tui.core.sources import FileSource
 from tui.engine.recognition.asr import Decoding, Word

@@ -1,25 +1,30 @@
-"""The compare action in the dashboard: both transcripts arrive, then the figures."""
+"""The comparison screen: from the selected job, the question before a long file, the verdict,
+a typed reference, the history, and leaving it."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
-from textual.widgets import Static
+import pytest
+from textual.widgets import Input, Static
 
 from tests.helpers import normalise
-from tests.standin import expected_text, tone_file
-from tests.ui.conftest import app_for, wait_for
+from tests.standin import InProcessEngine, ToneRecognizer, expected_text, tone_file
+from tests.ui.pilot import app_for, wait_for
 from tui.core.batch import JobState
+from tui.screens.ask import Ask
 from tui.screens.compare import CompareScreen
+from tui.screens.history import HistoryScreen
 from tui.widgets.live_transcript import LiveTranscript
 
-TALK = ["alpha bravo charlie", "delta echo"]
+SHORT_TALK = ["alpha bravo charlie", "delta echo"]
 
 
 async def test_compare_selected_job(standin: Any, isolated: Path, tmp_path: Path) -> None:
-    talk = tone_file(tmp_path / "talk.wav", TALK)
-    (tmp_path / "talk.txt").write_text(expected_text(TALK))  # the reference beside the file
+    talk = tone_file(tmp_path / "talk.wav", SHORT_TALK)
+    (tmp_path / "talk.txt").write_text(expected_text(SHORT_TALK))  # the reference beside the file
     app = app_for(isolated, standin, files=[talk])
     async with app.run_test(size=(160, 48)) as pilot:
         job = next(iter(app.batch.jobs.values()))
@@ -28,12 +33,12 @@ async def test_compare_selected_job(standin: Any, isolated: Path, tmp_path: Path
         await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen))
         screen = app.screen
         assert isinstance(screen, CompareScreen)
-        assert screen.reference == expected_text(TALK)
+        assert screen.reference == expected_text(SHORT_TALK)
         await wait_for(pilot, lambda: screen.summary is not None)
         realtime = screen.query_one("#compare-realtime", LiveTranscript).text
-        assert normalise(realtime) == normalise(expected_text(TALK))
+        assert normalise(realtime) == normalise(expected_text(SHORT_TALK))
         batch = str(screen.query_one("#compare-batch", Static).render())
-        assert normalise(batch) == normalise(expected_text(TALK))
+        assert normalise(batch) == normalise(expected_text(SHORT_TALK))
         summary = screen.summary
         assert summary is not None
         assert summary.realtime.final_latency_p50_s is not None
@@ -42,30 +47,87 @@ async def test_compare_selected_job(standin: Any, isolated: Path, tmp_path: Path
         assert app.screen is app.main
 
 
+async def test_compare_asks_before_a_long_file(
+    standin: Any, isolated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("tui.app.LONG_COMPARISON_S", 2.0)  # the talk is longer than this
+    talk = tone_file(tmp_path / "talk.wav", SHORT_TALK)
+    app = app_for(isolated, standin, files=[talk])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: all(j.state.finished for j in app.batch.jobs.values()))
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, Ask))
+        question = str(app.screen.query_one("#ask-question", Static).render())
+        assert "talk.wav is" in question and "takes" in question
+        await pilot.press("n")
+        assert app.screen is app.main
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, Ask))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen))
+
+
+async def test_comparison_verdict_reference_and_history(
+    standin: Any, isolated: Path, tmp_path: Path
+) -> None:
+    """A comparison ends in a verdict, takes a typed reference, is kept, and shows in history."""
+    talk = tone_file(tmp_path / "talk.wav", SHORT_TALK)
+    app = app_for(isolated, standin, files=[talk])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: all(j.state.finished for j in app.batch.jobs.values()))
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen))
+        screen = app.screen
+        assert isinstance(screen, CompareScreen)
+        await wait_for(pilot, lambda: screen.summary is not None)
+        shown = app.export_screenshot().replace("&#160;", " ")
+        assert "Verdict" in shown and "r: give a reference" in shown
+        kept = list((isolated / "comparisons").glob("*.json"))
+        assert len(kept) == 1 and json.loads(kept[0].read_text())["summary"]["reference"] is None
+        await pilot.press("r")
+        box = screen.query_one("#compare-reference", Input)
+        assert box.display and box.has_focus
+        box.value = "alpha bravo charlie delta golf"
+        await pilot.press("enter")
+        await wait_for(
+            pilot, lambda: screen.summary is not None and screen.summary.reference is not None
+        )
+        summary = screen.summary
+        assert summary is not None and summary.wer.batch == pytest.approx(0.2)
+        body = json.loads(kept[0].read_text())  # the same file, rewritten with the reference
+        assert body["summary"]["wer"]["batch"] == pytest.approx(0.2)
+        assert len(list((isolated / "comparisons").glob("*.json"))) == 1
+        await pilot.press("h")
+        await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
+        history = app.screen
+        assert isinstance(history, HistoryScreen)
+        assert len(history.runs) == 1 and history.runs[0].wer_batch == pytest.approx(0.2)
+        await pilot.press("escape")
+        assert app.screen is screen
+
+
 async def test_leaving_a_comparison_stops_its_batch_job(isolated: Path, tmp_path: Path) -> None:
     """Escape mid-comparison deletes the batch job on the engine, which stops working on it."""
     from speechmatics.batch import AsyncClient, JobStatus
 
-    from tests.standin import InProcessEngine, ToneRecognizer
-
     slow = ToneRecognizer(delay_s=0.5)
     engine = InProcessEngine(tmp_path / "slow-engine", slow).start()
     try:
-        talk = tone_file(tmp_path / "talk.wav", TALK * 30)
+        talk = tone_file(tmp_path / "talk.wav", SHORT_TALK * 30)
         app = app_for(isolated, engine, files=[talk])
         async with app.run_test(size=(120, 40)) as pilot:
             job = next(iter(app.batch.jobs.values()))
             await wait_for(pilot, lambda: job.state.active)
             await pilot.press("x")  # the queued job is not the point: the comparison's is
             await wait_for(pilot, lambda: job.state == JobState.CANCELLED)
-            before = set(engine.engine.jobs.jobs)
+            before = set(engine.jobs.jobs)
             await pilot.press("c")
             await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen))
-            await wait_for(pilot, lambda: len(set(engine.engine.jobs.jobs) - before) == 1)
-            (compared,) = set(engine.engine.jobs.jobs) - before
+            await wait_for(pilot, lambda: len(set(engine.jobs.jobs) - before) == 1)
+            (compared,) = set(engine.jobs.jobs) - before
             await pilot.press("escape")
             assert app.screen is app.main
-            held = engine.engine.jobs.jobs[compared]
+            held = engine.jobs.jobs[compared]
             await wait_for(pilot, lambda: held.task is not None and held.task.done())
             async with AsyncClient(api_key=engine.api_key, url=engine.batch_url) as client:
                 assert (await client.get_job_info(compared)).status == JobStatus.DELETED

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from tests.ui.conftest import wait_for
+from tests.ui.pilot import wait_for
 from tui.app import make_app
 from tui.core.batch import BatchJob, JobState
 from tui.core.comparison import BatchResult, Comparison, RealtimeResult, WordTiming

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from tests.ui.conftest import wait_for
+from tests.ui.pilot import wait_for
 from tui.app import make_app
 from tui.core.batch import JobState
 from tui.core.target import local_target

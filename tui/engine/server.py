@@ -91,12 +91,28 @@ async def _expire_jobs(app: web.Application) -> AsyncIterator[None]:
     engine.scheduler.close(wait_s=10.0)
 
 
-def make_app(engine: Engine, on_request: Callable[[object], None] | None = None) -> web.Application:
+def job_queue(engine: Engine) -> JobManager:
+    """The batch API's job queue, in the engine's folder, on its scheduler and models."""
+    return JobManager(
+        engine.folder,
+        engine.scheduler,
+        engine.models,
+        engine.limits.max_audio_s,
+        engine.batch_point,
+    )
+
+
+def make_app(
+    engine: Engine,
+    on_request: Callable[[object], None] | None = None,
+    jobs: JobManager | None = None,
+) -> web.Application:
     """The aiohttp application serving both APIs.
 
     Args:
         engine: What the handlers share.
         on_request: Told the transport of each request as it starts (the connection guard).
+        jobs: The job queue (``job_queue``; a new one by default).
     """
 
     @web.middleware
@@ -110,13 +126,7 @@ def make_app(engine: Engine, on_request: Callable[[object], None] | None = None)
     )
     app[ENGINE] = engine
     # Each API gets its own state from here, so neither imports the other.
-    app[batch_api.JOBS] = JobManager(
-        engine.folder,
-        engine.scheduler,
-        engine.models,
-        engine.limits.max_audio_s,
-        engine.batch_point,
-    )
+    app[batch_api.JOBS] = jobs or job_queue(engine)
     app[SESSIONS] = SessionRegistry()
     app.router.add_get("/health", health)
     batch_api.add_routes(app)
@@ -140,12 +150,14 @@ async def serve(
     port: int,
     ready: Callable[[int], None] | None = None,
     stop: asyncio.Event | None = None,
+    jobs: JobManager | None = None,
 ) -> None:
-    """Serve until ``stop`` is set (or forever); call ``ready(port)`` once listening."""
+    """Serve until ``stop`` is set (or forever); call ``ready(port)`` once listening. ``jobs``
+    is the job queue to serve (a new one by default)."""
     limits = engine.limits
     guard = ConnectionGuard(lambda: None, limits.max_connections, limits.start_timeout_s)
     runner = web.AppRunner(
-        make_app(engine, guard.request_started),
+        make_app(engine, guard.request_started, jobs),
         access_log=None,
         shutdown_timeout=2,
         keepalive_timeout=max(limits.start_timeout_s, 5.0),  # idle keep-alive connections

@@ -4,8 +4,8 @@ Batch jobs never hold a whole recording in memory: audio is decoded as a stream,
 block of at most ``BLOCK_S`` seconds is cut at the quietest tenth of a second in its last
 ``SEARCH_S`` seconds, so no word is split between two blocks. Memory stays at one block
 whatever the file's length. Within a block faster-whisper places its own 30 s windows, as it
-does for a whole file: cutting a recording into 28 s pieces of our own instead cost 2 points
-of WER on continuous speech, and carrying each piece's text to the next as a prompt made
+does for a whole file: cutting a recording into 28 s pieces of our own instead cost WER on
+continuous speech, and carrying each piece's text to the next as a prompt made
 Whisper loop (``docs/notes.md``).
 """
 

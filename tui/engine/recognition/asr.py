@@ -145,8 +145,8 @@ def speech_regions(audio: np.ndarray, pad_ms: int = 30) -> list[tuple[float, flo
 class Recognizer:
     """A loaded Whisper model, twice: one copy runs a call on each inference lane with
     ``cpu_threads`` each, the other (``widen``) runs one call on ``workers`` threads (a
-    real-time step while nothing else runs; see ``scheduler``). The second copy costs memory:
-    with tiny.en, 423 MB resident after warm-up instead of 273 MB.
+    real-time step while nothing else runs; see ``scheduler``). The second copy costs memory
+    (``make benchmark-memory``): with ``wide=False`` it loads when a real-time session first needs it.
 
     Args:
         model: A model setting (see ``resolve_model``).

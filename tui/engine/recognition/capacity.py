@@ -5,8 +5,7 @@ after a step took its audio waits for that step, then for the next one, which al
 new audio (``MIN_STEP_S``). So its latency at the 95th percentile is about
 ``MIN_STEP_S + 2 × cycle``, where the cycle is the time between one session's steps. Keeping
 that under ``max_delay + MARGIN_S`` (the p95 the engine aims for) bounds the cycle
-(``budget``). This matched what was measured here: tiny.en at 0.53 s a step gave p95 1.30 s
-at ``max_delay`` 1.0, against 0.3 + 2 × 0.53 = 1.36 s.
+(``budget``); the benchmarks check that the p95 this predicts is the p95 sessions get.
 
 One session steps on both cores (``StepCosts.wide``). With more, each step runs on one core
 beside another (``StepCosts.narrow``), two at a time, so the cycle grows with every second

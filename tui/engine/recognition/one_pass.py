@@ -3,12 +3,10 @@
 faster-whisper decodes a window, then, when Whisper's output does not end with a closing
 timestamp (the speech runs on to the window's edge, as it does in nearly every real-time
 window), throws away the unfinished last segment and decodes the audio from its start again:
-a second pass through the 30 s encoder, which doubles the step's cost. Measured on
-``config_demo.wav`` (2.8 s windows every 0.7 s, with the finals as prompt): 1.5 passes and
-0.54 s per window, against 1 pass and 0.38 s when the unfinished segment is kept. The second
-pass runs without the prompt, and what it added was mostly Whisper's inventions ("It's not a
-good trick.", "All this.", a second "Today"); kept, the unfinished segment is what the first
-pass heard, with the prompt.
+a second pass through the 30 s encoder, which costs up to half again a step. The second pass
+runs without the prompt, and what it added was mostly Whisper's inventions ("It's not a good
+trick.", "All this."); kept, the unfinished segment is what the first pass heard, with the
+prompt.
 
 ``one_pass_model()`` is faster-whisper's model with that one step changed, only within
 ``one_pass()`` (real-time windows), so batch pieces decode as faster-whisper does.

@@ -10,10 +10,9 @@ waits for that one step (a fraction of a second), never the other way round.
 
 A call that ``widens`` (a real-time step) and starts while the other lane is idle with nothing
 waiting holds both lanes and runs on two CTranslate2 threads: Whisper's encoder, most of a
-step, then takes half the time (measured on 2 cores, tiny.en, a 2.8 s window with its prompt:
-0.49 s on one thread, 0.37 s on two; beside a one-core CPU hog the two-thread encoder still
-beats the one-thread one, 0.40 s against 0.45 s). Work that arrives meanwhile waits for that
-one step.
+step, then takes about half the time, and beside a one-core CPU hog the two-thread encoder
+still beats the one-thread one (``docs/notes.md``: overlapping steps). Work that arrives
+meanwhile waits for that one step.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Pilot test helpers: the app against an engine, and a record of the messages it posts."""
+"""Pilot helpers (not fixtures): the app against an engine, a record of the messages it posts,
+and waiting for the app."""
 
 from __future__ import annotations
 
@@ -10,16 +11,11 @@ from typing import Any, TypeVar
 from textual.message import Message
 from textual.pilot import Pilot
 
+from tests.helpers import engine_target
 from tui.app import SmTuiApp, make_app
-from tui.core.target import EngineTarget, local_target
 from tui.settings import Settings
 
 M = TypeVar("M", bound=Message)
-
-
-def engine_target(engine: Any) -> EngineTarget:
-    """An engine (a child process, or the in-process stand-in) as a dashboard target."""
-    return local_target(engine.batch_url, engine.rt_url, engine.api_key, "tiny.en")
 
 
 def app_for(data: Path, engine: Any | None = None, **kwargs: Any) -> SmTuiApp:
