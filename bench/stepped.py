@@ -65,8 +65,8 @@ def main(sets: list[tuple[Path, Path]], max_delay: float = 1.0) -> None:
     errors: list[float] = []
     latencies: list[float] = []
     said: list[tuple[str, str]] = []  # (reference, real-time text) of every recording
-    for folder, table in sets:
-        for name, reference in load_references(table).items():
+    for folder, listed in sets:
+        for name, reference in load_references(listed).items():
             path = folder / name
             if not reference or not path.exists():
                 continue

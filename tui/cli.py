@@ -14,7 +14,7 @@ from pathlib import Path
 from tui import __version__
 from tui.settings import Settings, SettingsError
 
-SUBCOMMANDS = ("dashboard", "serve", "compare", "batch", "jobs", "web")
+SUBCOMMANDS = ("dashboard", "serve", "compare", "batch", "jobs", "live", "web")
 
 
 def _port(text: str) -> int:
@@ -116,10 +116,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     from tui.commands.batch import add_parsers as add_batch
     from tui.commands.compare import add_parser as add_compare
+    from tui.commands.live import add_parser as add_live
     from tui.commands.web import add_parser as add_web
 
     add_compare(sub)
     add_batch(sub)
+    add_live(sub)
     add_web(sub, _port)
     return parser
 
@@ -151,6 +153,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tui.commands.web import run_web
 
         return run_web(args, settings)
+    if args.command == "live":
+        from tui.commands.live import run_live
+
+        return run_live(args, settings)
     if args.command == "serve":
         from tui.commands.serve import run_serve
 

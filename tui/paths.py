@@ -58,6 +58,11 @@ class DataPaths:
         return self.root / "models"
 
     @property
+    def recordings(self) -> Path:
+        """Live sessions' audio, as FLAC."""
+        return self.root / "recordings"
+
+    @property
     def logs(self) -> Path:
         """Log files (the local engine's output)."""
         return self.root / "logs"

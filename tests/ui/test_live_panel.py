@@ -8,12 +8,15 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.helpers import normalise
-from tests.standin import expected_text, tone_file
+from tests.standin import expected_text, tone_file, tone_speech
 from tests.ui.pilot import Messages, app_for, notices, wait_for
 from tui.messages import LiveEnded, LiveStarted
 from tui.screens.ask import Ask
 from tui.settings import Settings
+from tui.shared.audio import decode_file
 from tui.widgets.level_meter import LevelMeter
 from tui.widgets.live_transcript import LiveTranscript
 
@@ -56,8 +59,14 @@ async def test_live_file_shows_partials_then_finals(
         await pilot.press("s")  # save asks which format: a is all four
         await wait_for(pilot, lambda: isinstance(app.screen, Ask))
         await pilot.press("a")
-        await wait_for(pilot, lambda: len(list((isolated / "exports").glob("live-*"))) == 4)
-        saved = {p.suffix: p.read_text() for p in (isolated / "exports").glob("live-*")}
+        # the four formats, and the audio heard (kept in the recordings as it streamed)
+        await wait_for(pilot, lambda: len(list((isolated / "exports").glob("live-*"))) == 5)
+        exported = list((isolated / "exports").glob("live-*"))
+        (audio,) = [p for p in exported if p.suffix == ".flac"]
+        length = len(tone_speech(TALK)) / 16000
+        assert len(decode_file(audio)) / 16000 == pytest.approx(length, abs=0.1)
+        assert [r.suffix for r in (isolated / "recordings").iterdir()] == [".flac"]
+        saved = {p.suffix: p.read_text() for p in exported if p.suffix != ".flac"}
         assert saved[".txt"].strip() == app.live.transcript
         assert saved[".vtt"].startswith("WEBVTT") and "-->" in saved[".srt"]
         document = json.loads(saved[".json"])

@@ -6,6 +6,7 @@ transcript (in stream order, across reconnects), which is what saving writes.
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +17,7 @@ from tui.controllers.host import Host
 from tui.core.errors import Severity
 from tui.core.levels import Level
 from tui.core.live import LiveSession
+from tui.core.recording import Recorder
 from tui.core.sources import AudioSource, SourceError
 from tui.messages import (
     FinalReceived,
@@ -104,6 +106,8 @@ class LiveController:
         self.mic_device: int | None = None
         self.mic_name: str | None = None
         self.session: LiveSession | None = None
+        self.recording: Recorder | None = None
+        """Where the running (or last) session's audio is kept."""
         self.running = False
         self.source_name = ""
         self.saved_words = 0  # how many of the session's words the last save held
@@ -213,6 +217,7 @@ class LiveController:
             max_session_s=self.settings.max_session_s,
         )
         listener.session = session
+        self.recording = self._record(source, name)
         self.session, self.running, self.source_name = session, True, name
         self.saved_words = 0
         self.host.post_message(LiveStarted(name))
@@ -224,10 +229,25 @@ class LiveController:
             exit_on_error=False,
         )
 
+    def _record(self, source: AudioSource, name: str) -> Recorder | None:
+        """Keep what the session hears in ``<data dir>/recordings`` as it streams (FLAC)."""
+        from tui.core.recording import Recorder, RecordingError, recording_name
+
+        try:
+            recorder = Recorder(self.paths.recordings / recording_name(Path(name).stem))
+        except RecordingError as exc:
+            self.host.tell(f"{exc}: this session's audio is not kept", "warning")
+            return None
+        source.taps.append(recorder.write_block)
+        return recorder
+
     async def _run(self, session: LiveSession) -> None:
+        recording = self.recording
         try:
             await session.run()
         finally:
+            if recording is not None:
+                recording.close()
             if session is self.session:
                 self.running = False
             from tui.core.sources import PipeSource
@@ -256,6 +276,13 @@ class LiveController:
         except OSError as exc:
             self.host.tell(f"could not save the live transcript: {exc}", "error")
             return []
+        if self.recording is not None and self.recording.path.is_file():
+            audio = self.paths.exports / f"{name}{self.recording.path.suffix}"
+            try:
+                shutil.copyfile(self.recording.path, audio)  # all heard so far, while it runs
+                written.append(audio)
+            except OSError as exc:
+                self.host.tell(f"could not save the audio: {exc}", "warning")
         self.saved_words = self.word_count
         kinds = ", ".join(p.suffix.lstrip(".") for p in written)
         self.host.tell(f"saved the live transcript as {name} ({kinds}) in {self.paths.exports}")

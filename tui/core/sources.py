@@ -10,7 +10,7 @@ import contextlib
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -56,6 +56,11 @@ class AudioSource:
         self.blocks: queue.Queue[Block] = queue.Queue(maxsize=QUEUE_BLOCKS)
         self.error: str | None = None
         self.dropped = 0
+        self.taps: list[Callable[[Block], None]] = []
+        """Told every block captured, in the capture thread (a recording)."""
+        self.limit_s: float | None = None
+        """Stop after this much audio (the block that reaches it is cut there)."""
+        self.captured_s = 0.0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -96,6 +101,18 @@ class AudioSource:
         """Queue a block. A file or a pipe (wait=True) waits for room for as long as it takes
         (a session reconnecting reads nothing for seconds, and no word may be lost); only a
         real-time source (wait=False, a microphone) drops a block rather than block."""
+        if item is not END:
+            if self.limit_s is not None:
+                room = round((self.limit_s - self.captured_s) * RATE)
+                if room <= 0:
+                    self._stop.set()
+                    return
+                if len(item.samples) >= room:
+                    item = Block(item.samples[:room])
+                    self._stop.set()
+            self.captured_s += item.seconds
+            for tap in self.taps:
+                tap(item)
         if not wait:
             try:
                 self.blocks.put_nowait(item)
