@@ -77,3 +77,35 @@ def legacy_cli() -> Path:
     if not path.is_file():
         pytest.fail(f"the legacy CLI is missing: run `make .venv/legacy/.installed` ({path})")
     return path
+
+
+@pytest.fixture
+def pulse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """A real microphone: a private PulseAudio server, its null sink's monitor the default
+    source, seen by PortAudio as the ``pulse`` device (in this process and in children).
+
+    Skipped, saying why, only where PulseAudio cannot run (a macOS developer); never in CI.
+    """
+    from tests.pulse import PulseError, PulseServer
+
+    try:
+        server = PulseServer(tmp_path / "pulse")
+    except PulseError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
+    for name in ("XDG_RUNTIME_DIR", "HOME"):
+        monkeypatch.setenv(name, server.env[name])
+    _reopen_portaudio()
+    yield server
+    server.stop()
+    _reopen_portaudio()
+
+
+def _reopen_portaudio() -> None:
+    """PortAudio lists devices when it starts: start it again so it sees this server."""
+    from tui.core.sources import load_sounddevice
+
+    sd = load_sounddevice()
+    sd._terminate()
+    sd._initialize()

@@ -191,3 +191,21 @@ def labelled_share(results: list[dict[str, Any]], spans: list[tuple[int, float, 
 def engine_target(engine: Any) -> EngineTarget:
     """An engine (a child process, or the in-process stand-in) as a dashboard target."""
     return local_target(engine.batch_url, engine.rt_url, engine.api_key, "tiny.en")
+
+
+def wait_for_output(path: Path, wanted: str, process: Any, timeout: float = 60.0) -> str:
+    """What a child process wrote to ``path`` once it holds ``wanted`` (it fails if the process
+    ends first, or after ``timeout``). Output goes to a file, not a pipe, so nothing read here
+    is lost to a later ``communicate``."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while wanted not in (text := path.read_text(errors="replace") if path.exists() else ""):
+        if process.poll() is not None:
+            raise AssertionError(
+                f"the process ended ({process.returncode}) before {wanted!r}: {text}"
+            )
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {wanted!r} after {timeout:.0f} s: {text}")
+        time.sleep(0.05)  # a file growing has no event to wait on
+    return text

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import normalise, wer
+from tests.helpers import normalise, wait_for_output, wer
 from tests.standin import expected_text, tone_file, tone_speech
 from tui.shared.audio import decode_file
 
@@ -57,9 +57,14 @@ def test_a_file_is_transcribed_kept_and_compared(
     talk = tone_file(tmp_path / "talk.wav", TALK)
     saved, figures = tmp_path / "saved.flac", tmp_path / "live.json"
     done = live(
-        str(talk), "--save-audio", str(saved), "--json", str(figures), "--compare",
+        str(talk),
+        "--save-audio",
+        str(saved),
+        "--json",
+        str(figures),
+        "--compare",
         env=env_for(standin, isolated),
-    )  # fmt: skip
+    )
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     # piped: finals a line each, with their lag, and no partials redrawn in place
@@ -82,10 +87,24 @@ def test_stdin_raw_pcm_stops_after_seconds(standin: Any, isolated: Path, tmp_pat
     pcm = tone_speech(TALK * 4).astype("<i2").tobytes()
     figures = tmp_path / "live.json"
     done = subprocess.run(
-        [sys.executable, "-m", "tui", "live", "-", "--raw", "s16le:16000", "--seconds", "3",
-         "--json", str(figures)],
-        input=pcm, capture_output=True, env=env_for(standin, isolated), timeout=300,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "tui",
+            "live",
+            "-",
+            "--raw",
+            "s16le:16000",
+            "--seconds",
+            "3",
+            "--json",
+            str(figures),
+        ],
+        input=pcm,
+        capture_output=True,
+        env=env_for(standin, isolated),
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     data = json.loads(figures.read_text())
     assert 3.0 <= data["audio_s"] < 3.5  # stopped at 3 s, not at the end of the pipe
@@ -95,26 +114,24 @@ def test_stdin_raw_pcm_stops_after_seconds(standin: Any, isolated: Path, tmp_pat
 def test_ctrl_c_keeps_every_word_heard_so_far(standin: Any, isolated: Path, tmp_path: Path) -> None:
     talk = tone_file(tmp_path / "talk.wav", TALK * 6)  # long enough to stop in the middle
     figures = tmp_path / "live.json"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tui", "live", str(talk), "--json", str(figures)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        env=env_for(standin, isolated),
-    )
-    assert process.stdout is not None
-    first = process.stdout.readline()  # a final arrived: the session is under way
-    assert first.startswith("[")
+    out = tmp_path / "live.out"
+    with out.open("wb") as stdout, (tmp_path / "live.err").open("wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tui", "live", str(talk), "--json", str(figures)],
+            stdout=stdout,
+            stderr=stderr,
+            stdin=subprocess.DEVNULL,
+            env=env_for(standin, isolated),
+        )
+    wait_for_output(out, "] ", process)  # a final arrived: the session is under way
     process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=60)
-    assert process.returncode == 0, err
-    assert "Traceback" not in err
+    assert process.wait(timeout=60) == 0, (tmp_path / "live.err").read_text()
+    assert "Traceback" not in (tmp_path / "live.err").read_text()
     data = json.loads(figures.read_text())
     heard = data["audio_s"]
     assert 0 < heard < len(tone_speech(TALK * 6)) / 16000 - 1
     # the words printed are the words kept, and the recording holds the audio sent
-    printed = " ".join(line.split("] ", 1)[1] for line in [first, *out.splitlines()])
+    printed = " ".join(line.split("] ", 1)[1] for line in out.read_text().splitlines())
     assert normalise(printed) == normalise(data["transcript"])
     assert seconds_of(Path(data["recordings"][0])) == pytest.approx(heard, abs=0.1)
 

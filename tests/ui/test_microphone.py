@@ -1,4 +1,5 @@
-"""The microphone: the device picker, no input device, no PortAudio library."""
+"""The microphone: a real one through PulseAudio, the device picker, no input device, no
+PortAudio library."""
 
 from __future__ import annotations
 
@@ -7,8 +8,13 @@ from typing import Any
 
 from textual.app import App
 
+from tests.helpers import normalise
+from tests.standin import expected_text, tone_file
 from tests.ui.pilot import app_for, notices, wait_for
 from tui.screens.devices import DevicePicker
+from tui.widgets.level_meter import LevelMeter
+
+TALK = ["alpha bravo charlie", "delta echo foxtrot golf"]
 
 
 async def test_no_microphone_says_what_to_do(standin: Any, isolated: Path) -> None:
@@ -70,3 +76,36 @@ async def test_no_portaudio_library(standin: Any, isolated: Path, monkeypatch: A
         await pilot.pause()
         assert "PortAudio library is missing" in notices(app)
         assert "libportaudio2" in notices(app)
+
+
+async def test_a_real_microphone_in_the_dashboard(
+    pulse: Any, standin: Any, isolated: Path, tmp_path: Path
+) -> None:
+    """Through a real PulseAudio server (``tests/pulse.py``): the picker lists ``pulse``, the
+    meter rises above -40 dBFS while speech plays and falls back in silence, and the words
+    reach the transcript."""
+    talk = tone_file(tmp_path / "talk.wav", TALK)
+    app = app_for(isolated, standin)  # the real PortAudio device list
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.supervisor.ready.is_set())
+        await pilot.press("m")
+        await wait_for(pilot, lambda: isinstance(app.screen, DevicePicker))
+        picker = app.screen
+        assert isinstance(picker, DevicePicker)
+        names = [name for _, name, _ in picker.devices]
+        assert "pulse" in names
+        await pilot.press(*["down"] * names.index("pulse"), "enter")
+        await wait_for(pilot, lambda: app.screen is app.main)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: app.live.running)
+        meter = app.main.query_one(LevelMeter)
+        player = pulse.play(talk)
+        await wait_for(pilot, lambda: meter.rms_db > -40)  # speech
+        await wait_for(pilot, lambda: player.poll() is not None and meter.rms_db < -40)  # silence
+        assert player.returncode == 0
+        await wait_for(
+            pilot, lambda: normalise(expected_text(TALK)) in normalise(app.live.transcript)
+        )
+        await pilot.press("space")
+        await wait_for(pilot, lambda: not app.live.running)
+        assert "no microphone" not in notices(app)

@@ -92,7 +92,9 @@ class Console:
     session: LiveSession | None = None
     finals: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    label: str = "the source"
     _partial_shown: bool = False
+    _listening: bool = False
 
     def partial(self, text: str) -> None:
         if not self.tty or not text.strip():
@@ -113,7 +115,9 @@ class Console:
         self.out.flush()
 
     def level(self, level: Level) -> None:
-        pass
+        if not self._listening:  # the first block sent: the session is under way
+            self._listening = True
+            print(f"{PROG}: listening to {self.label} (ctrl+c stops)", file=sys.stderr, flush=True)
 
     def notice(self, severity: str, text: str) -> None:
         self._clear()
@@ -141,7 +145,7 @@ def run_live(args: argparse.Namespace, settings: Settings) -> int:
     except LiveError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return 1
-    console = Console(sys.stdout, sys.stdout.isatty())
+    console = Console(sys.stdout, sys.stdout.isatty(), label=label)
     try:
         return asyncio.run(_live(args, settings, source, recorders, console))
     except LiveError as exc:
@@ -313,14 +317,15 @@ def _figures(
     from tui.core.comparison import percentile
 
     lags = [f["lag_s"] for f in console.finals]
+    p50, p95 = percentile(lags, 50), percentile(lags, 95)
     return {
         "audio_s": round(session.audio_seconds, 2),
         "wall_s": round(wall_s, 2),
         "transcript": session.transcript.text.strip(),
         "words": session.transcript.word_count,
         "finals": console.finals,
-        "final_lag_p50_s": percentile(lags, 50),
-        "final_lag_p95_s": percentile(lags, 95),
+        "final_lag_p50_s": round(p50, 2) if p50 is not None else None,
+        "final_lag_p95_s": round(p95, 2) if p95 is not None else None,
         "recordings": [str(r.path) for r in recorders],
         "errors": console.errors,
         "results": session.transcript.results,

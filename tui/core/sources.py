@@ -21,6 +21,7 @@ from tui.shared.audio import RATE, to_int16
 
 BLOCK_S = 0.04  # 25 blocks a second: the level meter's refresh rate
 QUEUE_BLOCKS = 50  # five seconds of audio
+SILENT_DEVICE_S = 3.0  # a microphone that delivers nothing for this long has gone
 
 
 class SourceError(RuntimeError):
@@ -239,8 +240,10 @@ class MicrophoneSource(AudioSource):
         rate = int(info["default_samplerate"])
         resampler = Resampler(rate)
         lock = threading.Lock()
+        heard = [time.monotonic()]  # when the device last delivered audio
 
         def callback(indata: np.ndarray, frames: int, _time: Any, _status: Any) -> None:
+            heard[0] = time.monotonic()
             with lock:
                 out = resampler.feed(indata.reshape(-1))
             if len(out):
@@ -254,9 +257,15 @@ class MicrophoneSource(AudioSource):
                 dtype="float32",
                 blocksize=int(rate * BLOCK_S),
                 callback=callback,
-            ):
+            ) as stream:
                 while not self._stop.wait(0.2):
-                    pass
+                    # A device that goes away (unplugged, its server gone) stops the stream,
+                    # or just stops calling back: either way, say so rather than wait forever.
+                    if not stream.active or time.monotonic() - heard[0] > SILENT_DEVICE_S:
+                        raise SourceError(
+                            f"the microphone {str(info['name'])!r} stopped sending audio "
+                            "(unplugged?); the transcript so far is kept"
+                        )
         except sd.PortAudioError as exc:
             raise SourceError(f"the microphone stopped: {exc}") from exc
 
