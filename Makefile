@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 LEGACY := $(VENV)/legacy
 LEGACY_STAMP := $(LEGACY)/.installed
 
-.PHONY: run test lint typecheck imports docs pytest benchmark benchmark-default benchmark-memory benchmark-load benchmark-vocab benchmark-speakers benchmark-models benchmark-stepped clean
+.PHONY: run test lint typecheck imports docs pytest benchmark benchmark-default benchmark-memory benchmark-load benchmark-vocab benchmark-speakers benchmark-models benchmark-stepped benchmark-microphone clean
 
 run: $(STAMP)
 	$(BIN)/sm-tui $(ARGS)
@@ -29,7 +29,7 @@ imports: $(STAMP)
 # The docs site (mkdocs-material) into site/; --strict fails on a broken link or a benchmark
 # page whose results are missing.
 docs: $(STAMP)
-	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 # pytest exits 5 when it collects no test: that is a failure here too, but said plainly.
 pytest: $(STAMP) $(LEGACY_STAMP)
@@ -63,6 +63,11 @@ benchmark-models: $(STAMP)
 # Speaker diarization: words labelled with the voice that said them (batch and real time).
 benchmark-speakers: $(STAMP)
 	$(BIN)/python bench/speakers.py
+
+# A live session through a real microphone (a private PulseAudio server) beside the same
+# speech from a file (needs pulseaudio, pulseaudio-utils, libasound2-plugins).
+benchmark-microphone: $(STAMP)
+	$(BIN)/python bench/microphone.py $(MICROPHONE)
 
 # The engine's memory under hostile batch input (three 4-hour uploads at once).
 benchmark-memory: $(STAMP)

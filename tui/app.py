@@ -21,9 +21,10 @@ from textual.worker import Worker, WorkerState
 
 from tui.controllers.batch import BatchController
 from tui.controllers.engine import EngineSupervisor
-from tui.controllers.live import Devices, LiveController
+from tui.controllers.live import Devices, LiveController, live_language
 from tui.core.batch import BatchJob
 from tui.core.errors import Severity
+from tui.core.live import LiveSession
 from tui.core.progress import clock
 from tui.core.target import Choices, EngineTarget
 from tui.messages import (
@@ -259,6 +260,8 @@ class SmTuiApp(App[int]):
 
     @on(LiveEnded)
     def _live_ended(self, event: LiveEnded) -> None:
+        recording = self.live.recording
+        self.main.live_comparable = recording is not None and recording.error is None
         self.main.live_ended()
 
     @on(MicrophonesListed)
@@ -318,6 +321,8 @@ class SmTuiApp(App[int]):
         live = self.live
         if event.action == "save":
             self._save_live()
+        elif event.action == "compare":
+            self._compare_live()
         elif event.action == "toggle" and not live.running and live.unsaved:
             self.ask(
                 f"The last live transcript ({live.word_count} words) is not saved. "
@@ -327,6 +332,47 @@ class SmTuiApp(App[int]):
             )
         else:
             {"toggle": live.toggle, "pick_microphone": live.pick_microphone}[event.action]()
+
+    def _compare_live(self) -> None:
+        """Batch on the audio of the live session that ended, beside what it measured."""
+        target, session, recording = self.supervisor.target, self.live.session, self.live.recording
+        if target is None or session is None or recording is None or recording.error:
+            self.tell("no live session with its audio kept to compare", "warning")
+            return
+        self.tell(f"running batch on the live session's audio ({recording.path.name})…")
+        self.run_worker(
+            self._open_live_comparison(target, session, recording.path),
+            group="compare-live",
+            exit_on_error=False,
+        )
+
+    async def _open_live_comparison(
+        self, target: EngineTarget, session: LiveSession, recording: Path
+    ) -> None:
+        from tui.core.compare import compare_live
+        from tui.core.references import sidecar_reference
+        from tui.screens.compare import CompareScreen
+
+        language = live_language(self.live.engine.choices.language)
+        try:
+            result = await compare_live(
+                target, session, recording, sidecar_reference(recording), language
+            )
+        except Exception as exc:  # said, never a traceback
+            self.tell(f"could not compare the live session: {exc}", "error")
+            return
+        self.push_screen(
+            CompareScreen(
+                recording,
+                target,
+                result.reference,
+                session.max_delay,
+                self.paths.comparisons,
+                session.audio_seconds,
+                result=result,
+                title=f"The live session ({recording.name}) beside batch on the audio it kept",
+            )
+        )
 
     def _save_then_start(self) -> None:
         if self.live.save():  # not saved: nothing is discarded

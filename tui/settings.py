@@ -76,6 +76,8 @@ class Settings:
             channel of a batch file on its own; live sessions then label speakers).
         max_delay: Real-time ``max_delay`` in seconds.
         max_session_s: Audio seconds after which a live session switches to a new API session.
+        keep_recordings: Whether live sessions' audio is written to ``<data dir>/recordings``
+            as FLAC while they stream.
         data_dir: Where sm-tui keeps its data (store, exports, engine files).
     """
 
@@ -103,6 +105,7 @@ class Settings:
     diarization: str = "none"
     max_delay: float = 1.0
     max_session_s: float = 47 * 3600 + 50 * 60
+    keep_recordings: bool = True
     data_dir: Path = field(default_factory=default_data_dir)
 
     @property
@@ -225,6 +228,8 @@ class Settings:
             ),
             max_delay=number("SM_TUI_MAX_DELAY", d["max_delay"], 0.7, 4.0),
             max_session_s=number("SM_TUI_MAX_SESSION_S", d["max_session_s"], 2.0, 48 * 3600),
+            keep_recordings=(text("SM_TUI_KEEP_RECORDINGS") or "1").lower()
+            not in ("0", "false", "no", "off"),
             data_dir=Path(data_dir).expanduser() if data_dir else default_data_dir(),
         )
 

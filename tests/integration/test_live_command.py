@@ -185,3 +185,33 @@ def test_the_local_engine_end_to_end(isolated: Path, shared_audio: Path) -> None
         if line.startswith("hello.wav\t")
     )
     assert wer(reference, json.loads(figures.read_text())["transcript"]) <= 0.3
+
+
+def test_a_full_disk_stops_the_recording_not_the_session(
+    standin: Any, isolated: Path, tmp_path: Path
+) -> None:
+    """``/dev/full`` answers every write with ENOSPC, as a full disk does."""
+    talk = tone_file(tmp_path / "talk.wav", TALK)
+    full = tmp_path / "full.flac"
+    full.symlink_to("/dev/full")
+    figures = tmp_path / "live.json"
+    done = live(
+        str(talk), "--save-audio", str(full), "--json", str(figures),
+        env=env_for(standin, isolated),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "the recording" in done.stderr and "stopped" in done.stderr
+    assert "No space left on device" in done.stderr and "Traceback" not in done.stderr
+    data = json.loads(figures.read_text())
+    assert normalise(data["transcript"]) == normalise(expected_text(TALK))  # every word heard
+    (kept,) = [Path(p) for p in data["recordings"]]  # the data folder's copy is whole
+    assert seconds_of(kept) == pytest.approx(len(tone_speech(TALK)) / 16000, abs=0.1)
+
+
+def test_recordings_can_be_turned_off(standin: Any, isolated: Path, tmp_path: Path) -> None:
+    talk = tone_file(tmp_path / "talk.wav", TALK[:1])
+    env = {**env_for(standin, isolated), "SM_TUI_KEEP_RECORDINGS": "0"}
+    done = live(str(talk), "--json", str(tmp_path / "live.json"), env=env)
+    assert done.returncode == 0, done.stderr
+    assert not (isolated / "recordings").exists() or not list((isolated / "recordings").iterdir())
+    assert json.loads((tmp_path / "live.json").read_text())["recordings"] == []

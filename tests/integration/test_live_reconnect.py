@@ -15,8 +15,10 @@ import pytest
 
 from tests.helpers import joined, live_session, references, wer
 from tui.core.levels import Level
-from tui.core.sources import FileSource
+from tui.core.recording import Recorder as AudioRecorder
+from tui.core.sources import AudioSource, FileSource
 from tui.core.target import local_target
+from tui.shared.audio import decode_file
 
 pytestmark = pytest.mark.engine
 
@@ -87,6 +89,17 @@ def no_doubles(text: str) -> bool:
     return all(a != b for a, b in itertools.pairwise(words))
 
 
+def recorded(source: AudioSource, path: Path) -> tuple[AudioSource, AudioRecorder]:
+    """The source, with what it captures kept in ``path`` as the dashboard keeps it."""
+    kept = AudioRecorder(path)
+    source.taps.append(kept.write_block)
+    return source, kept
+
+
+def seconds(path: Path) -> float:
+    return len(decode_file(path)) / 16000
+
+
 async def test_rollover_before_the_session_limit(tmp_path: Path, shared_audio: Path) -> None:
     port = free_port()
     # The engine's limit leaves the old session time to flush its last words: on a busy machine
@@ -100,8 +113,10 @@ async def test_rollover_before_the_session_limit(tmp_path: Path, shared_audio: P
             tmp_path / "talk.wav", shared_audio / "agent.wav", shared_audio / "customer.wav"
         )
         heard = Recorder()
-        session = live_session(target, FileSource(audio), heard, max_delay=1.0, max_session_s=4.0)
+        source, kept = recorded(FileSource(audio), tmp_path / "heard.flac")
+        session = live_session(target, source, heard, max_delay=1.0, max_session_s=4.0)
         await asyncio.wait_for(session.run(), timeout=90)
+        kept.close()
     finally:
         engine.send_signal(signal.SIGINT)
         engine.wait(10)
@@ -111,6 +126,7 @@ async def test_rollover_before_the_session_limit(tmp_path: Path, shared_audio: P
     assert wer(reference, session.transcript.text) <= 0.3, session.transcript.text
     assert no_doubles(session.transcript.text)
     assert not [n for n in heard.notices if n[0] == "error"], heard.notices
+    assert seconds(kept.path) == pytest.approx(seconds(audio), abs=0.1)  # one file, every session
 
 
 async def test_engine_killed_and_restarted_mid_stream(tmp_path: Path, shared_audio: Path) -> None:
@@ -124,7 +140,8 @@ async def test_engine_killed_and_restarted_mid_stream(tmp_path: Path, shared_aud
         tmp_path / "talk.wav", shared_audio / "hello.wav", 0.5, shared_audio / "agent.wav"
     )
     heard = Recorder()
-    session = live_session(target, FileSource(audio), heard, max_delay=1.0, reconnect_for_s=60)
+    source, kept = recorded(FileSource(audio), tmp_path / "heard.flac")
+    session = live_session(target, source, heard, max_delay=1.0, reconnect_for_s=60)
     running = asyncio.create_task(session.run())
     try:
         await asyncio.sleep(7.5)  # inside agent.wav's first sentence
@@ -147,3 +164,5 @@ async def test_engine_killed_and_restarted_mid_stream(tmp_path: Path, shared_aud
     assert wer(reference, text) <= 0.3, text
     assert no_doubles(session.transcript.text)
     assert session.ended_cleanly
+    kept.close()  # the audio resent after the restart is not recorded twice
+    assert seconds(kept.path) == pytest.approx(seconds(audio), abs=0.1)

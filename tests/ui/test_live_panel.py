@@ -15,6 +15,7 @@ from tests.standin import expected_text, tone_file, tone_speech
 from tests.ui.pilot import Messages, app_for, notices, wait_for
 from tui.messages import LiveEnded, LiveStarted
 from tui.screens.ask import Ask
+from tui.screens.compare import CompareScreen
 from tui.settings import Settings
 from tui.shared.audio import decode_file
 from tui.widgets.level_meter import LevelMeter
@@ -136,3 +137,35 @@ async def test_space_after_stdin_ended_keeps_the_transcript(
         saved = list((isolated / "exports").glob("live-*.txt"))
         assert saved and saved[0].read_text().strip() == app.live.transcript
         assert shown.text == before
+
+
+async def test_c_in_the_live_panel_compares_the_session_with_batch(
+    standin: Any, isolated: Path, tmp_path: Path
+) -> None:
+    """After a session ends, ``c`` in the live panel sends its recording to batch and opens the
+    comparison: the latencies the session measured, batch's turnaround, kept in the history."""
+    talk = tone_file(tmp_path / "talk.wav", TALK)
+    heard = Messages()
+    app = app_for(isolated, standin, live=str(talk))
+    async with app.run_test(size=(120, 40), message_hook=heard) as pilot:
+        await wait_for(pilot, lambda: bool(heard.of(LiveEnded)))
+        live = app.main.query_one(LiveTranscript)
+        live.focus()
+        await wait_for(pilot, lambda: app.main.live_comparable)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: getattr(app.screen, "summary", None) is not None, timeout=120)
+        screen = app.screen
+        assert isinstance(screen, CompareScreen) and screen.summary is not None
+        summary = screen.summary
+        assert normalise(summary.batch.transcript) == normalise(expected_text(TALK))
+        assert summary.wer.between == 0.0
+        words = summary.realtime.words
+        assert normalise(" ".join(w.word for w in words)) == normalise(expected_text(TALK))
+        assert summary.realtime.final_latency_p95_s is not None
+        assert summary.batch.turnaround_s > 0
+        assert list((isolated / "comparisons").glob("*.json"))  # kept in the history
+        await pilot.press("escape")
+        # with the queue focused, c is the selected job's again (no job here: nothing to do)
+        app.main.query_one("#jobs").focus()
+        await pilot.pause()
+        assert not app.main.check_action("compare_job", ())

@@ -65,6 +65,9 @@ def add_parser(sub: Any) -> None:
     live.add_argument(
         "--compare", action="store_true", help="afterwards, run batch on the same audio and compare"
     )
+    live.add_argument(
+        "--reference", metavar="TEXT_OR_FILE", help="with --compare: what was said, for WER"
+    )
     live.add_argument("--json", type=Path, metavar="PATH", help="write the session's figures here")
     live.add_argument("--max-delay", type=_positive, metavar="S", help="real-time max_delay")
     live.add_argument(
@@ -220,9 +223,11 @@ def _recorders(args: argparse.Namespace, settings: Settings, label: str) -> list
     from tui.core.recording import Recorder, RecordingError, recording_name
     from tui.paths import DataPaths
 
-    paths = [DataPaths(settings.data_dir).recordings / recording_name(label)]
+    paths = []
     if args.save_audio is not None:  # first: a wrong name is said before anything is written
-        paths.insert(0, args.save_audio)
+        paths.append(args.save_audio)
+    if settings.keep_recordings or (args.compare and not paths):  # batch needs the audio
+        paths.append(DataPaths(settings.data_dir).recordings / recording_name(label))
     recorders = []
     try:
         for path in paths:
@@ -246,6 +251,7 @@ async def _live(
     from tui.core.target import open_target
 
     for recorder in recorders:
+        recorder.on_error = lambda text: console.notice("warning", text)
         source.taps.append(recorder.write_block)
     source.limit_s = args.seconds
     if settings.uses_local_engine:
@@ -270,8 +276,13 @@ async def _live(
         for recorder in recorders:
             recorder.close()
         figures = _figures(session, console, recorders, time.monotonic() - started)
-        if args.compare and not console.errors:
-            figures["compare"] = await _compare(opened.target, recorders[0].path, session, settings)
+        whole = [r for r in recorders if r.error is None]
+        if args.compare and not console.errors and whole:
+            figures["compare"] = await _compare(
+                opened.target, whole[0].path, session, settings, args.reference
+            )
+        elif args.compare:
+            console.notice("warning", "no comparison: the session's audio was not kept whole")
     finally:
         opened.close()
     _summary(figures)
@@ -326,48 +337,57 @@ def _figures(
         "finals": console.finals,
         "final_lag_p50_s": round(p50, 2) if p50 is not None else None,
         "final_lag_p95_s": round(p95, 2) if p95 is not None else None,
-        "recordings": [str(r.path) for r in recorders],
+        "recordings": [str(r.path) for r in recorders if r.error is None],
         "errors": console.errors,
         "results": session.transcript.results,
     }
 
 
 async def _compare(
-    target: Any, recording: Path, session: LiveSession, settings: Settings
+    target: Any, recording: Path, session: LiveSession, settings: Settings, reference: str | None
 ) -> dict[str, Any]:
-    """Batch on the recorded audio, and how the live transcript agrees with it."""
-    from tui.core.compare import run_batch
-    from tui.core.wer import wer
+    """Batch on the recorded audio beside what the session measured: the comparison
+    ``sm-tui compare`` shows, kept in the history like any other."""
+    from rich.console import Console as Rich
+
+    from tui.core.compare import compare_live
+    from tui.core.history import keep
+    from tui.core.references import reference_text
+    from tui.core.report import report
+    from tui.paths import DataPaths
 
     print(f"{PROG}: running batch on the same audio…", file=sys.stderr, flush=True)
-    batch = await run_batch(target, recording, _language(settings.language))
-    live = session.transcript.text
-    return {
-        "batch_transcript": batch.transcript,
-        "batch_turnaround_s": round(batch.turnaround_s, 2),
-        "batch_error": batch.error,
-        "live_vs_batch_wer": round(wer(batch.transcript, live), 4) if batch.transcript else None,
+    result = await compare_live(
+        target, session, recording, reference_text(reference), _language(settings.language)
+    )
+    summary = result.summary()
+    Rich(file=sys.stderr).print(report(summary))
+    figures: dict[str, Any] = {
+        "batch_transcript": summary.batch.transcript,
+        "batch_turnaround_s": summary.batch.turnaround_s,
+        "batch_error": summary.batch.error,
+        "live_vs_batch_wer": summary.wer.between,
+        "wer_batch": summary.wer.batch,
+        "wer_live": summary.wer.realtime,
     }
+    try:
+        figures["kept"] = str(keep(summary, DataPaths(settings.data_dir).comparisons))
+    except OSError as exc:
+        print(f"{PROG}: could not keep this comparison in the history: {exc}", file=sys.stderr)
+    return figures
 
 
 def _summary(figures: dict[str, Any]) -> None:
     p50, p95 = figures["final_lag_p50_s"], figures["final_lag_p95_s"]
     lags = f"; finals trailed the audio by {p50:.1f} s (p50), {p95:.1f} s (p95)" if p50 else ""
     print(
-        f"{PROG}: {figures['words']} words in {figures['audio_s']:.1f} s of audio{lags}; "
-        f"audio kept in {', '.join(figures['recordings'])}",
+        f"{PROG}: {figures['words']} words in {figures['audio_s']:.1f} s of audio{lags}"
+        + (f"; audio kept in {', '.join(figures['recordings'])}" if figures["recordings"] else ""),
         file=sys.stderr,
     )
     compared = figures.get("compare")
-    if compared:
-        agreement = compared["live_vs_batch_wer"]
+    if compared and compared.get("kept"):
         print(
-            f"{PROG}: batch took {compared['batch_turnaround_s']:.1f} s"
-            + (
-                f"; live differs from batch by WER {100 * agreement:.1f}%"
-                if agreement is not None
-                else ""
-            )
-            + f"\nbatch: {compared['batch_transcript']}",
+            f"{PROG}: the comparison is kept in {compared['kept']} (h in the dashboard)",
             file=sys.stderr,
         )

@@ -233,11 +233,18 @@ class LiveController:
         """Keep what the session hears in ``<data dir>/recordings`` as it streams (FLAC)."""
         from tui.core.recording import Recorder, RecordingError, recording_name
 
+        if not self.settings.keep_recordings:
+            return None
         try:
             recorder = Recorder(self.paths.recordings / recording_name(Path(name).stem))
         except RecordingError as exc:
             self.host.tell(f"{exc}: this session's audio is not kept", "warning")
             return None
+
+        def stopped(text: str) -> None:  # the capture thread: posting is safe from any thread
+            self.host.post_message(LiveNoticed("warning", text))
+
+        recorder.on_error = stopped
         source.taps.append(recorder.write_block)
         return recorder
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,6 +22,9 @@ from tui.core.comparison import (
     SendClock,
 )
 from tui.core.target import EngineTarget
+
+if TYPE_CHECKING:
+    from tui.core.live import LiveSession
 from tui.shared.audio import RATE
 
 CHUNK_S = 0.1
@@ -154,6 +157,42 @@ async def compare(
         len(pcm) / RATE,
         f"{target.label} · {target.models_label}",
         max_delay,
+        batch,
+        realtime,
+        reference,
+    )
+
+
+async def compare_live(
+    target: EngineTarget,
+    session: LiveSession,
+    recording: Path,
+    reference: str | None = None,
+    language: str = "en",
+    on_text: OnText | None = None,
+) -> Comparison:
+    """A live session that ended, set beside batch on the audio it recorded.
+
+    The real-time side is what the session measured as it ran (each final word's latency, the
+    first partial, how far the engine fell behind); batch runs now, on the recording.
+    """
+    batch = await run_batch(target, recording, language, on_text)
+    errors = [] if session.ended_cleanly else ["the live session did not end cleanly"]
+    realtime = RealtimeResult(
+        transcript=session.transcript.text,
+        first_partial_s=session.first_partial_s,
+        words=list(session.words),
+        pacing=1.0,  # a live source is its own clock
+        audio_s=session.audio_seconds,
+        session_s=session.audio_seconds,
+        errors=errors,
+        behind_max_s=session.behind_max_s,
+    )
+    return Comparison(
+        recording.name,
+        session.audio_seconds,
+        f"{target.label} · {target.models_label}",
+        session.max_delay,
         batch,
         realtime,
         reference,

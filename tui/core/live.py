@@ -22,6 +22,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from tui.core.comparison import WordTiming
 from tui.core.errors import Severity, explain
 from tui.core.levels import Level, measure
 from tui.core.sources import END, AudioSource, Block
@@ -107,6 +108,10 @@ class LiveSession:
         self.reconnects = 0
         self._last_final_end = 0.0
         self._speaker = "UU"  # who spoke the last final word shown (diarization)
+        self.words: list[WordTiming] = []
+        """Every final word with when it came: a comparison with batch afterwards uses them."""
+        self.first_partial_s: float | None = None
+        self.behind_max_s = 0.0
         self.compute_ratio: float | None = None
         """The engine's compute over the audio for this session (local engine only)."""
         self._api: _Api | None = None
@@ -352,8 +357,14 @@ class LiveSession:
         with contextlib.suppress(Exception):
             await client.close()
 
+    def _since_start(self) -> float:
+        return time.monotonic() - self.started_at if self.started_at is not None else 0.0
+
     def _on_partial(self, message: dict[str, Any], api: _Api) -> None:
         meta = message["metadata"]
+        if self.first_partial_s is None and str(meta["transcript"]).strip():
+            self.first_partial_s = self._since_start()
+        self.behind_max_s = max(self.behind_max_s, self.behind_seconds)
         self.recognised_to = max(self.recognised_to, api.offset + float(meta["end_time"]))
         self.transcript.partial = str(meta["transcript"])
         self.listener.partial(self.transcript.partial)
@@ -373,9 +384,30 @@ class LiveSession:
             if seamed is not message:
                 message, text = seamed, render(seamed["results"]) + " "
         self.transcript.add(offset, message)
+        self._time_words(message.get("results", []), offset)
         text = self._with_speakers(message.get("results", []), text)
         if text.strip():
             self.listener.final(text)
+
+    def _time_words(self, results: list[dict[str, Any]], offset: float) -> None:
+        """Each final word's latency: the audio sent when it came, past its end (a live source
+        sends its audio as it is captured, so this is how late the word was)."""
+        arrived = self._since_start()
+        self.behind_max_s = max(self.behind_max_s, self.behind_seconds)
+        for result in results:
+            if result.get("type") != "word":
+                continue
+            end = offset + float(result["end_time"])
+            self.words.append(
+                WordTiming(
+                    word=str(result["alternatives"][0]["content"]),
+                    start_time=offset + float(result["start_time"]),
+                    end_time=end,
+                    partial_first_seen_s=None,
+                    final_arrival_s=arrived,
+                    latency_s=max(0.0, self.audio_seconds - end),
+                )
+            )
 
     def _with_speakers(self, results: list[dict[str, Any]], text: str) -> str:
         """The final's text with ``S2: `` where the speaker changes (when diarizing)."""

@@ -3,8 +3,10 @@ every second, so a crash loses at most the last second of what was heard."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -46,6 +48,10 @@ class Recorder:
             raise RecordingError(f"{path}: recordings are .flac or .wav files")
         self.path = path
         self.seconds = 0.0
+        self.error: str | None = None
+        """Why the recording stopped early (a full disk), if it did."""
+        self.on_error: Callable[[str], None] | None = None
+        """Told once, in the capture thread, when the recording stops early."""
         self._lock = threading.Lock()
         self._flushed = time.monotonic()
         try:
@@ -71,12 +77,21 @@ class Recorder:
         with self._lock:
             if self._file is None:
                 return
-            for packet in self._stream.encode(frame):
-                self._container.mux(packet)
-            self.seconds += len(samples) / RATE
-            if time.monotonic() - self._flushed >= FLUSH_EVERY_S:
-                self._file.flush()
-                self._flushed = time.monotonic()
+            try:
+                for packet in self._stream.encode(frame):
+                    self._container.mux(packet)
+                self.seconds += len(samples) / RATE
+                if time.monotonic() - self._flushed >= FLUSH_EVERY_S:
+                    self._file.flush()
+                    self._flushed = time.monotonic()
+            except OSError as exc:  # a full disk: the recording stops, the session goes on
+                self.error = (
+                    f"the recording {self.path} stopped after {self.seconds:.0f} s: "
+                    f"{exc.strerror or exc}; the transcript goes on (free some space)"
+                )
+                self._abandon()
+                if self.on_error is not None:
+                    self.on_error(self.error)
 
     def write_block(self, block: Block) -> None:
         """Append a captured block (an ``AudioSource`` tap)."""
@@ -91,6 +106,14 @@ class Recorder:
                 for packet in self._stream.encode(None):
                     self._container.mux(packet)
                 self._container.close()
+            except OSError as exc:
+                self.error = self.error or f"the recording {self.path} could not be finished: {exc}"
             finally:
+                self._abandon()
+
+    def _abandon(self) -> None:
+        """Let go of the file, whatever state the writer is in."""
+        if self._file is not None:
+            with contextlib.suppress(OSError):
                 self._file.close()
-                self._file = None
+            self._file = None

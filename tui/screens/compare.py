@@ -72,8 +72,10 @@ class CompareScreen(Screen[None]):
         audio_s: float | None = None,
         rtf: float | None = None,
         result: Comparison | None = None,
+        title: str | None = None,
     ) -> None:
         super().__init__()
+        self.title_text = title or f"Comparing {path.name}: batch and real-time (paced at 1x)"
         self.path, self.target, self.reference, self.max_delay = path, target, reference, max_delay
         self.history, self.audio_s, self.rtf = history, audio_s, rtf
         self.result = result
@@ -82,9 +84,7 @@ class CompareScreen(Screen[None]):
         self._transcribing_since: float | None = None
 
     def compose(self) -> ComposeResult:
-        yield Label(
-            f"Comparing {self.path.name}: batch and real-time (paced at 1x)", id="compare-title"
-        )
+        yield Label(self.title_text, id="compare-title")
         with Horizontal(id="compare-sides"):
             with Vertical(classes="panel"):
                 yield Label("Batch", classes="panel-title")

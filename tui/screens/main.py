@@ -33,7 +33,7 @@ from tui.widgets.status_bar import StatusBar
 
 NARROW = 120  # below this many columns the panels stack
 JobAction = Literal["export", "retry", "cancel", "delete", "compare"]
-LiveAction = Literal["toggle", "save", "pick_microphone"]
+LiveAction = Literal["toggle", "save", "pick_microphone", "compare"]
 
 
 class MainScreen(Screen[None]):
@@ -59,13 +59,14 @@ class MainScreen(Screen[None]):
             "save_live",
             "Save",
             show=False,
-            tooltip="Save the live transcript: txt, srt, vtt, json",
+            tooltip="Save the live transcript (txt, srt, vtt, json) and its audio",
         ),
         Binding(
             "c",
             "compare_job",
             "Compare",
-            tooltip="Batch vs real-time on the selected file, measured",
+            tooltip="Batch vs real-time on the selected file, measured; in the live panel, "
+            "batch on the audio of the session that ended",
         ),
         Binding("z", "zoom", "Zoom", tooltip="Give the focused panel the whole screen, or share"),
         Binding(
@@ -126,6 +127,8 @@ class MainScreen(Screen[None]):
     """What the path input adds to: 'batch' queues files, 'live' plays one live."""
     live_running: reactive[bool] = reactive(False)
     """Whether a live session is running."""
+    live_comparable: reactive[bool] = reactive(False)
+    """Whether a live session ended with its audio kept (``c`` in the live panel compares it)."""
     engine_ready: reactive[bool] = reactive(False)
     """Whether the engine takes work (compare needs it)."""
     default_source: reactive[str] = reactive("microphone")
@@ -183,6 +186,8 @@ class MainScreen(Screen[None]):
         if action == "delete_job":
             return job is not None
         if action == "compare_job":
+            if self._live_focused():
+                return self.live_comparable and not self.live_running and self.engine_ready
             return job is not None and job.path.is_file() and self.engine_ready
         if action == "live_file":
             return not self.live_running
@@ -365,7 +370,18 @@ class MainScreen(Screen[None]):
         self._job_action("export")
 
     def action_compare_job(self) -> None:
-        self._job_action("compare")
+        if self._live_focused():
+            self.post_message(self.LiveActionPressed("compare"))
+        else:
+            self._job_action("compare")
+
+    def _live_focused(self) -> bool:
+        """Whether the focus is in the live panel (the keys then act on the live session)."""
+        focused = self.focused
+        if focused is None:
+            return False
+        panel = self.query_one("#live-panel")
+        return focused is panel or panel in focused.ancestors
 
     def action_retry_job(self) -> None:
         self._job_action("retry")
