@@ -85,7 +85,7 @@ async def transcribe_then_expire(batch: Any) -> str:
 
     job = await batch.submit_job(str(SAMPLE))
     await batch.wait_for_completion(job.id, polling_interval=0.2)
-    for _ in range(50):
+    for _ in range(100):  # up to 20 s: the retention and a loaded expiry loop
         await asyncio.sleep(0.2)
         try:
             await batch.get_job_info(job.id)

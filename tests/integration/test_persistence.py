@@ -258,7 +258,9 @@ async def test_a_job_the_engine_lost_is_sent_again_or_fails_saying_so(
     from tui.core.engine_process import start_engine
     from tui.settings import Settings
 
-    short = start_engine(Settings(data_dir=tmp_path / "short"), ["--retention", "1"])
+    # Long enough that the job sent again is fetched before it expires too (the client polls
+    # every 2 s; with 1 s a busy machine lost the second job as well), short enough to wait for.
+    short = start_engine(Settings(data_dir=tmp_path / "short"), ["--retention", "4"])
     try:
         target = engine_target(short)
         async with AsyncClient(api_key=short.api_key, url=short.batch_url) as client:
