@@ -21,10 +21,10 @@ from textual.worker import Worker, WorkerState
 
 from tui.controllers.batch import BatchController
 from tui.controllers.engine import EngineSupervisor
-from tui.controllers.live import Devices, LiveController, live_language
+from tui.controllers.live import Devices, LiveController
 from tui.core.batch import BatchJob
 from tui.core.errors import Severity
-from tui.core.live import LiveSession
+from tui.core.live import LiveSession, live_language
 from tui.core.progress import clock
 from tui.core.target import Choices, EngineTarget
 from tui.messages import (

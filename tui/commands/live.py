@@ -247,7 +247,7 @@ async def _live(
     console: Console,
 ) -> int:
     from tui.core.engine_process import EngineStartError
-    from tui.core.live import LiveSession
+    from tui.core.live import LiveSession, live_language
     from tui.core.target import open_target
 
     for recorder in recorders:
@@ -266,7 +266,7 @@ async def _live(
             source,
             console,
             max_delay=args.max_delay or settings.max_delay,
-            language=_language(args.language or settings.language),
+            language=live_language(args.language or settings.language),
             max_session_s=settings.max_session_s,
             reconnect_for_s=15.0,
         )
@@ -292,10 +292,6 @@ async def _live(
         except OSError as exc:
             raise LiveError(f"cannot write {args.json}: {exc.strerror}") from None
     return 1 if console.errors else 0
-
-
-def _language(language: str) -> str:
-    return "en" if language == "auto" else language  # auto is for batch jobs
 
 
 async def _run_until_stopped(session: LiveSession) -> None:
@@ -352,13 +348,14 @@ async def _compare(
 
     from tui.core.compare import compare_live
     from tui.core.history import keep
+    from tui.core.live import live_language
     from tui.core.references import reference_text
     from tui.core.report import report
     from tui.paths import DataPaths
 
     print(f"{PROG}: running batch on the same audio…", file=sys.stderr, flush=True)
     result = await compare_live(
-        target, session, recording, reference_text(reference), _language(settings.language)
+        target, session, recording, reference_text(reference), live_language(settings.language)
     )
     summary = result.summary()
     Rich(file=sys.stderr).print(report(summary))

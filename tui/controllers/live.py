@@ -16,7 +16,7 @@ from tui.controllers.engine import EngineSupervisor
 from tui.controllers.host import Host
 from tui.core.errors import Severity
 from tui.core.levels import Level
-from tui.core.live import LiveSession
+from tui.core.live import LiveSession, live_language
 from tui.core.recording import Recorder
 from tui.core.sources import AudioSource, SourceError
 from tui.messages import (
@@ -301,8 +301,3 @@ def _portaudio_devices() -> Devices:
     from tui.core.sources import input_devices
 
     return input_devices()
-
-
-def live_language(language: str) -> str:
-    """A live session's language: ``auto`` is for batch jobs, so live sessions take English."""
-    return "en" if language == "auto" else language

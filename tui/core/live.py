@@ -37,6 +37,11 @@ LOAD_EVERY_S = 1.0  # how often the local engine is asked for the session's comp
 BEHIND_WARN_S = 3.0  # behind by max_delay plus this much: the engine cannot keep up
 
 
+def live_language(language: str) -> str:
+    """A live session's language: ``auto`` is for batch jobs, so live sessions take English."""
+    return "en" if language == "auto" else language
+
+
 class LiveListener(Protocol):
     """What a live session reports (called on the event loop's thread)."""
 
