@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 LEGACY := $(VENV)/legacy
 LEGACY_STAMP := $(LEGACY)/.installed
 
-.PHONY: run test lint typecheck imports docs pytest benchmark benchmark-default benchmark-memory benchmark-load benchmark-vocab benchmark-speakers benchmark-models benchmark-stepped benchmark-microphone clean
+.PHONY: run test lint typecheck imports docs pytest benchmark benchmark-default benchmark-memory benchmark-load benchmark-vocab benchmark-speakers benchmark-models benchmark-stepped benchmark-microphone soak clean
 
 run: $(STAMP)
 	$(BIN)/sm-tui $(ARGS)
@@ -72,6 +72,11 @@ benchmark-microphone: $(STAMP)
 # The engine's memory under hostile batch input (three 4-hour uploads at once).
 benchmark-memory: $(STAMP)
 	$(BIN)/python bench/memory.py
+
+# One live session fed speech at 1x beside a stream of batch jobs, a row a minute: memory, lag,
+# file descriptors, the job store. 30 minutes unless SOAK='--hours 2'; exits 1 if a trend grew.
+soak: $(STAMP)
+	$(BIN)/python bench/soak.py $(SOAK)
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "sm-tui needs Python 3.11 or newer"'
