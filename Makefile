@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 LEGACY := $(VENV)/legacy
 LEGACY_STAMP := $(LEGACY)/.installed
 
-.PHONY: run test lint typecheck imports docs pytest benchmark benchmark-default benchmark-memory benchmark-load benchmark-vocab benchmark-speakers benchmark-models benchmark-stepped benchmark-microphone soak clean
+.PHONY: run test lint typecheck imports docs pytest benchmark benchmark-default benchmark-memory benchmark-load benchmark-vocab benchmark-speakers benchmark-models benchmark-stepped benchmark-microphone soak fuzz clean
 
 run: $(STAMP)
 	$(BIN)/sm-tui $(ARGS)
@@ -72,6 +72,12 @@ benchmark-microphone: $(STAMP)
 # The engine's memory under hostile batch input (three 4-hour uploads at once).
 benchmark-memory: $(STAMP)
 	$(BIN)/python bench/memory.py
+
+# The API fuzzers of `make test` with fresh seeds and many more examples (FUZZ_EXAMPLES).
+FUZZ_EXAMPLES ?= 2000
+fuzz: $(STAMP)
+	SM_TUI_FUZZ_SEED=random SM_TUI_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -s \
+		tests/integration/test_batch_contract.py tests/integration/test_realtime_contract.py
 
 # One live session fed speech at 1x beside a stream of batch jobs, a row a minute: memory, lag,
 # file descriptors, the job store. 30 minutes unless SOAK='--hours 2'; exits 1 if a trend grew.

@@ -239,6 +239,28 @@ def verdict(minutes: list[Minute]) -> tuple[bool, dict[str, Any]]:
     return passed, figures
 
 
+def summary_table(figures: dict[str, Any]) -> Table:
+    """The trends and the verdict, as the docs show them."""
+    table = Table(
+        "The trends (each must be flat for the soak to pass)",
+        ["resident memory", "job store", "logs", "most behind, first / last third",
+         "open fds, settled / last", "batch jobs done", "words finalised", "errors", "verdict"],
+    )  # fmt: skip
+    table.add(
+        f"{figures['memory_growth_mb_per_hour']:+.1f} MB/h (bound {MEMORY_MB_PER_HOUR:g})",
+        f"{figures['store_growth_mb_per_hour']:+.2f} MB/h",
+        f"{figures['logs_growth_mb_per_hour']:+.2f} MB/h",
+        f"{figures['most_behind_first_third_s']:.2f} / {figures['most_behind_last_third_s']:.2f} s",
+        f"{figures['fds_settled']} / {figures['fds_last']}",
+        figures["jobs_done"],
+        figures["words"],
+        figures["error_count"],
+        "passed" if figures["passed"] else "FAILED",
+        echo=False,
+    )
+    return table
+
+
 async def soak(seconds: float, model: str, every: int) -> int:
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
@@ -319,7 +341,7 @@ async def soak(seconds: float, model: str, every: int) -> int:
     figures["model"] = model
     figures["per_minute"] = [m.__dict__ for m in minutes]
     command = f"make soak SOAK='--minutes {seconds / 60:g} --model {model}'"
-    path = write_results("soak", figures, [table], command)
+    path = write_results("soak", figures, [summary_table(figures), table], command)
     print(
         f"\nmemory {figures['memory_growth_mb_per_hour']:+.1f} MB/h (under "
         f"{MEMORY_MB_PER_HOUR:g}), most behind {figures['most_behind_first_third_s']:.2f} s "

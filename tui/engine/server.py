@@ -48,6 +48,9 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     return await handler(request)
 
 
+KEPT_HEADERS = {"allow", "retry-after", "www-authenticate"}  # an error's own headers (RFC 9110)
+
+
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Turn API errors into JSON answers and anything unexpected into a 500, never a crash."""
@@ -57,8 +60,11 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return exc.response()
     except web.HTTPException as exc:
         if exc.status >= 400:
+            kept = {k: v for k, v in exc.headers.items() if k.lower() in KEPT_HEADERS}
             return web.json_response(
-                {"code": exc.status, "error": exc.reason or "Error"}, status=exc.status
+                {"code": exc.status, "error": exc.reason or "Error"},
+                status=exc.status,
+                headers=kept,
             )
         raise
     except (asyncio.CancelledError, ConnectionResetError):

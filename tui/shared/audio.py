@@ -222,8 +222,13 @@ class RawDecoder:
         self._pending = data[usable:]
         if not usable:
             return np.zeros(0, dtype=np.float32)
+        payload = data[:usable]
+        if self.width == 4:  # float samples may be NaN, infinite or huge: silence and clip them
+            floats = np.frombuffer(payload, dtype="<f4")
+            if not np.all(np.abs(floats) <= 1.0):
+                payload = np.clip(np.nan_to_num(floats), -1.0, 1.0).astype("<f4").tobytes()
         parts: list[np.ndarray] = []
-        for frame in self._ctx.decode(av.Packet(data[:usable])):
+        for frame in self._ctx.decode(av.Packet(payload)):
             if self._resampler is None:
                 parts.append(frame.to_ndarray().reshape(-1).astype(np.float32) / _scale(frame))
             else:

@@ -7,7 +7,7 @@ import contextlib
 import json
 import logging
 from collections.abc import Awaitable
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlparse
@@ -28,6 +28,8 @@ T = TypeVar("T")
 JSON_TYPE = "application/json"
 FORMATS = {"json-v2", "txt", "srt"}
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+MAX_WAIT_S = 30  # ?wait=N blocks at most this long ("capped server-side", as the spec says)
+UNPROCESSABLE = "Unprocessable Entity"  # the published spec's error value for a bad parameter
 
 
 class ApiError(Exception):
@@ -84,6 +86,22 @@ async def _receive_upload(part: Any, target: Path, limit: int, idle_s: float) ->
                 raise ApiError(400, "Job rejected", f"File exceeds the {limit} byte upload limit")
             handle.write(chunk)
     return size
+
+
+async def _multipart(request: web.Request) -> aiohttp.MultipartReader:
+    """The body's parts; a ``multipart/form-data`` without a boundary is the client's error."""
+    try:
+        return await request.multipart()
+    except ValueError as exc:
+        raise ApiError(400, "Malformed request", f"Unreadable multipart body: {exc}") from None
+
+
+async def _next_part(reader: aiohttp.MultipartReader) -> Any:
+    """The next part; a part with broken headers or framing is the client's error."""
+    try:
+        return await reader.next()
+    except (ValueError, aiohttp.http_exceptions.HttpProcessingError) as exc:
+        raise ApiError(400, "Malformed request", f"Unreadable multipart body: {exc}") from None
 
 
 async def _in_time(read: Awaitable[T], seconds: float) -> T:
@@ -166,8 +184,8 @@ async def create_job(request: web.Request) -> web.Response:
     limit = engine.limits.max_upload_bytes
     idle = engine.limits.start_timeout_s
     try:
-        reader = await _in_time(request.multipart(), idle)
-        while (part := await _in_time(reader.next(), idle)) is not None:
+        reader = await _in_time(_multipart(request), idle)
+        while (part := await _in_time(_next_part(reader), idle)) is not None:
             if not isinstance(part, BodyPartReader):
                 raise ApiError(400, "Malformed request", "Nested multipart is not accepted")
             if part.name == "config":
@@ -238,23 +256,34 @@ def _query_int(request: web.Request, name: str, default: int, low: int, high: in
     try:
         value = int(raw)
     except ValueError:
-        raise ApiError(422, "Invalid Parameter", f"{name} must be an integer") from None
+        raise ApiError(422, UNPROCESSABLE, f"{name} must be an integer") from None
     if not low <= value <= high:
-        raise ApiError(422, "Invalid Parameter", f"{name} must be between {low} and {high}")
+        raise ApiError(422, UNPROCESSABLE, f"{name} must be between {low} and {high}")
     return value
+
+
+def _query_bool(request: web.Request, name: str) -> bool:
+    raw = request.query.get(name, "false").lower()
+    if raw not in ("true", "false"):
+        raise ApiError(422, UNPROCESSABLE, f"{name} must be true or false")
+    return raw == "true"
 
 
 async def list_jobs(request: web.Request) -> web.Response:
     """``GET /v2/jobs``: newest first."""
     limit = _query_int(request, "limit", 100, 1, 100)
-    include_deleted = request.query.get("include_deleted", "false").lower() == "true"
+    include_deleted = _query_bool(request, "include_deleted")
     before, after = request.query.get("created_before"), request.query.get("created_after")
-    for stamp in (before, after):
-        if stamp:
+    for name, stamp in (("created_before", before), ("created_after", after)):
+        if stamp is not None:
             try:
+                if "T" not in stamp.upper():
+                    raise ValueError(stamp)
                 datetime.fromisoformat(stamp.replace("Z", "+00:00"))
             except ValueError:
-                raise ApiError(422, "Invalid Parameter", "dates must be ISO-8601") from None
+                raise ApiError(
+                    422, UNPROCESSABLE, f"{name} must be a date-time: 2026-01-31T12:00:00Z"
+                ) from None
     jobs = [
         job
         for job in reversed(_jobs(request).jobs.values())
@@ -275,11 +304,22 @@ def _details(job: Job) -> dict[str, Any] | None:
         return None
 
 
+def _query_wait(request: web.Request) -> int:
+    """``?wait=N``: any integer, however long (the spec sets no bounds), held to 0..MAX_WAIT_S."""
+    raw = request.query.get("wait", "0").strip()
+    digits = raw.lstrip("+-")
+    if not digits.isascii() or not digits.isdigit() or len(raw) - len(digits) > 1:
+        raise ApiError(422, UNPROCESSABLE, "wait must be an integer")
+    if raw.startswith("-"):
+        return 0
+    return min(int(digits[-9:]) if len(digits) <= 9 else MAX_WAIT_S, MAX_WAIT_S)
+
+
 async def _wait(request: web.Request, job: Job) -> None:
-    wait = _query_int(request, "wait", 0, 0, 3600)
+    wait = _query_wait(request)
     if wait and job.task is not None and not job.finished:
         with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(asyncio.shield(job.task), timeout=min(wait, 30))
+            await asyncio.wait_for(asyncio.shield(job.task), timeout=wait)
 
 
 async def get_job(request: web.Request) -> web.Response:
@@ -338,24 +378,73 @@ async def delete_job(request: web.Request) -> web.Response:
 
 
 async def job_log(request: web.Request) -> web.Response:
-    """``GET /v2/jobs/{id}/log``: not kept by the local engine."""
-    _job(request)
-    raise ApiError(501, "Not Implemented", "The local engine keeps no job logs")
+    """``GET /v2/jobs/{id}/log``: the job's story as plain text, one line an event."""
+    job = _job(request)
+    model = job.model or str(job.config.get("transcription_config", {}).get("model", ""))
+    lines = [
+        f"{job.created_at} job {job.id} created: {job.data_name}, "
+        f"{job.duration:.1f} s of audio, model {model or 'default'}"
+    ]
+    if job.language:
+        lines.append(f"{job.created_at} language {job.language}")
+    lines += [f"{e.get('timestamp', '')} error: {e.get('message', '')}" for e in job.errors]
+    if job.status == "running":
+        share = job.progress
+        lines.append("running" + (f": {100 * share:.0f}% transcribed" if share else ""))
+    elif job.status == "done":
+        lines.append(f"{job.transcript_created_at} transcript ready")
+    else:
+        lines.append(f"job {job.status}")
+    return web.Response(text="\n".join(lines) + "\n", content_type="text/plain", charset="utf-8")
 
 
 async def usage(request: web.Request) -> web.Response:
-    """``GET /v2/usage``: what the engine has transcribed since it started."""
-    done = [j for j in _jobs(request).jobs.values() if j.status == "done"]
+    """``GET /v2/usage?since=YYYY-MM-DD&until=YYYY-MM-DD``: the jobs transcribed between the
+    two days (inclusive; by default from the first of this month to today), answered with
+    both days as date-times, as the published spec describes them."""
+    today = datetime.now(UTC).date()
+    since = _query_date(request, "since", today.replace(day=1))
+    until = _query_date(request, "until", today)
+    first = datetime.combine(since, time.min, UTC)
+    last = datetime.combine(until, time.max, UTC)
+    done = [
+        j
+        for j in _jobs(request).jobs.values()
+        if j.status == "done" and first <= _created(j) <= last
+    ]
     hours = round(sum(j.duration for j in done) / 3600, 4)
     item = {"mode": "batch", "type": "transcription", "count": len(done), "duration_hrs": hours}
     return web.json_response(
         {
-            "since": request.query.get("since", ""),
-            "until": request.query.get("until", ""),
+            "since": _stamp(first),
+            "until": _stamp(last),
             "summary": [item],
             "details": [item],
         }
     )
+
+
+def _stamp(moment: datetime) -> str:
+    """RFC 3339 in UTC to the second, the year in four digits (``0324-06-20T00:00:00Z``)."""
+    return moment.replace(microsecond=0, tzinfo=None).isoformat() + "Z"
+
+
+def _query_date(request: web.Request, name: str, default: date) -> date:
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ApiError(422, UNPROCESSABLE, f"{name} must be a date: YYYY-MM-DD") from None
+
+
+def _created(job: Job) -> datetime:
+    try:
+        stamp = datetime.fromisoformat(job.created_at.replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
 
 
 def add_routes(app: web.Application) -> None:
