@@ -617,3 +617,40 @@ async def test_batch_sdk_still_rejects_upload_errors_clearly(engine: Any, tmp_pa
     async with batch_client(engine) as batch:
         with pytest.raises(BatchError, match="sample rate is 4000 Hz"):
             await batch.submit_job(str(low))
+
+
+async def test_audio_intelligence_asked_for_is_stated_as_not_made(
+    standin: Any, tmp_path: Path
+) -> None:
+    """Sentiment, topics, a summary and chapters are not made locally: the job's metadata says
+    so for each one, in the published error fields, as the official SDK reads them."""
+    from speechmatics.batch import (
+        AutoChaptersConfig,
+        JobConfig,
+        JobType,
+        SentimentAnalysisConfig,
+        SummarizationConfig,
+        TopicDetectionConfig,
+        TranscriptionConfig,
+    )
+
+    from tests.standin import tone_file
+
+    audio = tone_file(tmp_path / "intel.wav", ["alpha bravo"])
+    config = JobConfig(
+        type=JobType.TRANSCRIPTION,
+        transcription_config=TranscriptionConfig(language="en", model="standard"),
+        summarization_config=SummarizationConfig(),
+        sentiment_analysis_config=SentimentAnalysisConfig(),
+        topic_detection_config=TopicDetectionConfig(),
+        auto_chapters_config=AutoChaptersConfig(),
+    )
+    async with batch_client(standin) as batch:
+        job = await batch.submit_job(str(audio), config=config)
+        transcript = await batch.wait_for_completion(job.id, polling_interval=0.2, timeout=60)
+    metadata = transcript.metadata
+    for name in ("summarization", "sentiment_analysis", "topic_detection", "auto_chapters"):
+        errors = getattr(metadata, f"{name}_errors", None) or []
+        assert errors and errors[0]["type"] == f"{name}_failed", (name, metadata)
+        assert "local engine" in errors[0]["message"]
+    assert transcript.transcript_text.strip()

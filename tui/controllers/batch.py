@@ -82,7 +82,7 @@ class BatchController:
         if job.state == JobState.DONE:
             self.host.tell(f"{job.name} done in {job.turnaround or 0:.1f}s")
             if job.notice:
-                self.host.tell(job.notice, "error")
+                self.host.tell(job.notice, "warning")
         elif job.state == JobState.FAILED:
             self.host.tell(f"{job.name} failed: {job.error}", "error")
 

@@ -142,9 +142,23 @@ async def run_job(
         if result.get("alternatives")
     )
     job.text = render_turns(results) if labelled else str(transcript.transcript_text)
-    job.notice = ""
+    job.notice = stated_errors(job.transcript)
     step(JobState.DONE)
     return "finished"
+
+
+def stated_errors(transcript: dict[str, Any]) -> str:
+    """What the transcript's metadata says was asked for and not made (a translation, a
+    summary, sentiment…), one line each, so the job pane shows it rather than nothing."""
+    metadata = transcript.get("metadata") or {}
+    lines = [
+        str(error.get("message") or error.get("type"))
+        for key, errors in sorted(metadata.items())
+        if key.endswith("_errors") and isinstance(errors, list)
+        for error in errors
+        if isinstance(error, dict)
+    ]
+    return "\n".join(dict.fromkeys(lines))
 
 
 LOST = ("audio was lost", "stopped unexpectedly")

@@ -287,7 +287,7 @@ class MainScreen(Screen[None]):
         head = f"{job.path}{size} · {seconds(job.duration)} of audio"
         by = f"\n{job.engine}" if job.engine else ""  # where, and on which model
         if job.state == JobState.DONE:
-            notice = f"\n⚠ {job.notice}" if job.notice else ""
+            notice = "".join(f"\n⚠ {line}" for line in job.notice.splitlines())
             words = len(job.text.split())
             pane.text = f"{head} · {words} words{by}{notice}\n\n{job.text}"
         elif job.error:

@@ -56,6 +56,14 @@ def new_job_id() -> str:
     return "".join(secrets.choice(ID_ALPHABET) for _ in range(10))
 
 
+INTELLIGENCE = {  # a job config's audio-intelligence field: the name of its metadata errors
+    "summarization_config": "summarization",
+    "sentiment_analysis_config": "sentiment_analysis",
+    "topic_detection_config": "topic_detection",
+    "auto_chapters_config": "auto_chapters",
+}
+
+
 @dataclass
 class Job:
     """One batch job held by the engine."""
@@ -161,6 +169,7 @@ class Job:
                 "orchestrator_version": "local-0.1.0",
                 "language_pack_info": language_pack(self.language or language_of(transcription)),
                 **self._translation_errors(),
+                **self._intelligence_errors(),
             },
             "results": self.results or [],
             **({"translations": self.translations} if self.translations else {}),
@@ -181,6 +190,22 @@ class Job:
             if target not in self.translations
         ]
         return {"translation_errors": errors} if errors else {}
+
+    def _intelligence_errors(self) -> dict[str, Any]:
+        """Each audio-intelligence feature asked for says it was not made, in the field and
+        with the error type the published API gives it: never a silence a user cannot tell
+        from "nothing found"."""
+        out: dict[str, Any] = {}
+        for key, name in INTELLIGENCE.items():
+            if key in self.config:
+                out[f"{name}_errors"] = [
+                    {
+                        "type": f"{name}_failed",
+                        "message": f"{name.replace('_', ' ').capitalize()} is not available on "
+                        "the local engine; Speechmatics provides it (set SPEECHMATICS_API_KEY)",
+                    }
+                ]
+        return out
 
 
 def language_of(transcription: dict[str, Any]) -> str:
