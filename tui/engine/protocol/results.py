@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from tui.engine.protocol.script import in_script
 from tui.engine.recognition.asr import Word
 
 TRAILING_MARKS = ".,?!;:"
@@ -93,7 +94,7 @@ def to_results(
 
     for index, word in enumerate(joined(words)):
         who = speakers[index] if speakers is not None else speaker
-        text = word.text.strip()
+        text = in_script(word.text.strip(), language)
         marks = ""
         while text and text[-1] in TRAILING_MARKS:
             marks = text[-1] + marks
