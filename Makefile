@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 LEGACY := $(VENV)/legacy
 LEGACY_STAMP := $(LEGACY)/.installed
 
-.PHONY: run test lint typecheck imports docs pytest benchmark benchmark-default benchmark-memory benchmark-load benchmark-vocab benchmark-speakers benchmark-models benchmark-stepped benchmark-microphone soak fuzz clean
+.PHONY: run test lint typecheck imports docs pytest benchmark benchmark-default benchmark-memory benchmark-load benchmark-vocab benchmark-speakers benchmark-models benchmark-stepped benchmark-microphone benchmark-scripts soak fuzz clean
 
 run: $(STAMP)
 	$(BIN)/sm-tui $(ARGS)
@@ -71,6 +71,11 @@ benchmark-speakers: $(STAMP)
 # speech from a file (needs pulseaudio, pulseaudio-utils, libasound2-plugins).
 benchmark-microphone: $(STAMP)
 	$(BIN)/python bench/microphone.py $(MICROPHONE)
+
+# Which script each language comes back in (cmn Simplified, sr Cyrillic…), raw Whisper beside
+# the engine, on espeak-ng speech.
+benchmark-scripts: $(STAMP)
+	$(BIN)/python bench/scripts.py
 
 # The engine's memory under hostile batch input (three 4-hour uploads at once).
 benchmark-memory: $(STAMP)

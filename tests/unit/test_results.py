@@ -80,5 +80,9 @@ def test_mandarin_words_are_written_in_simplified_characters() -> None:
     words = [Word(" 圖書館", 0.0, 0.5), Word(" 發展。", 0.5, 1.0)]
     contents = [r["alternatives"][0]["content"] for r in to_results(words, language="cmn")]
     assert contents == ["图书馆", "发展。"]
-    cantonese = to_results([Word(" 圖書館", 0.0, 0.5)], language="yue")
-    assert cantonese[0]["alternatives"][0]["content"] == "圖書館"  # stays Traditional
+    cantonese = to_results([Word(" 图书馆", 0.0, 0.5)], language="yue")
+    assert cantonese[0]["alternatives"][0]["content"] == "圖書館"  # Traditional, as HK writes
+    assert (
+        to_results([Word(" 圖書館", 0.0, 0.5)], language="ja")[0]["alternatives"][0]["content"]
+        == "圖書館"
+    )  # other languages as Whisper wrote them

@@ -7,8 +7,11 @@ from typing import Any
 from tui.engine.protocol import schema
 
 ENGLISH = frozenset({"en"})
-# Speechmatics codes that Whisper spells otherwise.
-TO_WHISPER = {"cmn": "zh"}
+# Speechmatics codes that Whisper spells otherwise. Whisper base (like every model before
+# large-v3) has no Cantonese token: asked for ``yue`` it wrote "D D D…", so Cantonese goes
+# through its Chinese (``zh``) and comes back in Traditional characters (``script``).
+TO_WHISPER = {"cmn": "zh", "yue": "zh"}
+FROM_WHISPER = {"zh": "cmn"}
 
 
 def labels_speakers(config: dict[str, Any]) -> bool:
@@ -36,8 +39,7 @@ def to_whisper(language: str) -> str | None:
 
 def from_whisper(language: str) -> str:
     """A Whisper language code as Speechmatics writes it."""
-    back = {v: k for k, v in TO_WHISPER.items()}
-    return back.get(language, language)
+    return FROM_WHISPER.get(language, language)
 
 
 CHANGEABLE_KEYS = {

@@ -2,8 +2,8 @@
 
 Whisper writes Mandarin in Traditional or Simplified characters as its training data did;
 Speechmatics' ``cmn`` is Simplified. OpenCC converts (``t2s``: phrase-aware, so 乾燥 and 幹部
-become 干燥 and 干部). Other codes are written as Whisper writes them (``yue`` Traditional, as
-Cantonese usually is); docs/compatibility.md says what each gives.
+become 干燥 and 干部); ``yue`` is Traditional (``s2hk``). Other codes are written as Whisper
+writes them; docs/compatibility.md says what each gives (``make benchmark-scripts``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-CONVERSIONS = {"cmn": "t2s"}  # Speechmatics code: the OpenCC configuration that gives its script
+# Speechmatics code: the OpenCC configuration that gives its script. Cantonese is decoded as
+# Chinese (``config.TO_WHISPER``) and written in Traditional characters, as Hong Kong writes it.
+CONVERSIONS = {"cmn": "t2s", "yue": "s2hk"}
 
 
 @functools.cache
