@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import normalise, wait_for_output, wer
+from tests.helpers import normalise, references, wait_for_output, wer
 from tests.standin import expected_text, tone_file, tone_speech
 from tui.shared.audio import decode_file
 
@@ -179,11 +179,7 @@ def test_the_local_engine_end_to_end(isolated: Path, shared_audio: Path) -> None
     figures = isolated / "live.json"
     done = live(str(shared_audio / "hello.wav"), "--json", str(figures), env=env)
     assert done.returncode == 0, done.stderr
-    reference = next(
-        line.split("\t", 1)[1]
-        for line in (shared_audio / "references.tsv").read_text().splitlines()
-        if line.startswith("hello.wav\t")
-    )
+    reference = references()["hello.wav"]  # the TSV's last column (it has five)
     assert wer(reference, json.loads(figures.read_text())["transcript"]) <= 0.3
 
 
