@@ -88,18 +88,11 @@ async def _receive_upload(part: Any, target: Path, limit: int, idle_s: float) ->
     return size
 
 
-async def _multipart(request: web.Request) -> aiohttp.MultipartReader:
-    """The body's parts; a ``multipart/form-data`` without a boundary is the client's error."""
+async def _parsed(read: Awaitable[T]) -> T:
+    """A multipart read (the reader, or its next part); a body without a boundary, or a part
+    with broken headers or framing, is the client's error."""
     try:
-        return await request.multipart()
-    except ValueError as exc:
-        raise ApiError(400, "Malformed request", f"Unreadable multipart body: {exc}") from None
-
-
-async def _next_part(reader: aiohttp.MultipartReader) -> Any:
-    """The next part; a part with broken headers or framing is the client's error."""
-    try:
-        return await reader.next()
+        return await read
     except (ValueError, aiohttp.http_exceptions.HttpProcessingError) as exc:
         raise ApiError(400, "Malformed request", f"Unreadable multipart body: {exc}") from None
 
@@ -184,8 +177,8 @@ async def create_job(request: web.Request) -> web.Response:
     limit = engine.limits.max_upload_bytes
     idle = engine.limits.start_timeout_s
     try:
-        reader = await _in_time(_multipart(request), idle)
-        while (part := await _in_time(_next_part(reader), idle)) is not None:
+        reader = await _in_time(_parsed(request.multipart()), idle)
+        while (part := await _in_time(_parsed(reader.next()), idle)) is not None:
             if not isinstance(part, BodyPartReader):
                 raise ApiError(400, "Malformed request", "Nested multipart is not accepted")
             if part.name == "config":
@@ -312,7 +305,7 @@ def _query_wait(request: web.Request) -> int:
         raise ApiError(422, UNPROCESSABLE, "wait must be an integer")
     if raw.startswith("-"):
         return 0
-    return min(int(digits[-9:]) if len(digits) <= 9 else MAX_WAIT_S, MAX_WAIT_S)
+    return min(int(digits), MAX_WAIT_S) if len(digits) <= 9 else MAX_WAIT_S
 
 
 async def _wait(request: web.Request, job: Job) -> None:
