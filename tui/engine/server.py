@@ -19,6 +19,7 @@ from tui.engine.realtime.api import handle_websocket, session_load
 from tui.engine.realtime.sessions import SESSIONS, SessionRegistry
 from tui.engine.recognition.capacity import report, summary
 from tui.engine.recognition.models import ENHANCED
+from tui.engine.recognition.native_memory import limit_arenas
 from tui.paths import DataPaths
 from tui.shared.extensions import CAPACITY_PATH, SESSION_LOAD_PATH
 
@@ -240,6 +241,7 @@ def build_engine(
         limits: Limits instead of the settings' ones.
     """
     paths = DataPaths(settings.data_dir).ensure()
+    limit_arenas()  # before the models start their threads
     english_only = True
     if recognizer is None:
         from tui.engine.recognition.asr import Recognizer

@@ -19,6 +19,7 @@ from tui.engine.batch.transcribe import AudioTooLong, BatchTranscriber, translat
 from tui.engine.protocol.results import language_pack
 from tui.engine.recognition.asr import ModelLoadError
 from tui.engine.recognition.models import ModelSet
+from tui.engine.recognition.native_memory import give_back
 from tui.engine.recognition.scheduler import InferenceScheduler
 from tui.shared.audio import AudioDecodeError
 
@@ -383,6 +384,7 @@ class JobManager:
                 log.info("job %s done: %d results", job.id, len(job.results))
         self._drop_audio(job)
         self._persist(job)
+        give_back()  # the job's buffers, freed, go back to the system
 
     def _reject(self, job: Job, message: str) -> None:
         if job.status == "running":
@@ -402,6 +404,7 @@ class JobManager:
             job.task.cancel()
         job.status = "deleted"
         job.results = None
+        job.translations, job.speakers = {}, []
         job.finished_at = job.finished_at or time.time()
         self._drop_audio(job)
         self._persist(job)

@@ -37,6 +37,7 @@ from tui.engine.realtime.streaming import StreamingRecognizer
 from tui.engine.realtime.translate import Translator
 from tui.engine.realtime.writer import TranscriptWriter, translation_warnings
 from tui.engine.recognition.asr import ModelLoadError
+from tui.engine.recognition.native_memory import give_back
 from tui.shared.audio import MAX_RAW_RATE, MIN_RATE, RAW_ENCODINGS, RawDecoder, StreamDecoder
 
 log = logging.getLogger("sm_tui.engine.rt")
@@ -151,6 +152,7 @@ class RealtimeSession:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(sender, timeout=5)
             sender.cancel()
+            give_back()
 
     @property
     def started(self) -> bool:
