@@ -283,3 +283,46 @@ async def test_options_reach_the_next_job(standin: Any, isolated: Path, tmp_path
     ]
     assert configs and configs[-1]["diarization"] == "speaker"
     assert configs[-1]["model"] == "standard"
+
+
+async def test_the_job_pane_lists_entities_summary_sentiment_and_topics(
+    standin: Any, isolated: Path
+) -> None:
+    """A finished job's entities (the engine's own results, through the SDK's model as the
+    dashboard keeps them) are listed under the header with what was said, then its summary,
+    sentiment and topics."""
+    import dataclasses
+
+    from speechmatics.batch._models import RecognitionResult
+
+    from tui.core.batch import BatchJob, without_nulls
+    from tui.engine.protocol.entities import with_entities
+    from tui.engine.protocol.results import to_results
+    from tui.engine.recognition.asr import Word
+
+    text = "It costs $500 on January 15th, 2025 and 1 2 3 4 5 6 7."
+    words = [Word(" " + t, 0.4 * i, 0.4 * i + 0.3, 0.9) for i, t in enumerate(text.split())]
+    results = with_entities(to_results(words, speaker="UU"), "en")
+    kept = [without_nulls(dataclasses.asdict(RecognitionResult.from_dict(r))) for r in results]
+    job = BatchJob(Path("prices.wav"), state=JobState.DONE, text=text)
+    job.transcript = {
+        "results": kept,
+        "summary": {"content": "- It costs $500."},
+        "sentiment_analysis": {
+            "segments": [],
+            "summary": {"overall": {"positive_count": 0, "negative_count": 1, "neutral_count": 1}},
+        },
+        "topics": {"segments": [], "summary": {"overall": {"pricing": 1, "weather": 0}}},
+    }
+    app = app_for(isolated, standin)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.main.show_job(job)
+        await pilot.pause()
+        pane = app.main.query_one("#job-transcript", TextArea).text
+        assert "◆ $500 (five hundred dollars)" in pane
+        assert "◆ January 15th, 2025 (January fifteenth twenty twenty-five)" in pane
+        assert "◆ and 3 more" in pane  # nine entities, six listed
+        assert "Summary: - It costs $500." in pane
+        assert "Sentiment: 0 positive · 1 negative · 1 neutral sentences" in pane
+        assert "Topics: pricing\n" in pane
+        assert pane.rstrip().endswith(text)

@@ -87,11 +87,51 @@ class BatchJob:
             return None
         return self.turnaround / self.duration
 
+    @property
+    def entities(self) -> list[tuple[str, str]]:
+        """The transcript's entities (numbers, dates, times, money…): each one's written form
+        and what was said, as ``("$500", "five hundred dollars")``."""
+        results = (self.transcript or {}).get("results") or []
+        return [
+            (
+                _said(result.get("alternatives")),
+                " ".join(
+                    _said(item.get("alternatives")) for item in result.get("spoken_form") or []
+                ),
+            )
+            for result in results
+            if result.get("type") == "entity"
+        ]
+
+    @property
+    def insights(self) -> list[str]:
+        """The transcript's summary, sentiment and topics, a line each, when it has them."""
+        transcript = self.transcript or {}
+        lines = []
+        summary = (transcript.get("summary") or {}).get("content")
+        if summary:
+            lines.append(f"Summary: {' '.join(str(summary).split())}")
+        sentiment = (transcript.get("sentiment_analysis") or {}).get("summary") or {}
+        overall = sentiment.get("overall") or {}
+        if overall:
+            counts = [
+                f"{overall.get(f'{k}_count', 0)} {k}" for k in ("positive", "negative", "neutral")
+            ]
+            lines.append(f"Sentiment: {' · '.join(counts)} sentences")
+        topics = ((transcript.get("topics") or {}).get("summary") or {}).get("overall") or {}
+        if topics:
+            lines.append(f"Topics: {', '.join(t for t, n in topics.items() if n) or 'none found'}")
+        return lines
+
     def reset(self) -> None:
         """Back to queued, for a retry."""
         self.state, self.error, self.engine_job_id = JobState.QUEUED, None, None
         self.submitted_at = self.finished_at = None
         self.transcript, self.text, self.txt, self.srt = None, "", "", ""
+
+
+def _said(alternatives: list[dict[str, Any]] | None) -> str:
+    return str(alternatives[0].get("content", "")) if alternatives else ""
 
 
 def inspect(path: Path) -> tuple[int, float]:

@@ -212,7 +212,15 @@ async def _adopt(client: Any, job: BatchJob) -> None:
 async def _submit_and_wait(
     client: Any, job: BatchJob, step: Callable[[JobState], None], engine: EngineTarget
 ) -> Any:
-    from speechmatics.batch import JobConfig, JobType, Model, TranscriptionConfig
+    from speechmatics.batch import (
+        JobConfig,
+        JobType,
+        Model,
+        SentimentAnalysisConfig,
+        SummarizationConfig,
+        TopicDetectionConfig,
+        TranscriptionConfig,
+    )
     from speechmatics.batch._models import TrackingConfig  # not re-exported by the package
 
     job.submitted_at, job.finished_at = time.time(), None
@@ -223,9 +231,14 @@ async def _submit_and_wait(
             language=job.language,
             model=Model(engine.batch_model),
             diarization=None if engine.diarization == "none" else engine.diarization,
+            enable_entities=True,  # the job pane lists them (◆), with what was said
         ),
         tracking=TrackingConfig(reference=reference(job)),
     )
+    if engine.local:  # free there (Speechmatics bills them): a summary, sentiment and topics
+        config.summarization_config = SummarizationConfig()
+        config.sentiment_analysis_config = SentimentAnalysisConfig()
+        config.topic_detection_config = TopicDetectionConfig()
     details = await with_retries(lambda: client.submit_job(str(job.path), config=config))
     job.engine_job_id = details.id
     step(JobState.RUNNING)

@@ -21,6 +21,7 @@ from typing import Any, Literal
 import numpy as np
 
 from tui.core.wer import normalise, wer
+from tui.shared.transcripts import WORDS
 
 
 @dataclass
@@ -226,7 +227,7 @@ def final_words(message: dict[str, Any]) -> list[tuple[str, float, float]]:
     return [
         (str(r["alternatives"][0]["content"]), float(r["start_time"]), float(r["end_time"]))
         for r in message.get("results", [])
-        if r.get("type") == "word" and r.get("alternatives")
+        if r.get("type") in WORDS and r.get("alternatives")
     ]
 
 

@@ -28,6 +28,7 @@ from tui.core.levels import Level, measure
 from tui.core.sources import END, AudioSource, Block
 from tui.core.stitched import StitchedTranscript
 from tui.core.target import EngineTarget
+from tui.shared.transcripts import WORDS
 
 CHUNK_BYTES = 1280  # 0.04 s of 16 kHz pcm_s16le
 QUIET_DB = -40.0  # a switch between sessions waits for this much quiet…
@@ -400,7 +401,7 @@ class LiveSession:
         arrived = self._since_start()
         self.behind_max_s = max(self.behind_max_s, self.behind_seconds)
         for result in results:
-            if result.get("type") != "word":
+            if result.get("type") not in WORDS:
                 continue
             end = offset + float(result["end_time"])
             self.words.append(

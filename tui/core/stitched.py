@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from tui.shared.transcripts import WORDS
+
 SEAM_S = 0.6  # a resent word starting this close to the last final one may be that word again
 
 
@@ -41,8 +43,8 @@ class StitchedTranscript:
         finalised a fragment ("Speech" then "Speechmatics"): the repeat is dropped, the
         fragment replaced.
         """
-        words = [r for r in message.get("results", []) if r.get("type") == "word"]
-        last = next((r for r in reversed(self._ordered()) if r.get("type") == "word"), None)
+        words = [r for r in message.get("results", []) if r.get("type") in WORDS]
+        last = next((r for r in reversed(self._ordered()) if r.get("type") in WORDS), None)
         if not words or last is None:
             return message
         first = words[0]

@@ -32,6 +32,7 @@ from tui.widgets.path_input import PathInput, split_paths
 from tui.widgets.status_bar import StatusBar
 
 NARROW = 120  # below this many columns the panels stack
+SHOWN = 6  # entities listed in the job pane; the rest are counted
 JobAction = Literal["export", "retry", "cancel", "delete", "compare"]
 LiveAction = Literal["toggle", "save", "pick_microphone", "compare"]
 
@@ -289,7 +290,11 @@ class MainScreen(Screen[None]):
         if job.state == JobState.DONE:
             notice = "".join(f"\n⚠ {line}" for line in job.notice.splitlines())
             words = len(job.text.split())
-            pane.text = f"{head} · {words} words{by}{notice}\n\n{job.text}"
+            entities = job.entities
+            found = "".join(f"\n◆ {written} ({said})" for written, said in entities[:SHOWN])
+            found += f"\n◆ and {len(entities) - SHOWN} more" if len(entities) > SHOWN else ""
+            insights = "".join(f"\n{line}" for line in job.insights)
+            pane.text = f"{head} · {words} words{by}{notice}{found}{insights}\n\n{job.text}"
         elif job.error:
             pane.text = f"{head}{by}\n\n{job.state.value}: {job.error}"
         else:

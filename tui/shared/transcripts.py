@@ -9,6 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+WORDS = ("word", "entity")
+"""Result types that are said words: an ``entity`` (``enable_entities``) stands in for the
+words it covers, and its content is their written form."""
+
 
 def content(result: dict[str, Any]) -> str:
     """The text of a result's first alternative."""

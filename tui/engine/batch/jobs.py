@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from tui.engine.batch.intelligence import Intelligence, analyse, asked
 from tui.engine.batch.transcribe import AudioTooLong, BatchTranscriber, translation_targets
 from tui.engine.protocol.results import language_pack
 from tui.engine.recognition.asr import ModelLoadError
@@ -57,14 +58,6 @@ def new_job_id() -> str:
     return "".join(secrets.choice(ID_ALPHABET) for _ in range(10))
 
 
-INTELLIGENCE = {  # a job config's audio-intelligence field: the name of its metadata errors
-    "summarization_config": "summarization",
-    "sentiment_analysis_config": "sentiment_analysis",
-    "topic_detection_config": "topic_detection",
-    "auto_chapters_config": "auto_chapters",
-}
-
-
 @dataclass
 class Job:
     """One batch job held by the engine."""
@@ -89,6 +82,7 @@ class Job:
     model: str = ""  # the model that transcribed it
     translations: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     speakers: list[dict[str, Any]] = field(default_factory=list)  # when get_speakers asks
+    intelligence: Intelligence = field(default_factory=Intelligence)  # summaries, sentiment…
 
     @property
     def progress(self) -> float | None:
@@ -118,6 +112,7 @@ class Job:
             "model": self.model,
             "translations": self.translations,
             "speakers": self.speakers,
+            "intelligence": self.intelligence.record(),
         }
 
     @property
@@ -170,9 +165,11 @@ class Job:
                 "orchestrator_version": "local-0.1.0",
                 "language_pack_info": language_pack(self.language or language_of(transcription)),
                 **self._translation_errors(),
-                **self._intelligence_errors(),
+                **self.intelligence.errors,
+                **({"sm_tui_approximations": notes} if (notes := self.intelligence.notes) else {}),
             },
             "results": self.results or [],
+            **self.intelligence.made,
             **({"translations": self.translations} if self.translations else {}),
             **({"speakers": self.speakers} if self.speakers else {}),
         }
@@ -191,22 +188,6 @@ class Job:
             if target not in self.translations
         ]
         return {"translation_errors": errors} if errors else {}
-
-    def _intelligence_errors(self) -> dict[str, Any]:
-        """Each audio-intelligence feature asked for says it was not made, in the field and
-        with the error type the published API gives it: never a silence a user cannot tell
-        from "nothing found"."""
-        out: dict[str, Any] = {}
-        for key, name in INTELLIGENCE.items():
-            if key in self.config:
-                out[f"{name}_errors"] = [
-                    {
-                        "type": f"{name}_failed",
-                        "message": f"{name.replace('_', ' ').capitalize()} is not available on "
-                        "the local engine; Speechmatics provides it (set SPEECHMATICS_API_KEY)",
-                    }
-                ]
-        return out
 
 
 def language_of(transcription: dict[str, Any]) -> str:
@@ -325,6 +306,7 @@ class JobManager:
                 model=str(record.get("model", "")),
                 translations=dict(record.get("translations") or {}),
                 speakers=list(record.get("speakers") or []),
+                intelligence=Intelligence.from_record(record.get("intelligence")),
             )
         except (OSError, ValueError, KeyError, TypeError):
             log.warning("skipping unreadable job record %s", record_path.name)
@@ -374,6 +356,10 @@ class JobManager:
             log.exception("job %s failed", job.id)
             self._reject(job, f"Transcription failed: {exc.__class__.__name__}")
         else:
+            if job.status == "running" and asked(job.config):
+                job.intelligence = await asyncio.to_thread(
+                    analyse, job.config, done.results, done.language
+                )
             if job.status == "running":
                 job.results, job.translations = done.results, done.translations
                 job.language, job.model = done.language, done.model
@@ -404,7 +390,7 @@ class JobManager:
             job.task.cancel()
         job.status = "deleted"
         job.results = None
-        job.translations, job.speakers = {}, []
+        job.translations, job.speakers, job.intelligence = {}, [], Intelligence()
         job.finished_at = job.finished_at or time.time()
         self._drop_audio(job)
         self._persist(job)
@@ -421,7 +407,7 @@ class JobManager:
                 continue
             if not job.expired:
                 job.expired = True
-                job.results = None
+                job.results, job.intelligence = None, Intelligence()
                 job.config = {}
                 self._drop_audio(job)
                 with contextlib.suppress(OSError):

@@ -23,6 +23,7 @@ import numpy as np
 
 from tui.engine.batch.chunks import Chunker
 from tui.engine.protocol import config as cfg
+from tui.engine.protocol.entities import with_entities
 from tui.engine.protocol.results import channel_labels, interleaved, joined, to_results
 from tui.engine.recognition.asr import Decoding, SpeechModel, Word
 from tui.engine.recognition.guards import batch_loops
@@ -127,7 +128,8 @@ class BatchTranscriber:
             )
             streams.append(heard)
         settings = SpeakerSettings.from_config(config)
-        results, voices = _results(streams, language, settings if speaking else None)
+        entities = bool(config.get("enable_entities"))
+        results, voices = _results(streams, language, settings if speaking else None, entities)
         done = Transcribed(results, language, model.name)
         if translate:
             done.translations["en"] = sorted(
@@ -236,10 +238,10 @@ def _first_seconds(path: Path, seconds: float) -> np.ndarray:
 
 
 def _results(
-    streams: list[Heard], language: str, speaking: SpeakerSettings | None
+    streams: list[Heard], language: str, speaking: SpeakerSettings | None, entities: bool
 ) -> tuple[list[dict[str, Any]], dict[str, np.ndarray]]:
-    """The json-v2 results (channels interleaved), with each word's speaker when diarizing;
-    and each voice's centroid."""
+    """The json-v2 results (channels interleaved), with each word's speaker when diarizing and
+    each stream's entities when asked for; and each voice's centroid."""
     per_stream = []
     voices: dict[str, np.ndarray] = {}
     for heard in streams:
@@ -250,9 +252,8 @@ def _results(
             speakers, centroids = diarize(spans, heard.voices, speaking)
             for name, centroid in centroids.items():
                 voices.setdefault(name, centroid)
-        per_stream.append(
-            (heard.label, to_results(words, speaker="UU", language=language, speakers=speakers))
-        )
+        results = to_results(words, speaker="UU", language=language, speakers=speakers)
+        per_stream.append((heard.label, with_entities(results, language) if entities else results))
     if per_stream and per_stream[0][0] is None:  # one stream: the mix of the file's channels
         return per_stream[0][1], voices
     return interleaved((str(label), results) for label, results in per_stream), voices

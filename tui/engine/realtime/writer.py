@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tui.engine.protocol import config as cfg
+from tui.engine.protocol.entities import with_entities
 from tui.engine.protocol.results import joined, to_results
 from tui.engine.realtime.streaming import in_order
 from tui.engine.recognition.asr import Word
@@ -68,6 +69,8 @@ class TranscriptWriter:
                 self.last_speaker = labels[-1]
         speaker = self.last_speaker if diarizing else None
         results = to_results(words, speaker=speaker, language=language, speakers=labels)
+        if config.get("enable_entities", True):  # on unless turned off, in real time
+            results = with_entities(results, language)
         if self.channel is not None:
             for result in results:
                 result["channel"] = self.channel
