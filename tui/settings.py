@@ -37,6 +37,25 @@ def mask_key(key: str | None) -> str:
     return f"{key[:2]}…{key[-4:]}"
 
 
+PRICED = ("batch_standard", "batch_enhanced", "realtime_standard", "realtime_enhanced")
+
+
+@dataclass(frozen=True)
+class Prices:
+    """US dollars per audio hour by mode and operating point (``SM_TUI_PRICE_BATCH_ENHANCED``…);
+    None where not set."""
+
+    batch_standard: float | None = None
+    batch_enhanced: float | None = None
+    realtime_standard: float | None = None
+    realtime_enhanced: float | None = None
+
+    def of(self, mode: str, model: str) -> float | None:
+        """The price of an hour of audio in ``mode`` on ``model``."""
+        value = getattr(self, f"{mode}_{model}", None)
+        return None if value is None else float(value)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable in sm-tui.
@@ -79,6 +98,10 @@ class Settings:
         keep_recordings: Whether live sessions' audio is written to ``<data dir>/recordings``
             as FLAC while they stream.
         data_dir: Where sm-tui keeps its data (store, exports, engine files).
+        prices: US dollars per audio hour on Speechmatics (and other remote targets), by mode
+            and operating point, for ``sm-tui compare``'s cost column. No default: prices
+            depend on the plan and change, so each is None (no cost shown) until set; the
+            local engine's cost is its compute.
     """
 
     api_key: str | None = field(default=None, repr=False)
@@ -107,6 +130,7 @@ class Settings:
     max_session_s: float = 47 * 3600 + 50 * 60
     keep_recordings: bool = True
     data_dir: Path = field(default_factory=default_data_dir)
+    prices: Prices = field(default_factory=Prices)
 
     @property
     def uses_local_engine(self) -> bool:
@@ -231,6 +255,14 @@ class Settings:
             keep_recordings=(text("SM_TUI_KEEP_RECORDINGS") or "1").lower()
             not in ("0", "false", "no", "off"),
             data_dir=Path(data_dir).expanduser() if data_dir else default_data_dir(),
+            prices=Prices(
+                *(
+                    number(f"SM_TUI_PRICE_{name.upper()}", 0, 0, 10_000)
+                    if text(f"SM_TUI_PRICE_{name.upper()}")
+                    else None
+                    for name in PRICED
+                )
+            ),
         )
 
 

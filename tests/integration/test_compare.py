@@ -122,3 +122,73 @@ def test_compare_missing_file_is_a_clear_error(isolated: Path) -> None:
         [sys.executable, "-m", "tui", "compare", "nope.wav"], capture_output=True, text=True
     )
     assert run.returncode == 2 and "does not exist" in run.stderr
+
+
+def compare_command(*args: str, env: dict[str, str], timeout: float = 600) -> Any:
+    return subprocess.run(
+        [sys.executable, "-m", "tui", "compare", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "160", **env},
+        timeout=timeout,
+    )
+
+
+def test_a_2x2_matrix_measures_every_configuration(isolated: Path, tmp_path: Path) -> None:
+    """``--model standard,enhanced --max-delay 0.7,2``: 2 batch and 4 real-time
+    configurations, in the JSON with every field, and the table, plot and verdict shown."""
+    out = tmp_path / "matrix.json"
+    run = compare_command(
+        str(SAMPLE),
+        "--reference",
+        str(ASSETS / "sample.txt"),
+        "--model",
+        "standard,enhanced",
+        "--max-delay",
+        "0.7,2",
+        "--json",
+        str(out),
+        env={"SM_TUI_DATA_DIR": str(isolated)},
+    )
+    assert run.returncode == 0, run.stderr + run.stdout
+    assert "6 configurations × 1 file(s) × 1" in run.stdout and "about" in run.stdout
+    assert "latency p50 (s) against WER (%)" in run.stdout  # the plot
+    assert "Fastest within 2 points of the best WER" in run.stdout
+    body = json.loads(out.read_text())
+    rows = body["configurations"]
+    assert sorted((r["mode"], r["model"], r["max_delay"]) for r in rows) == [
+        ("batch", "enhanced", None),
+        ("batch", "standard", None),
+        ("realtime", "enhanced", 0.7),
+        ("realtime", "enhanced", 2.0),
+        ("realtime", "standard", 0.7),
+        ("realtime", "standard", 2.0),
+    ]
+    for row in rows:
+        assert row["target"] == "local" and not row["errors"], row
+        assert row["latency_p50_s"] > 0 and row["latency_p95_s"] >= row["latency_p50_s"]
+        assert row["wer"] is not None and row["wer"] <= 0.5 and row["wer_against"] == "reference"
+        assert row["cost_usd"] == 0.0 and row["compute_s"] is not None and row["compute_s"] > 0
+        assert (row["first_partial_s"] is not None) == (row["mode"] == "realtime")
+    assert body["pareto_front"] and body["verdict"] and body["finished"]
+    kept = list((isolated / "comparisons" / "matrix").glob("*.json"))
+    assert len(kept) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--model", "turbo"], "unknown model turbo"),
+        (["--max-delay", "0.7,9"], "outside 0.7–4"),
+        (["--target", "speechmatics"], "needs a Speechmatics API key"),
+        (["--target", "http://127.0.0.1:9/v2"], "cannot be used: unreachable"),
+    ],
+)
+def test_bad_matrix_options_are_refused_before_any_audio_is_sent(
+    isolated: Path, args: list[str], named: str
+) -> None:
+    env = {"SM_TUI_DATA_DIR": str(isolated), "SPEECHMATICS_API_KEY": ""}
+    run = compare_command(str(SAMPLE), "--model", "standard", *args, env=env, timeout=120)
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert named in run.stderr and "Traceback" not in run.stderr
+    assert not (isolated / "comparisons" / "matrix").exists()

@@ -29,8 +29,33 @@ def add_parser(sub: Any) -> None:
         "--json", type=Path, dest="json_out", help="write every figure and word timing here"
     )
     parser.add_argument(
-        "--max-delay", type=float, default=None, help="real-time max_delay (0.7–4 s)"
+        "--max-delay",
+        default=None,
+        help="real-time max_delay (0.7–4 s); several (0.7,2) make a matrix",
     )
+    parser.add_argument(
+        "--model", help="operating points to compare: standard, enhanced or standard,enhanced"
+    )
+    parser.add_argument(
+        "--target",
+        help="engines to compare: local, speechmatics, a URL, or several (local,speechmatics)",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=None, help="run each configuration N times (medians)"
+    )
+    parser.add_argument(
+        "--within",
+        type=float,
+        default=2.0,
+        help="the verdict's fastest configuration is within this many WER points of the best",
+    )
+
+
+def is_matrix(args: argparse.Namespace) -> bool:
+    """More than the two default sides: any of --model, --target, --repeat, or several
+    --max-delay values."""
+    delays = [d for d in str(args.max_delay or "").split(",") if d.strip()]
+    return bool(args.model or args.target or args.repeat or len(delays) > 1)
 
 
 def _files(path: Path) -> list[Path]:
@@ -78,7 +103,14 @@ def run_compare(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     refs = load_references(args.references) if args.references else {}
     single = reference_text(args.reference)
-    max_delay = args.max_delay or settings.max_delay
+    if is_matrix(args):
+        from tui.commands.matrix import run_matrix_command
+
+        return run_matrix_command(args, settings, files, refs, single, console)
+    try:
+        max_delay = float(args.max_delay) if args.max_delay else settings.max_delay
+    except ValueError:
+        max_delay = -1.0
     if not 0.7 <= max_delay <= 4.0:
         print("sm-tui compare: --max-delay must be between 0.7 and 4", file=sys.stderr)
         return 2

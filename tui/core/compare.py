@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,9 +45,11 @@ async def run_realtime(
     language: str = "en",
     on_text: OnText | None = None,
     features: dict[str, Any] | None = None,
+    on_started: Callable[[dict[str, Any]], object] | None = None,
 ) -> RealtimeResult:
     """Stream int16 audio paced at 1x through the rt SDK and measure it; ``features`` are
-    more ``TranscriptionConfig`` fields (``additional_vocab``, ``diarization``…)."""
+    more ``TranscriptionConfig`` fields (``additional_vocab``, ``diarization``…);
+    ``on_started`` hears RecognitionStarted."""
     from speechmatics import rt
 
     client = rt.AsyncClient(api_key=target.api_key, url=target.rt_url)
@@ -59,6 +62,14 @@ async def run_realtime(
         lambda m: timeline.errors.append(f"{m.get('type')}: {m.get('reason')}"),
     )
     client.on(rt.ServerMessageType.INFO, lambda m: timeline.infos.append(str(m.get("reason"))))
+    started_as: list[str] = []
+
+    def recognition_started(message: dict[str, Any]) -> None:
+        started_as.append(str(message.get("id", "")))
+        if on_started is not None:
+            on_started(message)
+
+    client.on(rt.ServerMessageType.RECOGNITION_STARTED, recognition_started)
     chunk = int(RATE * CHUNK_S)
     await client.start_session(
         transcription_config=rt.TranscriptionConfig(
@@ -91,7 +102,9 @@ async def run_realtime(
         session_s = time.monotonic() - started
     finally:
         await client.close()
-    return timeline.result(len(pcm) / RATE, pacing, session_s)
+    result = timeline.result(len(pcm) / RATE, pacing, session_s)
+    result.session_id = started_as[0] if started_as else None
+    return result
 
 
 async def run_batch(
@@ -130,10 +143,14 @@ async def run_batch(
         raise
     except Exception as exc:  # reported in the comparison, not raised
         return BatchResult(
-            turnaround_s=time.monotonic() - started, error=explain(exc, target.batch_url)
+            turnaround_s=time.monotonic() - started,
+            error=explain(exc, target.batch_url),
+            job_id=engine_job_id,
         )
     text = str(getattr(transcript, "transcript_text", transcript))
-    return BatchResult(transcript=text, turnaround_s=time.monotonic() - started)
+    return BatchResult(
+        transcript=text, turnaround_s=time.monotonic() - started, job_id=engine_job_id
+    )
 
 
 async def compare(

@@ -90,3 +90,62 @@ def _run(body: dict[str, Any]) -> Run:
         wer_realtime=wer.get("realtime"),
         wer_between=wer.get("between"),
     )
+
+
+MATRIX_FOLDER = "matrix"  # beside the two-sided runs, which ``runs`` reads
+
+
+def keep_matrix(body: dict[str, Any], folder: Path, when: float | None = None) -> Path:
+    """Keep a matrix run (``sm-tui compare --model …``) in the history's ``matrix`` folder."""
+    when = time.time() if when is None else when
+    where = folder / MATRIX_FOLDER
+    where.mkdir(parents=True, exist_ok=True)
+    first = where / f"{time.strftime('%Y%m%d-%H%M%S', time.localtime(when))}.json"
+    path = first
+    for n in range(2, 1000):
+        if not path.exists():
+            break
+        path = first.with_name(f"{first.stem}~{n}.json")
+    path.write_text(
+        json.dumps({"kept_at": when, **body}, indent=1, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+@dataclass(frozen=True)
+class Point:
+    """One configuration's figures in one kept matrix run."""
+
+    when: float
+    latency_p50_s: float | None
+    latency_p95_s: float | None
+    wer: float | None
+    cost_usd: float | None
+
+
+def matrix_runs(folder: Path) -> dict[str, list[Point]]:
+    """Every configuration kept in matrix runs (by label), its figures in time order; runs
+    that cannot be read are left out."""
+    from tui.core.matrix import Configuration
+
+    out: dict[str, list[Point]] = {}
+    for path in sorted((folder / MATRIX_FOLDER).glob("*.json")):
+        try:
+            body = json.loads(path.read_text(encoding="utf-8"))
+            for row in body["configurations"]:
+                config = Configuration(row["mode"], row["model"], row["target"], row["max_delay"])
+                out.setdefault(config.label, []).append(
+                    Point(
+                        float(body["kept_at"]),
+                        row.get("latency_p50_s"),
+                        row.get("latency_p95_s"),
+                        row.get("wer"),
+                        row.get("cost_usd"),
+                    )
+                )
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    for points in out.values():
+        points.sort(key=lambda point: point.when)
+    return out

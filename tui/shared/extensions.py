@@ -12,6 +12,10 @@ MODEL_HEADER = "X-SM-TUI-Model"
 """On ``GET /v2/jobs/{id}`` once a job's model is chosen: the model that transcribes it
 (``tiny.en``, ``base``). In real time, the ``recognition_quality`` Info names it."""
 
+COMPUTE_HEADER = "X-SM-TUI-Compute"
+"""On ``GET /v2/jobs/{id}`` of a finished job: the seconds the engine spent transcribing it
+(from its turn starting to its transcript, waiting for the inference lane included)."""
+
 SESSION_LOAD_PATH = "/v2/sm-tui/realtime/{session_id}"
 """``GET`` (with the API key) answers a running real-time session's load: ``audio_s`` stepped
 through, ``compute_s`` spent on it (inference, and waiting for the inference lane), and

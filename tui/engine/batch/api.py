@@ -20,7 +20,7 @@ from tui.engine.context import ENGINE, Engine
 from tui.engine.protocol import config as cfg
 from tui.engine.protocol import schema
 from tui.shared.audio import AudioDecodeError, probe
-from tui.shared.extensions import MODEL_HEADER, PROGRESS_HEADER
+from tui.shared.extensions import COMPUTE_HEADER, MODEL_HEADER, PROGRESS_HEADER
 from tui.shared.transcripts import render_srt, render_txt
 
 log = logging.getLogger("sm_tui.engine.batch")
@@ -327,6 +327,8 @@ async def get_job(request: web.Request) -> web.Response:
         response.headers[PROGRESS_HEADER] = f"{progress:.3f}"
     if job.model:
         response.headers[MODEL_HEADER] = job.model
+    if job.compute_s is not None:
+        response.headers[COMPUTE_HEADER] = f"{job.compute_s:.3f}"
     return response
 
 

@@ -78,6 +78,7 @@ class Job:
     crashes: int = 0  # engine deaths while this job ran, in a row
     stopped_cleanly: bool = False  # the engine stopped on purpose while this job ran
     done_s: float = 0.0  # audio seconds transcribed so far (not kept: progress while running)
+    compute_s: float | None = None  # seconds spent transcribing it (not kept)
     language: str = ""  # the language transcribed (found, for auto)
     model: str = ""  # the model that transcribed it
     translations: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -340,9 +341,11 @@ class JobManager:
                 def chosen(model: str) -> None:
                     job.model = model
 
+                began = time.monotonic()
                 done = await self.transcriber.run(
                     job.audio_path, job.config, job.duration, progress, chosen
                 )
+                job.compute_s = time.monotonic() - began
         except asyncio.CancelledError:
             if job.status == "running":  # stopping (not deleted): keep the audio for a restart
                 job.stopped_cleanly = self.stopping
