@@ -298,6 +298,8 @@ class SmTuiApp(App[int]):
         job, batch = event.job, self.batch
         if event.action == "compare":
             self._compare(job)
+        elif event.action == "compare_sides":
+            self._compare_sides(job)
         elif event.action == "delete":
             what = "stops it on the engine and forgets it" if job.state.active else "forgets it"
             self.ask(
@@ -418,6 +420,33 @@ class SmTuiApp(App[int]):
         else:
             self._open_compare(job)
 
+    def _compare_sides(self, job: BatchJob) -> None:
+        """Open the sides of a comparison (the two of ``c`` to start with), to add more."""
+        from tui.core.matrix import Configuration
+        from tui.core.references import sidecar_reference
+        from tui.screens.matrix import MatrixScreen
+
+        target = self.supervisor.target
+        if target is None or not self.supervisor.ready.is_set():
+            self.tell("the engine is not ready yet", "warning")
+            return
+        where = "local" if target.local else "speechmatics"
+        choices = self.supervisor.choices
+        sides = [
+            Configuration("batch", choices.batch_model, where),
+            Configuration("realtime", choices.rt_model, where, self.settings.max_delay),
+        ]
+        self.push_screen(
+            MatrixScreen(
+                job.path,
+                sides,
+                target,
+                self.settings,
+                sidecar_reference(job.path),
+                self.paths.comparisons,
+            )
+        )
+
     def _open_compare(self, job: BatchJob) -> None:
         from tui.core.references import sidecar_reference
         from tui.screens.compare import CompareScreen
@@ -454,8 +483,9 @@ class SmTuiApp(App[int]):
             self.push_screen(HelpScreen(self.help_rows()))
 
     def help_rows(self) -> list[HelpRow]:
-        """Every key of the dashboard, the comparison screen and the app, by group."""
+        """Every key of the dashboard, the comparison screens and the app, by group."""
         from tui.screens.compare import CompareScreen
+        from tui.screens.matrix import MatrixScreen
 
         def rows(bindings: list[BindingType], group: Callable[[str], str]) -> list[HelpRow]:
             out = []
@@ -476,17 +506,19 @@ class SmTuiApp(App[int]):
         return [
             *main,
             *rows(CompareScreen.BINDINGS, lambda _: "Comparison screen"),
+            *rows(MatrixScreen.BINDINGS, lambda _: "More sides (C)"),
             *rows(self.BINDINGS, lambda _: "Everywhere"),
         ]
 
     def action_history(self) -> None:
         """The kept comparisons."""
-        from tui.core.history import runs
+        from tui.core.history import matrix_runs, runs
         from tui.screens.history import HistoryScreen
 
         if not isinstance(self.screen, HistoryScreen):
             found, problems = runs(self.paths.comparisons)
-            self.push_screen(HistoryScreen(found, problems))
+            matrix = matrix_runs(self.paths.comparisons)
+            self.push_screen(HistoryScreen(found, problems, matrix))
 
     def action_options(self) -> None:
         from tui.screens.options import OptionsScreen

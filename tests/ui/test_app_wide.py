@@ -38,12 +38,19 @@ async def test_help_lists_every_key_by_panel_and_escape_closes(
                 "Live panel",
                 "Dashboard",
                 "Comparison screen",
+                "More sides (C)",
                 "Everywhere",
             } <= groups
             # every key of every screen is there, with what it does
             from tui.screens.compare import CompareScreen as Compare
+            from tui.screens.matrix import MatrixScreen
 
-            every = [*MainScreen.BINDINGS, *SmTuiApp.BINDINGS, *Compare.BINDINGS]
+            every = [
+                *MainScreen.BINDINGS,
+                *SmTuiApp.BINDINGS,
+                *Compare.BINDINGS,
+                *MatrixScreen.BINDINGS,
+            ]
             for binding in every:
                 assert isinstance(binding, Binding)
                 assert any(

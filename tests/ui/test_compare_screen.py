@@ -3,6 +3,7 @@ a typed reference, the history, and leaving it."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -133,3 +134,64 @@ async def test_leaving_a_comparison_stops_its_batch_job(isolated: Path, tmp_path
                 assert (await client.get_job_info(compared)).status == JobStatus.DELETED
     finally:
         engine.stop()
+
+
+async def test_more_sides_are_added_run_and_shown_with_the_plot(
+    standin: Any, isolated: Path, tmp_path: Path
+) -> None:
+    """C on a job lists the two sides of c; a adds one as typed, a bad one is refused with
+    what to type; s runs them all; the figures, the plot and the verdict follow, kept in
+    the history."""
+    from textual.widgets import DataTable
+    from textual_plotext import PlotextPlot
+
+    from tui.screens.matrix import MatrixScreen
+
+    talk = tone_file(tmp_path / "talk.wav", SHORT_TALK)
+    (tmp_path / "talk.txt").write_text(expected_text(SHORT_TALK))
+    app = app_for(isolated, standin, files=[talk])
+    async with app.run_test(size=(120, 40)) as pilot:
+        job = next(iter(app.batch.jobs.values()))
+        await wait_for(pilot, lambda: job.state == JobState.DONE)
+        await pilot.press("C")
+        await wait_for(pilot, lambda: isinstance(app.screen, MatrixScreen))
+        screen = app.screen
+        assert isinstance(screen, MatrixScreen)
+        assert [s.label for s in screen.sides] == [  # the dashboard's own two
+            "batch enhanced local",
+            "realtime standard 1s local",
+        ]
+        await pilot.press("a", *"rt turbo", "enter")
+        assert len(screen.sides) == 2  # refused, said
+        box = screen.query_one("#matrix-side", Input)
+        box.value = ""
+        await pilot.press(*"rt standard 2", "enter")
+        await wait_for(pilot, lambda: len(screen.sides) == 3)
+        assert screen.query_one("#matrix-sides", DataTable).row_count == 3
+        await pilot.press("s")
+        await wait_for(pilot, lambda: screen.matrix is not None and not screen.running)
+        assert str(screen.query_one("#matrix-progress", Static).render()) == "done"
+        figures = screen.matrix.figures(screen.settings) if screen.matrix else []
+        assert len(figures) == 3 and all(f.ok for f in figures), figures
+        assert all(f.wer == 0.0 and f.wer_against == "reference" for f in figures)
+        from rich.console import Console
+
+        console = Console(width=160, record=True, file=io.StringIO())
+        console.print(screen.query_one("#matrix-figures", Static).content)
+        shown = console.export_text()
+        assert "realtime standard 2s local" in shown and "Fastest within 2 points" in shown
+        assert screen.query_one("#matrix-plot", PlotextPlot).display
+        kept = list((isolated / "comparisons" / "matrix").glob("*.json"))
+        assert len(kept) == 1
+        await pilot.press("h")  # the history plots one configuration over matrix runs
+        await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
+        history = app.screen
+        assert isinstance(history, HistoryScreen)
+        assert set(history.matrix) == {s.label for s in screen.sides}
+        await pilot.press("m")
+        assert history.configuration == sorted(history.matrix)[0]
+        for _ in history.matrix:
+            await pilot.press("m")
+        assert history.configuration is None  # round again to the two-sided runs
+        await pilot.press("escape", "escape")
+        assert app.screen is app.main

@@ -120,3 +120,23 @@ def test_prices_come_from_the_settings_and_have_no_default() -> None:
     assert Settings.from_mapping({}).prices == Prices()
     set_ = Settings.from_mapping({"SM_TUI_PRICE_BATCH_ENHANCED": "0.8"}).prices
     assert set_.of("batch", "enhanced") == 0.8 and set_.of("realtime", "standard") is None
+
+
+def test_a_side_is_typed_as_mode_model_delay_target() -> None:
+    from tui.core.matrix import parse_side
+
+    assert parse_side("realtime enhanced 2 speechmatics", 1.0, "local") == Configuration(
+        "realtime", "enhanced", "speechmatics", 2.0
+    )
+    assert parse_side("rt standard", 1.0, "local") == Configuration(
+        "realtime", "standard", "local", 1.0
+    )
+    assert parse_side("batch standard", 1.0, "local").max_delay is None
+    for bad, named in (
+        ("fast", "a side is a mode"),
+        ("rt turbo", "unknown model"),
+        ("rt standard 9", "outside"),
+        ("batch standard a b", "one target"),
+    ):
+        with pytest.raises(MatrixInputError, match=named):
+            parse_side(bad, 1.0, "local")

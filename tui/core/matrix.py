@@ -249,7 +249,7 @@ def verdict(figures: Sequence[Figures], within_points: float = 2.0) -> list[str]
         )
         lines.append(
             f"Cheapest: {cheapest.configuration.label} (${cheapest.cost_usd:.4f}"
-            + (f", {cheapest.compute_s:.1f} s of compute" if cheapest.compute_s else "")
+            + (f", {cheapest.compute_s:.2f} s of compute" if cheapest.compute_s else "")
             + f", WER {cheapest.wer:.1%})."
         )
     remote = {target_label(f.configuration.target) for f in placed} - {"local"}
@@ -259,3 +259,32 @@ def verdict(figures: Sequence[Figures], within_points: float = 2.0) -> list[str]
             f"No price is set for {', '.join(unpriced)}: set SM_TUI_PRICE_* to compare costs."
         )
     return lines
+
+
+MODES = {"batch": "batch", "realtime": "realtime", "rt": "realtime", "live": "realtime"}
+
+
+def parse_side(text: str, default_delay: float, default_target: str) -> Configuration:
+    """A side as typed: ``realtime enhanced 2 speechmatics``, ``batch standard``, ``rt
+    standard 0.7`` (mode, model, then for real time a ``max_delay``, then a target)."""
+    words = text.split()
+    if len(words) < 2 or words[0].lower() not in MODES:
+        raise MatrixInputError(
+            "a side is a mode and a model, then for real time a max_delay, then a target: "
+            "realtime enhanced 2 local · batch standard speechmatics"
+        )
+    mode = MODES[words[0].lower()]
+    model = parse_models(words[1].lower())[0]
+    rest = words[2:]
+    delay: float | None = None
+    if mode == "realtime":
+        if rest and rest[0].replace(".", "", 1).isdigit():
+            delay = parse_delays(rest.pop(0))[0]
+        else:
+            delay = default_delay
+    if len(rest) > 1:
+        raise MatrixInputError(
+            f"{' '.join(rest)!r}: one target at most (local, speechmatics, a URL)"
+        )
+    target = parse_targets(rest[0])[0] if rest else default_target
+    return Configuration(mode, model, target, delay)  # type: ignore[arg-type]

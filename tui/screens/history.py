@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label
 from textual_plotext import PlotextPlot
 
-from tui.core.history import Run
+from tui.core.history import Point, Run
 
 
 def _pct(value: float | None) -> str:
@@ -27,12 +27,23 @@ class HistoryScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,h", "close", "Back", tooltip="Return to the previous screen"),
+        Binding(
+            "m",
+            "next_configuration",
+            "Matrix",
+            tooltip="Plot one configuration of the kept matrix runs over time (again: the next)",
+        ),
     ]
 
-    def __init__(self, runs: list[Run], problems: list[str]) -> None:
+    def __init__(
+        self, runs: list[Run], problems: list[str], matrix: dict[str, list[Point]] | None = None
+    ) -> None:
         super().__init__()
         self.runs = runs
         self.problems = problems
+        self.matrix = matrix or {}
+        self.configuration: str | None = None
+        """The matrix configuration plotted, or None for the two-sided runs."""
 
     def compose(self) -> ComposeResult:
         count = len(self.runs)
@@ -47,8 +58,7 @@ class HistoryScreen(Screen[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        self._plot_latency()
-        self._plot_wer()
+        self._plot()
         table = self.query_one("#history-runs", DataTable)
         table.add_columns(
             "when",
@@ -124,6 +134,53 @@ class HistoryScreen(Screen[None]):
                         label=self._label(engine, side),
                         marker="braille",
                     )
+
+    def _plot(self) -> None:
+        for plot in self.query(PlotextPlot):
+            plot.plt.clear_data()
+        if self.configuration is None:
+            self._plot_latency()
+            self._plot_wer()
+        else:
+            self._plot_configuration(self.configuration)
+        for plot in self.query(PlotextPlot):
+            plot.refresh()
+
+    def _plot_configuration(self, label: str) -> None:
+        """One matrix configuration's latency and WER over the runs that measured it."""
+        points = self.matrix[label]
+        numbers = list(range(1, len(points) + 1))
+        latency = self.query_one("#history-latency", PlotextPlot).plt
+        latency.title(f"{label}: latency (s) over matrix runs")
+        latency.xlabel("matrix run")
+        for name, values in (
+            ("p50", [p.latency_p50_s for p in points]),
+            ("p95", [p.latency_p95_s for p in points]),
+        ):
+            kept = [(n, v) for n, v in zip(numbers, values, strict=True) if v is not None]
+            if kept:
+                latency.plot(
+                    [n for n, _ in kept], [v for _, v in kept], label=name, marker="braille"
+                )
+        wer = self.query_one("#history-wer", PlotextPlot).plt
+        wer.title(f"{label}: WER % over matrix runs")
+        wer.xlabel("matrix run")
+        kept = [(n, p.wer * 100) for n, p in zip(numbers, points, strict=True) if p.wer is not None]
+        if kept:
+            wer.plot([n for n, _ in kept], [v for _, v in kept], label="WER", marker="braille")
+
+    def action_next_configuration(self) -> None:
+        if not self.matrix:
+            self.notify("no matrix runs kept yet: C on a job, or sm-tui compare FILE --model …")
+            return
+        labels = sorted(self.matrix)
+        if self.configuration is None:
+            self.configuration = labels[0]
+        else:
+            at = labels.index(self.configuration) + 1
+            self.configuration = labels[at] if at < len(labels) else None
+        self.notify(self.configuration or "the two-sided comparisons")
+        self._plot()
 
     def action_close(self) -> None:
         self.dismiss()

@@ -33,7 +33,7 @@ from tui.widgets.status_bar import StatusBar
 
 NARROW = 120  # below this many columns the panels stack
 SHOWN = 6  # entities listed in the job pane; the rest are counted
-JobAction = Literal["export", "retry", "cancel", "delete", "compare"]
+JobAction = Literal["export", "retry", "cancel", "delete", "compare", "compare_sides"]
 LiveAction = Literal["toggle", "save", "pick_microphone", "compare"]
 
 
@@ -69,6 +69,13 @@ class MainScreen(Screen[None]):
             tooltip="Batch vs real-time on the selected file, measured; in the live panel, "
             "batch on the audio of the session that ended",
         ),
+        Binding(
+            "C",
+            "compare_sides",
+            "More sides",
+            show=False,
+            tooltip="Compare the selected file on more sides: models, max_delay, engines",
+        ),
         Binding("z", "zoom", "Zoom", tooltip="Give the focused panel the whole screen, or share"),
         Binding(
             "tab",
@@ -92,6 +99,7 @@ class MainScreen(Screen[None]):
         "cancel_job": "Batch queue",
         "delete_job": "Batch queue",
         "compare_job": "Batch queue",
+        "compare_sides": "Batch queue",
         "toggle_live": "Live panel",
         "live_file": "Live panel",
         "pick_microphone": "Live panel",
@@ -379,6 +387,9 @@ class MainScreen(Screen[None]):
             self.post_message(self.LiveActionPressed("compare"))
         else:
             self._job_action("compare")
+
+    def action_compare_sides(self) -> None:
+        self._job_action("compare_sides")
 
     def _live_focused(self) -> bool:
         """Whether the focus is in the live panel (the keys then act on the live session)."""
