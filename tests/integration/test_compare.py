@@ -192,3 +192,42 @@ def test_bad_matrix_options_are_refused_before_any_audio_is_sent(
     assert run.returncode == 2, run.stdout + run.stderr
     assert named in run.stderr and "Traceback" not in run.stderr
     assert not (isolated / "comparisons" / "matrix").exists()
+
+
+def test_ctrl_c_keeps_the_rows_finished_so_far(isolated: Path, tmp_path: Path) -> None:
+    import signal
+
+    from tests.helpers import wait_for_output
+
+    out, log = tmp_path / "matrix.json", tmp_path / "out.txt"
+    with log.open("w") as sink:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tui",
+                "compare",
+                str(SAMPLE),
+                "--model",
+                "standard",
+                "--max-delay",
+                "0.7,1,2,4",
+                "--json",
+                str(out),
+            ],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "SM_TUI_DATA_DIR": str(isolated), "COLUMNS": "160"},
+        )
+        try:
+            wait_for_output(log, "[3/5]", process, timeout=300)  # two rows finished
+            process.send_signal(signal.SIGINT)
+            assert process.wait(timeout=120) == 1
+        finally:
+            process.kill()
+    said = log.read_text()
+    assert "stopped: the rows finished so far follow" in said and "Traceback" not in said
+    body = json.loads(out.read_text())
+    assert body["finished"] is False
+    assert 2 <= len(body["configurations"]) < 5
+    assert all(not row["errors"] for row in body["configurations"][:2])

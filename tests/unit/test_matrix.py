@@ -3,6 +3,8 @@ cost, the Pareto front and the verdict."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tui.core.matrix import (
@@ -140,3 +142,26 @@ def test_a_side_is_typed_as_mode_model_delay_target() -> None:
     ):
         with pytest.raises(MatrixInputError, match=named):
             parse_side(bad, 1.0, "local")
+
+
+async def test_a_configuration_that_fails_keeps_its_error_and_the_rest_still_run(
+    tmp_path: object,
+) -> None:
+    """Every configuration runs even when the ones before it failed; each failure is said
+    in its own row (here: an engine that is not there)."""
+    import numpy as np
+
+    from tui.core.matrix_run import FileAudio, Matrix, run_matrix
+    from tui.core.target import EngineTarget, OpenedTarget
+
+    gone = EngineTarget("http://127.0.0.1:9/v2", "ws://127.0.0.1:9/v2", "k", "gone")
+    sides = expand(["standard"], [0.7, 2.0], ["local"])
+    file = FileAudio(Path("nothing.wav"), np.zeros(1600, dtype=np.int16), "hello")
+    matrix = Matrix(sides, [file])
+    said: list[str] = []
+    await run_matrix(matrix, {"local": OpenedTarget(gone)}, Settings(), 1, said.append)
+    figures = matrix.figures(Settings())
+    assert [f.configuration for f in figures] == sides
+    assert all(f.errors and not f.ok for f in figures)
+    assert len([s for s in said if s.startswith("  failed")]) == 3
+    assert "nothing to choose" in verdict(figures)[0]
