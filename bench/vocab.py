@@ -1,7 +1,8 @@
 """``make benchmark-vocab``: how often invented names are recognised, with and without
 ``additional_vocab``, in batch and in real time, on speech espeak-ng makes of sentences holding
 them (``tests.helpers.VOCAB_SENTENCES``); and what the vocabulary does to ordinary speech (the
-shared recordings' WER, and any of the names said where nobody said them).
+shared recordings' WER, and any of the names said where nobody said them). Each at 16 kHz and
+as telephone audio: band-limited to 300–3400 Hz and sampled at 8 kHz (sox).
 """
 
 from __future__ import annotations
@@ -27,6 +28,24 @@ from tui.settings import Settings  # noqa: E402
 AUDIO = ROOT.parent / "shared" / "audio"
 VOCAB = [{"content": name} for name, _ in VOCAB_SENTENCES]
 MODEL = sys.argv[1] if len(sys.argv) > 1 else "standard"  # the operating point measured
+RATES = (16000, 8000)
+RATE_LABEL = {16000: "16 kHz", 8000: "8 kHz telephone"}
+
+
+def at_rate(path: Path, rate: int, folder: Path | None = None) -> Path:
+    """The file itself at 16 kHz; at 8 kHz a telephone version: 300–3400 Hz, mono, 8 kHz."""
+    import subprocess
+
+    if rate == 16000:
+        return path
+    out = (folder or path.parent) / f"{path.stem}.tel{rate}.wav"
+    subprocess.run(
+        ["sox", str(path), "-r", str(rate), "-c", "1", str(out), "sinc", "300-3400"],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return out
 
 
 async def batch_text(engine: Any, path: Path, vocab: bool) -> str:
@@ -60,43 +79,59 @@ async def main() -> None:
         tmp = Path(folder)
         engine = start_engine(Settings(data_dir=tmp / "data"))
         try:
-            files = [(name, speak(text, tmp / f"{name}.wav")) for name, text in VOCAB_SENTENCES]
+            spoken = [(name, speak(text, tmp / f"{name}.wav")) for name, text in VOCAB_SENTENCES]
             names = Table(
                 f"Ten invented names spoken by espeak-ng (operating point {MODEL}), all ten given as one "
-                "vocabulary",
-                ["mode", "vocabulary", "names recognised", "names said where another was"],
+                "vocabulary, at 16 kHz and as 8 kHz telephone audio",
+                ["audio", "mode", "vocabulary", "names recognised", "names said where another was"],
             )
-            for mode, run in (("batch", batch_text), ("real time", realtime_text)):
-                for vocab in (False, True):
-                    texts = [await run(engine, path, vocab) for _, path in files]
-                    hits = sum(
-                        name.lower() in text.lower()
-                        for (name, _), text in zip(files, texts, strict=True)
-                    )
-                    wrong = sum(
-                        other.lower() in text.lower()
-                        for (name, _), text in zip(files, texts, strict=True)
-                        for other, _ in VOCAB_SENTENCES
-                        if other != name
-                    )
-                    names.add(mode, "yes" if vocab else "no", f"{hits}/{len(files)}", wrong)
-                    for text in texts:
-                        print(f"  {text.strip()}")
+            for rate in RATES:
+                files = [(name, at_rate(path, rate)) for name, path in spoken]
+                for mode, run in (("batch", batch_text), ("real time", realtime_text)):
+                    for vocab in (False, True):
+                        texts = [await run(engine, path, vocab) for _, path in files]
+                        hits = sum(
+                            name.lower() in text.lower()
+                            for (name, _), text in zip(files, texts, strict=True)
+                        )
+                        wrong = sum(
+                            other.lower() in text.lower()
+                            for (name, _), text in zip(files, texts, strict=True)
+                            for other, _ in VOCAB_SENTENCES
+                            if other != name
+                        )
+                        names.add(
+                            RATE_LABEL[rate],
+                            mode,
+                            "yes" if vocab else "no",
+                            f"{hits}/{len(files)}",
+                            wrong,
+                        )
+                        for text in texts:
+                            print(f"  {text.strip()}")
             refs = load_references(AUDIO / "references.tsv")
             ordinary = Table(
                 "The shared recordings (no invented names in them), vocabulary given or not",
-                ["mode", "vocabulary", "mean WER", "names said where nobody said them"],
+                ["audio", "mode", "vocabulary", "mean WER", "names said where nobody said them"],
             )
-            for mode, run in (("batch", batch_text), ("real time", realtime_text)):
-                for vocab in (False, True):
-                    texts = {n: await run(engine, AUDIO / n, vocab) for n in sorted(refs)}
-                    mean = sum(wer(refs[n], t) for n, t in texts.items()) / len(texts)
-                    invented = sum(
-                        t.lower().count(name.lower())
-                        for t in texts.values()
-                        for name, _ in VOCAB_SENTENCES
-                    )
-                    ordinary.add(mode, "yes" if vocab else "no", f"{100 * mean:.1f}%", invented)
+            for rate in RATES:
+                paths = {n: at_rate(AUDIO / n, rate, tmp) for n in sorted(refs)}
+                for mode, run in (("batch", batch_text), ("real time", realtime_text)):
+                    for vocab in (False, True):
+                        texts = {n: await run(engine, paths[n], vocab) for n in sorted(refs)}
+                        mean = sum(wer(refs[n], t) for n, t in texts.items()) / len(texts)
+                        invented = sum(
+                            t.lower().count(name.lower())
+                            for t in texts.values()
+                            for name, _ in VOCAB_SENTENCES
+                        )
+                        ordinary.add(
+                            RATE_LABEL[rate],
+                            mode,
+                            "yes" if vocab else "no",
+                            f"{100 * mean:.1f}%",
+                            invented,
+                        )
         finally:
             engine.stop()
     command = f"bench/vocab.py {MODEL}"

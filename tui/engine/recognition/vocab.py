@@ -4,8 +4,10 @@ Two levers, in batch and real time alike:
 
 * the entries' ``content`` goes to Whisper as hotwords (a hint before its prompt), so it
   writes "Kastoria" where it would write "Castoria";
-* after recognition, what an entry ``sounds_like`` ("gee rota") and a capitalised word spelt
-  nearly as an entry ("Norvex" for "Zorvex") become the entry's ``content``.
+* after recognition, what an entry ``sounds_like`` ("gee rota") becomes the entry's
+  ``content``, and so do one to three words spelt nearly as it ("Norvex" for "Zorvex") or that
+  sound as it, by their metaphone key ("Castoria" for "Kastoria", "Pell cats" for "Pelkatz",
+  "Notting hell gate" for "Notting Hill Gate"): what telephone audio makes of a name.
 """
 
 from __future__ import annotations
@@ -15,11 +17,17 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
 
+import jellyfish
+
 from tui.engine.recognition.asr import Word
 
 MAX_HOTWORDS_CHARS = 600  # Whisper takes half its 448-token context for hints at most
 NEAR = 0.8  # spelling similarity at which a capitalised word is taken for an entry
+SOUNDS_SPELT = 0.65  # spelling similarity enough for words that sound as the entry (metaphone)
 MIN_NEAR_CHARS = 5
+MIN_KEY = 4  # metaphone keys shorter than this match too much on sound alone
+SHORT_KEY_SPELT = 0.85
+MAX_EXTRA_WORDS = 1  # a name may come back as up to one word more than it has ("Pell cats")
 _PARTS = re.compile(r"^(\s*)(.*?)([.,?!;:]*)$", re.S)
 
 
@@ -67,19 +75,64 @@ class Vocabulary:
         for entry in self.entries:
             for sound in entry.sounds_like:
                 out = _replace_sequence(out, sound, entry.content)
-        return [self._near(word) for word in out]
+        return self._near(out)
 
-    def _near(self, word: Word) -> Word:
-        space, core, marks = _split(word.text)
-        if len(core) < MIN_NEAR_CHARS or not core[:1].isupper():
-            return word
-        for entry in self.entries:
-            target = entry.content
-            if " " in target or core.lower() == target.lower():
+    def _near(self, words: list[Word]) -> list[Word]:
+        """Windows of one to three words taken for the entry they are spelt or sound as."""
+        out: list[Word] = []
+        i = 0
+        while i < len(words):
+            found = self._entry_at(words, i)
+            if found is None:
+                out.append(words[i])
+                i += 1
                 continue
-            if SequenceMatcher(None, core.lower(), target.lower()).ratio() >= NEAR:
-                return Word(space + target + marks, word.start, word.end, word.probability)
-        return word
+            content, size = found
+            window = words[i : i + size]
+            space, _, _ = _split(window[0].text)
+            _, _, marks = _split(window[-1].text)
+            out.append(
+                Word(
+                    (space or " ") + content + marks,
+                    window[0].start,
+                    window[-1].end,
+                    min(w.probability for w in window),
+                )
+            )
+            i += size
+        return out
+
+    def _entry_at(self, words: list[Word], i: int) -> tuple[str, int] | None:
+        for entry in self.entries:
+            length = len(entry.content.split())
+            for size in range(max(1, length - 1), length + MAX_EXTRA_WORDS + 1):
+                window = words[i : i + size]
+                if len(window) == size and _is_near(window, entry.content):
+                    return entry.content, size
+        return None
+
+
+def _is_near(window: list[Word], content: str) -> bool:
+    """Whether these words are the entry misheard: spelt nearly as it (one capitalised word),
+    or sounding as it (the same metaphone key, and spelt not far from it)."""
+    parts = [_split(w.text) for w in window]
+    if any(marks for _, _, marks in parts[:-1]):  # a name does not run across a mark
+        return False
+    said = "".join(_key(core) for _, core, _ in parts)
+    target = _key(content.replace(" ", ""))
+    if len(said) < MIN_NEAR_CHARS or len(target) < MIN_NEAR_CHARS:
+        return False
+    if " ".join(core for _, core, _ in parts).lower() == content.lower():
+        return len(window) > 1 or parts[0][1] != content  # already written as the entry
+    spelt = SequenceMatcher(None, said, target).ratio()
+    first = parts[0][1]
+    if len(window) == 1 and " " not in content and first[:1].isupper() and spelt >= NEAR:
+        return True
+    key = jellyfish.metaphone(target)
+    if jellyfish.metaphone(said) != key:
+        return False
+    # A short key ("TFN": Tavenna, and "to Vienna") needs the spelling closer too.
+    return spelt >= (SOUNDS_SPELT if len(key) >= MIN_KEY else SHORT_KEY_SPELT)
 
 
 def _split(text: str) -> tuple[str, str, str]:
