@@ -1,9 +1,11 @@
 """``make benchmark-speakers``: how many words carry the label of the voice that said them.
 
 On the call's two voices taking turns (``tests.helpers.call_turns``: stretches of each channel
-of ``call_center_stereo.wav``, one after the other), on the call itself mixed to mono (where the
+of ``call_center_stereo.wav``, one after the other), on two espeak-ng voices in a dialogue of
+long and short turns (``tests.helpers.dialogue``), on the call itself mixed to mono (where the
 customer talks over the agent), and the number of speakers found in each single-voice
-recording; batch and real time (``max_delay`` 2), through the official clients.
+recording; batch and real time (``max_delay`` 2), through the official clients. For the turns,
+how often the labels change per minute beside how often the voice really does.
 """
 
 from __future__ import annotations
@@ -22,7 +24,13 @@ sys.path.insert(0, str(ROOT))
 from speechmatics.batch import AsyncClient, JobConfig, JobType, TranscriptionConfig  # noqa: E402
 
 from bench.results import Table, write_results  # noqa: E402
-from tests.helpers import call_turns, labelled_share, write_wav  # noqa: E402
+from tests.helpers import (  # noqa: E402
+    call_turns,
+    dialogue,
+    flips_per_minute,
+    labelled_share,
+    write_wav,
+)
 from tests.integration.rt_helpers import pcm, stream  # noqa: E402
 from tui.core.engine_process import start_engine  # noqa: E402
 from tui.settings import Settings  # noqa: E402
@@ -68,18 +76,30 @@ async def main() -> None:
             channels = [np.concatenate(list(iter_decoded(stereo, channel=c))) for c in (0, 1)]
             mixed = write_wav(tmp / "mixed.wav", (channels[0] + channels[1]) / 2)
             mixed_spans = [(1, 0.0, 10.0)]  # every word heard in the mix is the customer's
+            talk, talk_spans = dialogue(tmp / "dialogue.wav")
             table = Table(
-                "Speaker diarization: words labelled with the voice that said them",
-                ["audio", "mode", "words labelled right", "speakers found"],
-            )
+                "Speaker diarization: words labelled with the voice that said them, and label "
+                "changes per minute beside the true changes (more than true: flips)",
+                ["audio", "mode", "words labelled right", "speakers found",
+                 "label changes / min", "true changes / min"],
+            )  # fmt: skip
             for name, path, truth in (
-                ("two voices taking turns", turns, spans),
+                ("the call's two voices taking turns", turns, spans),
+                ("two espeak-ng voices, long and short turns", talk, talk_spans),
                 ("the call mixed to mono", mixed, mixed_spans),
             ):
                 for mode, run in (("batch", batch_results), ("real time", realtime_results)):
                     results = await run(engine, path)
                     share = labelled_share(results, truth)
-                    table.add(name, mode, f"{100 * share:.0f}%", voices(results))
+                    flips, true = flips_per_minute(results, truth)
+                    table.add(
+                        name,
+                        mode,
+                        f"{100 * share:.0f}%",
+                        voices(results),
+                        f"{flips:.1f}",
+                        f"{true:.1f}",
+                    )
             for name in (
                 "agent.wav",
                 "customer.wav",
@@ -91,7 +111,7 @@ async def main() -> None:
                     voices(await run(engine, AUDIO / name))
                     for run in (batch_results, realtime_results)
                 ]
-                table.add(name, "batch / real time", "–", f"{found[0]} / {found[1]}")
+                table.add(name, "batch / real time", "–", f"{found[0]} / {found[1]}", "–", "–")
         finally:
             engine.stop()
     print(f"\nwrote {write_results('speakers', {}, [table], 'make benchmark-speakers')}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -165,12 +166,63 @@ def call_turns(path: Path) -> tuple[Path, list[tuple[int, float, float]]]:
     return write_wav(path, np.concatenate(parts)), spans
 
 
+DIALOGUE = [  # two voices taking turns, long and short, as in a call
+    (0, "en-us", "Thank you for calling the support desk, this is Alex, how can I help?"),
+    (1, "en-gb+f4", "Hi, my parcel has not arrived."),
+    (0, "en-us", "I see."),
+    (1, "en-gb+f4", "It was due on Monday and the tracking page has not changed since then."),
+    (0, "en-us", "Right, okay."),
+    (1, "en-gb+f4", "Yes."),
+    (0, "en-us", "Let me check the depot for you, it will take a minute or two."),
+    (1, "en-gb+f4", "Thanks, I will wait."),
+]
+
+
+def dialogue(path: Path) -> tuple[Path, list[tuple[int, float, float]]]:
+    """``DIALOGUE`` spoken by two espeak-ng voices, 0.4 s apart; each turn's (voice, start, end)."""
+    import numpy as np
+
+    from tui.shared.audio import decode_file
+
+    parts, spans, at = [], [], 0.0
+    for index, (voice, name, text) in enumerate(DIALOGUE):
+        turn = speak(text, path.with_name(f"{path.stem}.turn{index}.wav"), voice=name)
+        piece = decode_file(turn)
+        turn.unlink()
+        parts += [piece, np.zeros(6400, dtype=np.float32)]
+        spans.append((voice, at, at + len(piece) / 16000))
+        at += len(piece) / 16000 + 0.4
+    return write_wav(path, np.concatenate(parts)), spans
+
+
+def flips_per_minute(
+    results: list[dict[str, Any]], spans: list[tuple[int, float, float]]
+) -> tuple[float, float]:
+    """(label changes per minute, true voice changes per minute) over the words said in a
+    known turn: the first above the second is speakers flipping."""
+    labels, truth = [], []
+    for r in results:
+        if r["type"] not in ("word", "entity"):
+            continue
+        middle = (r["start_time"] + r["end_time"]) / 2
+        voice = next((v for v, s, e in spans if s - 0.25 <= middle <= e + 0.25), None)
+        if voice is not None:
+            labels.append(r["alternatives"][0].get("speaker"))
+            truth.append(voice)
+    minutes = (max(e for _, _, e in spans) - min(s for _, s, _ in spans)) / 60
+
+    def changes(seq: list[Any]) -> int:
+        return sum(a != b for a, b in itertools.pairwise(seq))
+
+    return changes(labels) / minutes, changes(truth) / minutes
+
+
 def labelled_share(results: list[dict[str, Any]], spans: list[tuple[int, float, float]]) -> float:
     """The share of words whose speaker label is the voice that said them, under the best
     mapping of labels to voices."""
     from itertools import permutations
 
-    words = [r for r in results if r["type"] == "word"]
+    words = [r for r in results if r["type"] in ("word", "entity")]
     said = []
     for r in words:
         middle = (r["start_time"] + r["end_time"]) / 2
