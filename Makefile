@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 LEGACY := $(VENV)/legacy
 LEGACY_STAMP := $(LEGACY)/.installed
 
-.PHONY: run test lint typecheck imports docs pytest benchmark benchmark-default benchmark-memory benchmark-load benchmark-vocab benchmark-speakers benchmark-models benchmark-stepped benchmark-microphone benchmark-scripts soak fuzz clean
+.PHONY: run test lint typecheck imports docs pytest benchmark benchmark-default benchmark-memory benchmark-load benchmark-vocab benchmark-speakers benchmark-models benchmark-stepped benchmark-microphone benchmark-scripts benchmark-matrix soak fuzz clean
 
 run: $(STAMP)
 	$(BIN)/sm-tui $(ARGS)
@@ -77,6 +77,11 @@ benchmark-microphone: $(STAMP)
 # the engine, on espeak-ng speech.
 benchmark-scripts: $(STAMP)
 	$(BIN)/python bench/scripts.py
+
+# sm-tui compare's matrix on a shared recording: both models, batch and real time at max_delay
+# 0.7 and 2, on the local engine; the command's own JSON becomes the results.
+benchmark-matrix: $(STAMP)
+	$(BIN)/python bench/matrix.py $(MATRIX)
 
 # The engine's memory under hostile batch input (three 4-hour uploads at once).
 benchmark-memory: $(STAMP)
