@@ -96,31 +96,3 @@ def test_online_voices_come_and_return() -> None:
     assert label(7.0) == ["S1", "S1"]
     assert label(10.0) in (["S1", "S1"], ["S2", "S2"])  # a third voice, but max_speakers is 2
     assert {s["label"] for s in online.speakers()} == {"S1", "S2"}
-
-
-def test_a_short_stretch_changes_speaker_only_for_a_clearly_nearer_voice() -> None:
-    """ "Yes." between the same speaker's sentences: its widened audio holds the other voice
-    too, so it is nearer to it, but not clearly; it keeps the speaker before it. A long
-    stretch as near goes to the nearer voice, and a short one much nearer does too."""
-    between = unit(0.7, 0.8)  # nearer B (0.81) than A (0.73): not clearly
-    said = iter([A, B, A, between, between, B])
-
-    async def embed(audio: np.ndarray) -> np.ndarray:
-        return next(said)
-
-    online = OnlineSpeakers(embed, SpeakerSettings(max_speakers=2))
-    audio = np.zeros(16000 * 30, dtype=np.float32)
-
-    def label(start: float, length: float) -> list[str]:
-        words = [
-            Word(" a", start, start + length / 2),
-            Word(" b", start + length / 2, start + length),
-        ]
-        return asyncio.run(online.label(words, audio, 0.0))
-
-    assert label(1.0, 2.0) == ["S1", "S1"]
-    assert label(4.0, 2.0) == ["S2", "S2"]
-    assert label(7.0, 2.0) == ["S1", "S1"]
-    assert label(10.0, 0.6) == ["S1", "S1"]  # short: stays
-    assert label(12.0, 2.0) == ["S2", "S2"]  # long: moves
-    assert label(15.0, 0.6) == ["S2", "S2"]  # after S2, B itself: S2

@@ -5,11 +5,6 @@ are split into stretches at pauses, each stretch's d-vector is compared with the
 (cosine), and it joins the nearest if it is close enough (``speaker_sensitivity``), or becomes a
 new voice while there are fewer than ``max_speakers``. A stretch too short to say much takes the
 speaker before it. ``prefer_current_speaker`` makes the speaker before it win near-ties.
-
-Short stretches (under ``SHORT_S`` of words: "Yes.", "I see.") are where labels flip: their
-audio is widened to ``SPAN_S`` around them, so it holds the voice before or after too. Such a
-stretch changes speaker only when another voice is clearly nearer (``SHORT_BONUS``), starts a
-new voice only when it is far from every voice, and does not move a voice's centroid.
 """
 
 from __future__ import annotations
@@ -27,8 +22,6 @@ PAUSE_S = 0.3  # a pause this long between words may be a change of speaker
 SPAN_S = 1.5  # a shorter stretch is described by this much audio around its middle
 NEW_MARGIN = 0.1  # a new voice must be this much further than the sensitivity's threshold
 CURRENT_BONUS = 0.1  # prefer_current_speaker: the speaker before wins by this much similarity
-SHORT_S = 1.0  # a stretch of words shorter than this is short: it seldom changes speaker
-SHORT_BONUS = 0.15  # for a short stretch, the speaker before wins by this much similarity
 Embed = Callable[[np.ndarray], Awaitable[np.ndarray]]
 
 
@@ -66,7 +59,6 @@ class OnlineSpeakers:
         out: list[str] = []
         for first, last in _stretches(words):
             span_start, span_end = words[first].start, words[last].end
-            short = span_end - span_start < SHORT_S and self.current is not None
             if span_end - span_start < SPAN_S:  # widen around the middle: a word or two says
                 middle = (span_start + span_end) / 2  # too little of a voice
                 span_start, span_end = middle - SPAN_S / 2, middle + SPAN_S / 2
@@ -74,27 +66,21 @@ class OnlineSpeakers:
             if len(piece) < MIN_EMBED_S * RATE and self.current is not None:
                 who = self.current
             else:
-                who = self._assign(await self.embed(piece), short)
+                who = self._assign(await self.embed(piece))
             out.extend([who] * (last - first + 1))
             self.current = who
         return out
 
-    def _assign(self, vector: np.ndarray, short: bool = False) -> str:
-        best, best_similarity, nearest = None, -1.0, -1.0
+    def _assign(self, vector: np.ndarray) -> str:
+        best, best_similarity = None, -1.0
         for voice in self.voices:
             similarity = float(voice.centroid @ vector)
-            nearest = max(nearest, similarity)
-            if self.labels.get(voice.number) == self.current:
-                similarity += SHORT_BONUS if short else 0.0
-                similarity += CURRENT_BONUS if self.settings.prefer_current else 0.0
+            if self.settings.prefer_current and self.labels.get(voice.number) == self.current:
+                similarity += CURRENT_BONUS
             if similarity > best_similarity:
                 best, best_similarity = voice, similarity
-        # A new voice is one far from every voice heard, whatever the bonuses.
-        closest = nearest if short else best_similarity
-        far = 1 - closest >= self.settings.threshold + NEW_MARGIN
+        far = 1 - best_similarity >= self.settings.threshold + NEW_MARGIN
         room = len(self.voices) < self.settings.max_speakers
-        if short and best is not None and not (far and room):
-            return self.labels[best.number]  # heard, but too little to move a voice
         if best is None or (far and room):
             best = Voice(len(self.voices), vector.copy())
             self.voices.append(best)
