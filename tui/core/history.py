@@ -49,14 +49,20 @@ def keep(
     folder.mkdir(parents=True, exist_ok=True)
     if path is None:
         stem = re.sub(r"[^\w.-]+", "_", Path(summary.file).stem) or "audio"
-        first = folder / f"{time.strftime('%Y%m%d-%H%M%S', time.localtime(when))}-{stem}.json"
-        path = first
-        for n in range(2, 1000):
-            if not path.exists():
-                break
-            path = first.with_name(f"{first.stem}~{n}.json")
+        path = _free(folder, f"{time.strftime('%Y%m%d-%H%M%S', time.localtime(when))}-{stem}")
     body = {"kept_at": when, "summary": summary.to_json()}
     path.write_text(json.dumps(body, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def _free(folder: Path, stem: str) -> Path:
+    """``folder/stem.json``, or ``stem~2.json``… when a run of the same second is kept."""
+    first = folder / f"{stem}.json"
+    path = first
+    for n in range(2, 1000):
+        if not path.exists():
+            break
+        path = first.with_name(f"{stem}~{n}.json")
     return path
 
 
@@ -100,12 +106,7 @@ def keep_matrix(body: dict[str, Any], folder: Path, when: float | None = None) -
     when = time.time() if when is None else when
     where = folder / MATRIX_FOLDER
     where.mkdir(parents=True, exist_ok=True)
-    first = where / f"{time.strftime('%Y%m%d-%H%M%S', time.localtime(when))}.json"
-    path = first
-    for n in range(2, 1000):
-        if not path.exists():
-            break
-        path = first.with_name(f"{first.stem}~{n}.json")
+    path = _free(where, time.strftime("%Y%m%d-%H%M%S", time.localtime(when)))
     path.write_text(
         json.dumps({"kept_at": when, **body}, indent=1, ensure_ascii=False) + "\n",
         encoding="utf-8",

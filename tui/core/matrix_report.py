@@ -57,18 +57,10 @@ def matrix_table(figures: Sequence[Figures], title: str = "") -> Table:
     return table
 
 
-def matrix_plot(
-    figures: Sequence[Figures], width: int = 80, height: int = 18, colour: bool = True
-) -> str:
-    """Latency p50 (x) against WER (y), a point per configuration numbered as in the table,
-    the Pareto front joined by a line."""
-    import plotext as plt
-
+def draw(plt: Any, figures: Sequence[Figures]) -> None:
+    """Latency p50 (x) against WER (y) on a plotext figure (the CLI's, or a ``PlotextPlot``'s):
+    a point per configuration numbered as in the table, the Pareto front joined by a line."""
     placed = [(index, f) for index, f in enumerate(figures, 1) if f.ok]
-    plt.clear_figure()
-    plt.plotsize(width, height)
-    if not colour:
-        plt.theme("clear")
     if placed:
         plt.scatter(
             [f.latency_p50_s for _, f in placed],
@@ -88,6 +80,19 @@ def matrix_plot(
     plt.title("latency p50 (s) against WER (%)")
     plt.xlabel("latency p50 (s)")
     plt.ylabel("WER %")
+
+
+def matrix_plot(
+    figures: Sequence[Figures], width: int = 80, height: int = 18, colour: bool = True
+) -> str:
+    """``draw`` as text for a terminal (without colour codes when ``colour`` is False)."""
+    import plotext as plt
+
+    plt.clear_figure()
+    plt.plotsize(width, height)
+    if not colour:
+        plt.theme("clear")
+    draw(plt, figures)
     built: str = plt.build()
     return built if colour else ANSI.sub("", built)
 

@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label, Static
 from textual_plotext import PlotextPlot
 
-from tui.core.matrix import Configuration, MatrixInputError, pareto_front, parse_side, verdict
+from tui.core.matrix import Configuration, MatrixInputError, parse_side, verdict
 
 if TYPE_CHECKING:
     from tui.core.matrix_run import Matrix
@@ -189,7 +189,7 @@ class MatrixScreen(Screen[None]):
                 self.notify(f"could not keep this comparison: {exc}", severity="warning")
 
     def _show_figures(self) -> None:
-        from tui.core.matrix_report import matrix_table
+        from tui.core.matrix_report import draw, matrix_table
 
         if self.matrix is None:
             return
@@ -199,25 +199,10 @@ class MatrixScreen(Screen[None]):
         lines = Text("\n".join(verdict(figures)))
         table = matrix_table(figures, "★ on the Pareto front")
         self.query_one("#matrix-figures", Static).update(Group(table, lines))
-        placed = [(index, f) for index, f in enumerate(figures, 1) if f.ok]
         plot = self.query_one("#matrix-plot", PlotextPlot)
-        plot.display = bool(placed)
-        plt = plot.plt
-        plt.clear_data()
-        plt.title("latency p50 (s) against WER (%)")
-        if placed:
-            plt.scatter(
-                [f.latency_p50_s for _, f in placed], [100 * (f.wer or 0) for _, f in placed]
-            )
-            for index, f in placed:
-                plt.text(str(index), f.latency_p50_s, 100 * (f.wer or 0))
-            front = pareto_front(figures)
-            if len(front) > 1:
-                plt.plot(
-                    [f.latency_p50_s for f in front],
-                    [100 * (f.wer or 0) for f in front],
-                    label="Pareto front",
-                )
+        plot.display = any(f.ok for f in figures)
+        plot.plt.clear_data()
+        draw(plot.plt, figures)
         plot.refresh()
 
     def action_close(self) -> None:

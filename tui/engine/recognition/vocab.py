@@ -89,16 +89,7 @@ class Vocabulary:
                 continue
             content, size = found
             window = words[i : i + size]
-            space, _, _ = _split(window[0].text)
-            _, _, marks = _split(window[-1].text)
-            out.append(
-                Word(
-                    (space or " ") + content + marks,
-                    window[0].start,
-                    window[-1].end,
-                    min(w.probability for w in window),
-                )
-            )
+            out.append(_as_entry(window, content))
             i += size
         return out
 
@@ -141,6 +132,19 @@ def _split(text: str) -> tuple[str, str, str]:
     return match.group(1), match.group(2), match.group(3)
 
 
+def _as_entry(window: list[Word], content: str) -> Word:
+    """The words of ``window`` written as ``content``: one word over their time, keeping the
+    first one's leading space and the last one's marks."""
+    space, _, _ = _split(window[0].text)
+    _, _, marks = _split(window[-1].text)
+    return Word(
+        (space or " ") + content + marks,
+        window[0].start,
+        window[-1].end,
+        min(w.probability for w in window),
+    )
+
+
 def _replace_sequence(words: list[Word], sound: tuple[str, ...], content: str) -> list[Word]:
     out: list[Word] = []
     i = 0
@@ -148,16 +152,7 @@ def _replace_sequence(words: list[Word], sound: tuple[str, ...], content: str) -
     while i < len(words):
         window = words[i : i + size]
         if len(window) == size and tuple(_key(w.text) for w in window) == sound:
-            space, _, _ = _split(window[0].text)
-            _, _, marks = _split(window[-1].text)
-            out.append(
-                Word(
-                    (space or " ") + content + marks,
-                    window[0].start,
-                    window[-1].end,
-                    min(w.probability for w in window),
-                )
-            )
+            out.append(_as_entry(window, content))
             i += size
         else:
             out.append(words[i])
