@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from tui.engine.batch import api as batch_api
+from tui.engine.batch.intelligence import warm as warm_intelligence
 from tui.engine.batch.jobs import JobManager
 from tui.engine.connections import ConnectionGuard, quiet_loop_errors
 from tui.engine.context import ENGINE, Engine, Limits
@@ -198,11 +199,16 @@ async def serve(
 
 
 async def _preload(engine: Engine) -> None:
-    """Load the enhanced model in the background, and say what it serves."""
+    """Load the enhanced model in the background, and say what it serves; then the audio
+    intelligence libraries the dashboard's jobs ask for."""
     await engine.models.preload()
     enhanced = engine.models.loaded.get(ENHANCED)
     if enhanced is not None:
         log.info("enhanced model %s loaded; %s", enhanced.name, summary(enhanced.step_costs))
+    try:
+        await asyncio.to_thread(warm_intelligence)
+    except ImportError as exc:  # said when a job asks, as that feature's error
+        log.warning("audio intelligence unavailable: %s", exc)
 
 
 async def capacity(request: web.Request) -> web.Response:

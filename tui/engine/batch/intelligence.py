@@ -89,6 +89,14 @@ class Intelligence:
         )
 
 
+def warm() -> None:
+    """Import the libraries now (about 2.5 s, most of it NLTK under sumy), so the first job
+    that asks for a summary does not wait for them."""
+    import sumy.summarizers.text_rank  # noqa: F401
+    import vaderSentiment.vaderSentiment  # noqa: F401
+    import yake  # noqa: F401
+
+
 def asked(config: dict[str, Any]) -> list[str]:
     """The features a job config asks for, by name."""
     return [name for key, name in FEATURES.items() if key in config]
