@@ -165,3 +165,11 @@ async def test_a_configuration_that_fails_keeps_its_error_and_the_rest_still_run
     assert all(f.errors and not f.ok for f in figures)
     assert len([s for s in said if s.startswith("  failed")]) == 3
     assert "nothing to choose" in verdict(figures)[0]
+
+
+def test_a_configuration_whose_compute_is_unknown_is_not_the_cheapest() -> None:
+    rows = [
+        figures("realtime enhanced 2", 3.0, 0.0, cost_usd=0.0, compute_s=None),
+        figures("realtime enhanced 0.7", 1.0, 0.0, cost_usd=0.0, compute_s=9.0),
+    ]
+    assert "Cheapest: realtime enhanced 0.7s" in verdict(rows)[1]

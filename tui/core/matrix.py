@@ -245,7 +245,12 @@ def verdict(figures: Sequence[Figures], within_points: float = 2.0) -> list[str]
     priced = [f for f in placed if f.cost_usd is not None]
     if priced:
         cheapest = min(
-            priced, key=lambda f: (f.cost_usd or 0.0, f.compute_s or 0.0, f.latency_p50_s or 0.0)
+            priced,
+            key=lambda f: (
+                f.cost_usd or 0.0,
+                f.compute_s if f.compute_s is not None else float("inf"),  # unknown: not cheap
+                f.latency_p50_s or 0.0,
+            ),
         )
         lines.append(
             f"Cheapest: {cheapest.configuration.label} (${cheapest.cost_usd:.4f}"

@@ -196,7 +196,8 @@ async def _run_one(
             )
         load = _SessionLoad(target)
         assert configuration.max_delay is not None
-        watching = asyncio.create_task(load.watch())
+        # Only the local engine says a session's compute (a 404 until its first step).
+        watching = asyncio.create_task(load.watch() if target.local else asyncio.sleep(0))
         try:
             realtime = await run_realtime(
                 replace(target, rt_model=configuration.model),
@@ -280,8 +281,6 @@ class _SessionLoad:
                 path = SESSION_LOAD_PATH.format(session_id=self.session_id)
                 try:
                     async with session.get(base + path, headers=headers) as response:
-                        if response.status == 404 and self.compute_s is None:
-                            return  # not an engine that says (Speechmatics)
                         if response.status == 200:
                             self.compute_s = float((await response.json())["compute_s"])
                 except (aiohttp.ClientError, TimeoutError, ValueError, KeyError):
