@@ -26,21 +26,30 @@ def _s(value: float | None) -> str:
 
 
 def matrix_table(figures: Sequence[Figures], title: str = "") -> Table:
-    """One row per configuration: latency, first partial, WER, compute, cost, errors."""
+    """One row per configuration: latency p50 and p95, first partial, WER, compute, cost,
+    errors (seconds, with the least–most of repeated runs)."""
     front = {id(f) for f in pareto_front(figures)}
+    failed = any(f.errors for f in figures)  # the errors column only when there are some
     table = Table(title=title or None)
     for name, justify in (
         ("#", "right"),
         ("configuration", "left"),
-        ("latency p50", "right"),
+        ("p50", "right"),
         ("p95", "right"),
-        ("1st partial", "right"),
+        ("partial", "right"),
         ("WER", "right"),
         ("compute", "right"),
         ("cost", "right"),
-        ("errors", "left"),
+        *([("errors", "left")] if failed else []),
     ):
-        table.add_column(name, justify=justify, no_wrap=name == "configuration")  # type: ignore[arg-type]
+        # Figures never wrap (a cut figure misleads); the label and the errors do.
+        wraps = name in ("configuration", "errors")
+        table.add_column(
+            name,
+            justify=justify,  # type: ignore[arg-type]
+            no_wrap=not wraps,
+            min_width=16 if name == "configuration" else None,
+        )
     for index, f in enumerate(figures, 1):
         wer = "–" if f.wer is None else f"{f.wer * 100:.1f}%"
         table.add_row(
@@ -52,7 +61,7 @@ def matrix_table(figures: Sequence[Figures], title: str = "") -> Table:
             _spread(f, "wer", wer),
             _s(f.compute_s),
             "–" if f.cost_usd is None else f"${f.cost_usd:.4f}",
-            "; ".join(f.errors)[:80] or "",
+            *(["; ".join(f.errors)[:80]] if failed else []),
         )
     return table
 
