@@ -52,11 +52,6 @@ def run_matrix_command(
     repeat = args.repeat or 1
     if not 1 <= repeat <= 50:
         return _fail("--repeat must be between 1 and 50")
-    if "speechmatics" in targets and not settings.api_key:
-        return _fail(
-            "--target speechmatics needs a Speechmatics API key: set SPEECHMATICS_API_KEY "
-            "(in the environment or a .env file); nothing was run"
-        )
     configurations = expand(models, delays, targets)
     from tui.core.compare import load_pcm
 

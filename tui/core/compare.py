@@ -62,14 +62,8 @@ async def run_realtime(
         lambda m: timeline.errors.append(f"{m.get('type')}: {m.get('reason')}"),
     )
     client.on(rt.ServerMessageType.INFO, lambda m: timeline.infos.append(str(m.get("reason"))))
-    started_as: list[str] = []
-
-    def recognition_started(message: dict[str, Any]) -> None:
-        started_as.append(str(message.get("id", "")))
-        if on_started is not None:
-            on_started(message)
-
-    client.on(rt.ServerMessageType.RECOGNITION_STARTED, recognition_started)
+    if on_started is not None:
+        client.on(rt.ServerMessageType.RECOGNITION_STARTED, on_started)
     chunk = int(RATE * CHUNK_S)
     await client.start_session(
         transcription_config=rt.TranscriptionConfig(
@@ -102,9 +96,7 @@ async def run_realtime(
         session_s = time.monotonic() - started
     finally:
         await client.close()
-    result = timeline.result(len(pcm) / RATE, pacing, session_s)
-    result.session_id = started_as[0] if started_as else None
-    return result
+    return timeline.result(len(pcm) / RATE, pacing, session_s)
 
 
 async def run_batch(

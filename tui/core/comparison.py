@@ -50,7 +50,6 @@ class RealtimeResult:
     errors: list[str] = field(default_factory=list)
     behind_max_s: float = 0.0  # the most audio sent that the engine had not answered for
     infos: list[str] = field(default_factory=list)  # what the engine's Info messages said
-    session_id: str | None = None  # RecognitionStarted's id
 
     @property
     def latencies(self) -> list[float]:

@@ -34,7 +34,6 @@ CHUNK_BYTES = 1280  # 0.04 s of 16 kHz pcm_s16le
 QUIET_DB = -40.0  # a switch between sessions waits for this much quiet…
 QUIET_BLOCKS = 3  # …for this many blocks in a row, so no word is cut in two
 MAX_GRACE_S = 600.0
-LOAD_EVERY_S = 1.0  # how often the local engine is asked for the session's compute
 BEHIND_WARN_S = 3.0  # behind by max_delay plus this much: the engine cannot keep up
 
 
@@ -190,31 +189,18 @@ class LiveSession:
 
         An engine that never answers it (Speechmatics) is asked once.
         """
-        import aiohttp
+        from tui.core.session_load import follow_load
 
-        from tui.shared.extensions import SESSION_LOAD_PATH
+        def heard(body: dict[str, Any]) -> None:
+            ratio = body.get("compute_ratio")
+            self.compute_ratio = float(ratio) if ratio is not None else None
 
-        base = self.target.batch_url.rstrip("/")
-        headers = {"Authorization": f"Bearer {self.target.api_key}"}
-        answered = False
+        def session_id() -> str | None:
+            return self._api.session_id if self._api is not None else None
+
         try:
-            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as http:
-                while True:
-                    await asyncio.sleep(LOAD_EVERY_S)
-                    session_id = self._api.session_id if self._api is not None else None
-                    if session_id is None:
-                        continue
-                    path = SESSION_LOAD_PATH.removeprefix("/v2").format(session_id=session_id)
-                    async with http.get(base + path, headers=headers) as answer:
-                        body = await answer.json() if answer.status == 200 else None
-                    if body is None:
-                        if not answered:
-                            return
-                        continue
-                    answered = True
-                    ratio = body.get("compute_ratio")
-                    self.compute_ratio = float(ratio) if ratio is not None else None
-        except (aiohttp.ClientError, TimeoutError, ValueError):
+            await follow_load(self.target, session_id, heard)
+        except ValueError:
             return
 
     async def _run_sessions(self, api: _Api) -> None:

@@ -20,7 +20,6 @@ from tui.core.target import SAAS_BATCH_URL, SAAS_RT_URL, EngineTarget, OpenedTar
 from tui.core.wer import wer
 from tui.settings import Settings
 
-LOAD_EVERY_S = 1.0  # how often a local real-time session's compute is read while it runs
 YARDSTICK = ("speechmatics", "url", "local")  # whose enhanced batch stands in for a reference
 
 
@@ -266,22 +265,11 @@ class _SessionLoad:
     def started(self, message: dict[str, Any]) -> None:
         self.session_id = str(message.get("id") or "") or None
 
+    def _heard(self, body: dict[str, Any]) -> None:
+        with contextlib.suppress(KeyError, TypeError, ValueError):
+            self.compute_s = float(body["compute_s"])
+
     async def watch(self) -> None:
-        import aiohttp
+        from tui.core.session_load import follow_load
 
-        from tui.shared.extensions import SESSION_LOAD_PATH
-
-        base = self.target.batch_url.rstrip("/").removesuffix("/v2")
-        headers = {"Authorization": f"Bearer {self.target.api_key}"}
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
-            while True:
-                await asyncio.sleep(LOAD_EVERY_S)
-                if self.session_id is None:
-                    continue
-                path = SESSION_LOAD_PATH.format(session_id=self.session_id)
-                try:
-                    async with session.get(base + path, headers=headers) as response:
-                        if response.status == 200:
-                            self.compute_s = float((await response.json())["compute_s"])
-                except (aiohttp.ClientError, TimeoutError, ValueError, KeyError):
-                    continue
+        await follow_load(self.target, lambda: self.session_id, self._heard, patient=True)
