@@ -10,13 +10,17 @@ made at run time (``bench/speech.py``), this measures, in one run:
   said twice in a row (Whisper's loop);
 * the engine's real time through the rt SDK (``enhanced``, partials on, paced at 1x, alone
   on the engine) at each ``--max-delay``, ``--rt-repeat`` times (1): final-word latency p50/p95/worst, WER, words of the
-  batch transcript the real-time one lacks (deletions), sentence ends per 100 words, and
+  batch transcript the real-time one lacks (deletions), sentence ends per 100 words set
+  where the reference's sentence goes on or missed where it ends (batch's beside them), and
   which model the engine said it ran; with ``--features``, once more at the first
   ``max_delay`` with ``additional_vocab`` and speaker diarization on as well.
 
+``--lengths`` adds batch on a 10 s recording and on 20 minutes of speech made here, the
+ends of the range a batch user sends.
+
 It prints a table and writes every figure to ``bench/results/<date>-<machine>/default_path.json``.
 
-    .venv/bin/python bench/default_path.py [--repeat N] [--rt-repeat N] [--max-delay 1,3]
+    .venv/bin/python bench/default_path.py [--repeat N] [--rt-repeat N] [--max-delay 1,3] [--features] [--lengths]
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ from bench.speech import corpus  # noqa: E402
 from tui.core.compare import load_pcm, run_batch, run_realtime  # noqa: E402
 from tui.core.comparison import percentile  # noqa: E402
 from tui.core.target import EngineTarget, open_target  # noqa: E402
-from tui.core.wer import normalise, wer  # noqa: E402
+from tui.core.wer import SentenceEnds, normalise, sentence_ends, wer  # noqa: E402
 from tui.engine.recognition.models import assemble_base  # noqa: E402
 from tui.settings import Settings  # noqa: E402
 from tui.shared.audio import decode_file  # noqa: E402
@@ -65,12 +69,6 @@ def deletions(batch: str, realtime: str) -> float:
         return 0.0
     out = jiwer.process_words(ref, hyp or "-")
     return out.deletions / len(ref.split())
-
-
-def sentence_ends(text: str) -> float:
-    """Sentence ends (. ? !) per 100 words."""
-    words = text.split()
-    return 100 * len(re.findall(r"[.?!](\s|$)", text)) / len(words) if words else 0.0
 
 
 def raw(path: Path, reference: str, threads: int, model: Any) -> dict[str, Any]:
@@ -102,6 +100,9 @@ async def engine_batch(
     }
 
 
+# Recordings ``--lengths`` adds: batch turnaround at the ends of the range, no real time.
+LENGTHS_ONLY = ("agent (real speech, 10 s)", "story seven times (espeak-ng, 20 min)")
+
 # The features a user turns on together (issue 22: no speech dropped with all of them on).
 FEATURES = {
     "diarization": "speaker",
@@ -132,12 +133,21 @@ async def engine_realtime(
         "behind_max_s": round(result.behind_max_s, 2),
         "wer": round(wer(reference, text), 4),
         "deletions_vs_batch": round(deletions(batch_text, text), 4),
-        "sentence_ends_per_100_words": round(sentence_ends(text), 2),
-        "batch_sentence_ends_per_100_words": round(sentence_ends(batch_text), 2),
+        **ends("", sentence_ends(reference, text)),
+        **ends("batch_", sentence_ends(reference, batch_text)),
         "loops": loops(text),
         "errors": result.errors,
         "infos": result.infos,
         "text": text,
+    }
+
+
+def ends(prefix: str, found: SentenceEnds) -> dict[str, float]:
+    """Sentence ends against the reference, per 100 of its words: where it goes on (mid) and
+    where it ended but the transcript ran on (missed)."""
+    return {
+        f"{prefix}mid_sentence_ends_per_100_words": round(found.per_100_words(found.mid), 2),
+        f"{prefix}missed_sentence_ends_per_100_words": round(found.per_100_words(found.missed), 2),
     }
 
 
@@ -146,13 +156,18 @@ def fmt(value: float | None, unit: str = " s") -> str:
 
 
 async def main(
-    repeat: int, rt_repeat: int, delays: list[float], features: bool, command: str
+    repeat: int,
+    rt_repeat: int,
+    delays: list[float],
+    features: bool,
+    command: str,
+    lengths: bool = False,
 ) -> None:
     from faster_whisper import WhisperModel
 
     figures: dict[str, Any] = {"repeat": repeat, "rt_repeat": rt_repeat, "recordings": {}}
     with tempfile.TemporaryDirectory() as folder:
-        made = corpus(Path(folder))
+        made = corpus(Path(folder), lengths)
         settings = Settings(data_dir=Path(folder) / "data")
         base = str(assemble_base(settings.data_dir / "models"))
         for name, (path, reference) in made.items():
@@ -169,6 +184,9 @@ async def main(
             for name, (path, reference) in made.items():
                 entry = figures["recordings"][name]
                 entry["batch"] = await engine_batch(target, path, reference, repeat)
+                entry["realtime"] = []
+                if name in LENGTHS_ONLY:
+                    continue  # batch turnaround only
                 entry["realtime"] = [
                     await engine_realtime(target, path, reference, entry["batch"]["text"], delay)
                     for delay in delays
@@ -221,7 +239,8 @@ def tables(figures: dict[str, Any], echo: bool = True) -> list[Table]:
     realtime = Table(
         "Real time, enhanced (rt SDK, partials on, paced at 1x)",
         ["recording", "max_delay", "features", "model run", "final p50", "p95", "worst", "RT WER",
-         "deletions vs batch", "sentence ends /100 words (batch)"],
+         "deletions vs batch", "mid-sentence ends /100 words (batch)",
+        "missed ends /100 words (batch)"],
     )  # fmt: skip
     for name, entry in figures["recordings"].items():
         for rt in entry["realtime"]:
@@ -237,8 +256,10 @@ def tables(figures: dict[str, Any], echo: bool = True) -> list[Table]:
                 fmt(rt["final_worst_s"]),
                 f"{100 * rt['wer']:.1f}%",
                 f"{100 * rt['deletions_vs_batch']:.1f}%",
-                f"{rt['sentence_ends_per_100_words']:.1f} "
-                f"({rt['batch_sentence_ends_per_100_words']:.1f})",
+                f"{rt['mid_sentence_ends_per_100_words']:.1f} "
+                f"({rt['batch_mid_sentence_ends_per_100_words']:.1f})",
+                f"{rt['missed_sentence_ends_per_100_words']:.1f} "
+                f"({rt['batch_missed_sentence_ends_per_100_words']:.1f})",
                 echo=echo,
             )
     return [batch, realtime]
@@ -254,9 +275,14 @@ if __name__ == "__main__":
         action="store_true",
         help="also real time with additional_vocab and speaker diarization on",
     )
+    parser.add_argument(
+        "--lengths",
+        action="store_true",
+        help="also batch on a 10 s recording and on 20 minutes made here (about 25 min more)",
+    )
     args = parser.parse_args()
     delays = [float(d) for d in args.max_delay.split(",")]
     command = "make benchmark-default" + (
         f' DEFAULT="{" ".join(sys.argv[1:])}"' if sys.argv[1:] else ""
     )
-    asyncio.run(main(args.repeat, args.rt_repeat, delays, args.features, command))
+    asyncio.run(main(args.repeat, args.rt_repeat, delays, args.features, command, args.lengths))

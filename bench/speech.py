@@ -74,9 +74,41 @@ def story(folder: Path, voice: str = "en-us", words_per_minute: int = 165) -> Pa
     return path
 
 
-def corpus(folder: Path) -> dict[str, tuple[Path, str]]:
-    """Every long recording and its reference, by name."""
-    return {
+# Voices and speeds for ``long_story``: each reading differs, so no stretch is repeated
+# sample for sample.
+READINGS = (("en-us", 165), ("en-gb", 150), ("en-us+f3", 175), ("en-gb-x-rp", 160),
+            ("en-us+m3", 170), ("en-gb+f4", 155), ("en-us+f2", 180))  # fmt: skip
+
+
+def long_story(folder: Path) -> tuple[Path, str]:
+    """``STORY`` read seven times over in different voices and speeds with a second between
+    readings (about 20 minutes), and its reference."""
+    from tests.helpers import joined
+
+    parts: list[Path | float] = []
+    for index, (voice, speed) in enumerate(READINGS):
+        reading = folder / f"reading-{index}"
+        reading.mkdir(exist_ok=True)
+        parts += [story(reading, voice, speed), 1.0]
+    return joined(folder / "long_story.wav", *parts), " ".join([STORY] * len(READINGS))
+
+
+def corpus(folder: Path, lengths: bool = False) -> dict[str, tuple[Path, str]]:
+    """Every long recording and its reference, by name; with ``lengths``, also the shortest
+    and longest files a batch user sends (10 s of real speech; 20 minutes made here)."""
+    made = {
         "story (espeak-ng, 3 min)": (story(folder), STORY),
         "shared recordings joined (1 min)": joined_shared(folder),
     }
+    if lengths:
+        made["agent (real speech, 10 s)"] = agent()
+        made["story seven times (espeak-ng, 20 min)"] = long_story(folder)
+    return made
+
+
+def agent() -> tuple[Path, str]:
+    """The shared 10 s recording of a call's agent, and its reference."""
+    from tests.helpers import SHARED_AUDIO
+    from tui.core.references import load_references
+
+    return SHARED_AUDIO / "agent.wav", load_references(SHARED_AUDIO / "references.tsv")["agent.wav"]

@@ -15,7 +15,7 @@ from tui.core.comparison import (
     percentile,
 )
 from tui.core.report import benchmark_table, diff_text, figures_table, guide_table, sparkline
-from tui.core.wer import normalise, pooled_wer, wer
+from tui.core.wer import normalise, pooled_wer, sentence_ends, wer
 
 
 def message(
@@ -133,3 +133,21 @@ def test_pooled_wer_weighs_each_recording_by_its_words() -> None:
     assert pooled_wer([long, short]) == pytest.approx(1 / 9)  # a per-recording mean: 25%
     assert pooled_wer([long, ("good morning", "")]) == pytest.approx(2 / 9)  # nothing said
     assert pooled_wer([("", "anything")]) is None
+
+
+def test_sentence_ends_are_placed_against_the_reference() -> None:
+    reference = "Good morning, everyone. Let's begin today's meeting. It is at noon sharp."
+    assert sentence_ends(reference, reference.lower()) == sentence_ends(reference, reference)
+    same = sentence_ends(reference, reference)
+    assert (same.words, same.mid, same.missed) == (12, 0, 0)
+    # A full stop where the sentence goes on, and one sentence run on into the next.
+    found = sentence_ends(
+        reference, "Good morning everyone let's begin. Today's meeting. It is at noon sharp"
+    )
+    assert (found.mid, found.missed) == (1, 1)
+    assert found.per_100_words(found.mid) == pytest.approx(100 / 12)
+    # An inserted word carrying the end the reference has just before it is not mid-sentence;
+    # a mark standing alone belongs to the word before it; the last word's end never counts.
+    assert sentence_ends("One two. Three four.", "One two uh. Three four").mid == 0
+    assert sentence_ends("One two three four.", "One two . three four.").mid == 1
+    assert sentence_ends("One two", "").words == 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 import threading
@@ -65,7 +66,8 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(EscapingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=logging.INFO, handlers=[handler])
+    level = os.environ.get("SM_TUI_LOG_LEVEL", "INFO").upper()
+    logging.basicConfig(level=getattr(logging, level, logging.INFO), handlers=[handler])
     logging.getLogger("faster_whisper").setLevel(logging.WARNING)
     settings = engine_settings(args, settings)
     from tui.engine.recognition.asr import ModelLoadError

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 NUMBER_WORDS = {
     "zero": "0",
@@ -72,3 +73,72 @@ def pooled_wer(pairs: list[tuple[str, str]]) -> float | None:
     output = jiwer.process_words([r for r, _ in said], [h for _, h in said])
     errors = output.substitutions + output.deletions + output.insertions
     return (errors + missing) / words
+
+
+SENTENCE_END = re.compile(r"[.?!]['\")\]]*$")
+
+
+@dataclass(frozen=True)
+class SentenceEnds:
+    """How a transcript's sentence ends (. ? !) sit against a punctuated reference's.
+
+    Attributes:
+        words: Words in the reference.
+        mid: Sentence ends the transcript puts where the reference's sentence goes on
+            ("cardiac. function.").
+        missed: The reference's sentence ends that the transcript runs on through.
+    """
+
+    words: int
+    mid: int
+    missed: int
+
+    def per_100_words(self, count: int) -> float:
+        """``count`` per 100 reference words."""
+        return 100 * count / self.words if self.words else 0.0
+
+
+def _marked(text: str) -> tuple[list[str], list[bool]]:
+    """The normalised words of ``text``, each with whether a sentence ends after it."""
+    words: list[str] = []
+    ends: list[bool] = []
+    for token in text.split():
+        said = normalise(token).split()
+        if not said:
+            if ends and SENTENCE_END.search(token):
+                ends[-1] = True  # a mark standing alone ("word .") ends the word before it
+            continue
+        words += said
+        ends += [False] * (len(said) - 1) + [bool(SENTENCE_END.search(token))]
+    return words, ends
+
+
+def sentence_ends(reference: str, hypothesis: str) -> SentenceEnds:
+    """Where ``hypothesis`` ends sentences against ``reference``, word by word after aligning
+    the two (jiwer): a sentence end on a word the reference goes on after (or on an inserted
+    word) is ``mid``; a reference sentence end whose word the hypothesis has without one is
+    ``missed``. The last word of each is not counted: the end of a recording ends a sentence."""
+    import jiwer
+
+    ref, ref_ends = _marked(reference)
+    hyp, hyp_ends = _marked(hypothesis)
+    if not ref or not hyp:
+        return SentenceEnds(len(ref), 0, 0)
+    ref_ends[-1] = hyp_ends[-1] = False
+    aligned = jiwer.process_words(" ".join(ref), " ".join(hyp)).alignments[0]
+    mid = missed = 0
+    for chunk in aligned:
+        if chunk.type in ("equal", "substitute"):
+            for r, h in zip(
+                range(chunk.ref_start_idx, chunk.ref_end_idx),
+                range(chunk.hyp_start_idx, chunk.hyp_end_idx),
+                strict=True,
+            ):
+                mid += hyp_ends[h] and not ref_ends[r]
+                missed += ref_ends[r] and not hyp_ends[h]
+        elif chunk.type == "insert":
+            # An inserted word's end is right where the reference word before it ends one.
+            before = chunk.ref_start_idx - 1
+            marks = sum(hyp_ends[chunk.hyp_start_idx : chunk.hyp_end_idx])
+            mid += max(0, marks - int(before >= 0 and ref_ends[before]))
+    return SentenceEnds(len(ref), mid, missed)

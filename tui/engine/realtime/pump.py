@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -19,6 +20,8 @@ import numpy as np
 from tui.engine.realtime.streaming import StreamingRecognizer, Window
 from tui.engine.recognition.asr import SpeechModel, Word
 from tui.shared.audio import RATE
+
+log = logging.getLogger("sm_tui.engine.rt.steps")  # one line a step at DEBUG
 
 MIN_STEP_S = 0.3  # new audio that triggers a step
 SHORT_STEP_S = 0.15  # …when max_delay is under a second
@@ -226,12 +229,23 @@ class RecognitionPump:
         """Apply a step's result."""
         words, speech = step.task.result()
         window, forced = step.window, step.forced
-        self.compute_ema = 0.7 * self.compute_ema + 0.3 * (time.monotonic() - step.started)
+        took = time.monotonic() - step.started
+        self.compute_ema = 0.7 * self.compute_ema + 0.3 * took
         # The next result comes one step's new audio and one step's compute after this window.
         self.stream.step_cost = self.min_step_s + self.compute_ema
         self.phase = Phase.WAITING
         heard = self._heard(window)
         update = self.stream.apply(window, words, speech)
+        log.debug(
+            "step %.2f-%.2f s (%.1f s of audio, %.1f s received): %.2f s, %d final, %d partial",
+            window.start,
+            window.end,
+            window.end - window.start,
+            self.stream.audio_end,
+            took,
+            len(update.finals),
+            len(update.partial),
+        )
         if self.on_step is not None:
             self.on_step()
         if update.finals or forced:

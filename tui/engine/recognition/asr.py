@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -14,6 +15,8 @@ import numpy as np
 from tui.engine.recognition.capacity import StepCosts
 from tui.engine.recognition.one_pass import one_pass
 from tui.shared.audio import RATE
+
+log = logging.getLogger("sm_tui.engine.asr")
 
 BUNDLED_NAMES = {"", "tiny.en", "bundled"}
 
@@ -91,9 +94,28 @@ MIN_AVG_LOGPROB = -1.0
 
 def trusted(avg_logprob: float, compression_ratio: float, no_speech_prob: float) -> bool:
     """Whether a decoded segment is speech rather than a repetition loop or an invention."""
-    if compression_ratio > MAX_COMPRESSION_RATIO:
+    if looped(compression_ratio):
         return False
     return not (no_speech_prob > NO_SPEECH_PROB and avg_logprob < MIN_AVG_LOGPROB)
+
+
+def looped(compression_ratio: float) -> bool:
+    """Whether a segment repeats itself (Whisper's loop, decoded to the token limit)."""
+    return compression_ratio > MAX_COMPRESSION_RATIO
+
+
+# A real-time window's decode is capped by its audio: English speech is 3–5 tokens a second,
+# so a window decodes to well under this; a loop (``looped``) stops here instead of at
+# Whisper's 224 tokens, which cost base 2–3 s more than the step (``make benchmark-default``).
+# Other languages take more tokens a word and keep Whisper's own limit.
+STEP_TOKENS_PER_S = 10
+STEP_TOKENS_MORE = 16
+
+
+def step_tokens(seconds: float, decoding: Decoding) -> int | None:
+    """The most tokens a real-time window of ``seconds`` may decode to (None: Whisper's own)."""
+    english = decoding.language == "en" or decoding.task == "translate"
+    return int(STEP_TOKENS_PER_S * seconds) + STEP_TOKENS_MORE if english else None
 
 
 WIDE_SHARE = 0.6  # a wide step's cost over a narrow one's, until the wide copy is timed
@@ -249,8 +271,14 @@ class Recognizer:
         """Transcribe a short window in one pass; return its words with times relative to its
         start. ``wide``: on the two-thread copy of the model."""
         model = self._wide if wide and self._wide is not None else self._model
+        most = step_tokens(len(audio) / RATE, decoding)
         with one_pass():
-            return self._transcribe(model, audio, prompt, beam_size, decoding)
+            words, loop = self._decode(model, audio, prompt, beam_size, decoding, most)
+            if loop and prompt:
+                # The text before can set Whisper looping on audio it hears well without it:
+                # once more without, rather than a step with nothing.
+                words, _ = self._decode(model, audio, None, beam_size, decoding, most)
+            return words
 
     def _transcribe(
         self,
@@ -261,6 +289,18 @@ class Recognizer:
         decoding: Decoding,
         most_tokens: int | None = None,
     ) -> list[Word]:
+        return self._decode(model, audio, prompt, beam_size, decoding, most_tokens)[0]
+
+    def _decode(
+        self,
+        model: Any,
+        audio: np.ndarray,
+        prompt: str | None,
+        beam_size: int,
+        decoding: Decoding,
+        most_tokens: int | None,
+    ) -> tuple[list[Word], bool]:
+        """The window's trusted words, and whether a segment was dropped as a loop."""
         segments, _ = model.transcribe(
             audio,
             language=decoding.language,
@@ -274,12 +314,23 @@ class Recognizer:
             hotwords=decoding.hotwords or None,
             max_new_tokens=most_tokens,
         )
-        return [
-            _word(w)
-            for segment in segments
-            if trusted(segment.avg_logprob, segment.compression_ratio, segment.no_speech_prob)
-            for w in (segment.words or [])
-        ]
+        words: list[Word] = []
+        loop = False
+        for segment in segments:
+            loop = loop or looped(segment.compression_ratio)
+            if trusted(segment.avg_logprob, segment.compression_ratio, segment.no_speech_prob):
+                words += [_word(w) for w in (segment.words or [])]
+            else:
+                log.debug(
+                    "untrusted segment (%d tokens, compression %.2f, log-prob %.2f, no speech "
+                    "%.2f): %.80r",
+                    len(segment.tokens),
+                    segment.compression_ratio,
+                    segment.avg_logprob,
+                    segment.no_speech_prob,
+                    segment.text,
+                )
+        return words, loop
 
     def transcribe_batch(
         self, audio: np.ndarray, decoding: Decoding = Decoding()

@@ -1,0 +1,89 @@
+"""A real-time window's decode: its tokens capped by its audio, and a loop decoded once more
+without the prompt (base looped to Whisper's 224 tokens on the story, 3 s a step, for nothing).
+
+The faster-whisper model is a stand-in that records what it is asked: what is under test is
+what the recogniser asks of it and what it keeps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from tui.engine.recognition.asr import Decoding, Recognizer, step_tokens
+from tui.shared.audio import RATE
+
+
+@dataclass
+class Said:
+    word: str
+    start: float = 0.0
+    end: float = 0.5
+    probability: float = 0.9
+
+
+@dataclass
+class Segment:
+    text: str
+    compression_ratio: float
+    words: list[Said]
+    avg_logprob: float = -0.3
+    no_speech_prob: float = 0.05
+
+    @property
+    def tokens(self) -> list[int]:
+        return list(range(len(self.text.split())))
+
+
+LOOP = Segment(" the rain " * 40, 18.7, [Said(" the"), Said(" rain")] * 40)
+HEARD = Segment(" The rain fell.", 1.1, [Said(" The"), Said(" rain"), Said(" fell.")])
+
+
+@dataclass
+class Whisper:
+    """Loops whenever it is given a prompt, as base did on the story."""
+
+    calls: list[dict[str, Any]] = field(default_factory=list)
+
+    def transcribe(self, audio: np.ndarray, **options: Any) -> tuple[list[Segment], None]:
+        self.calls.append(options)
+        return [LOOP if options.get("initial_prompt") else HEARD], None
+
+
+def recogniser(model: Whisper) -> Recognizer:
+    made = Recognizer.__new__(Recognizer)
+    made._model, made._wide = model, None
+    return made
+
+
+def test_a_window_decodes_to_at_most_what_its_audio_can_hold() -> None:
+    english = step_tokens(4.0, Decoding())
+    assert english is not None and 40 <= english <= 64  # a loop stops far short of 224
+    assert step_tokens(8.0, Decoding()) == english + 40  # longer windows hold more words
+    assert step_tokens(4.0, Decoding(language="de", task="translate")) == english
+    assert step_tokens(4.0, Decoding(language="ja")) is None  # more tokens a word: Whisper's
+    whisper = Whisper()
+    recogniser(whisper).transcribe(np.zeros(4 * RATE, dtype=np.float32))
+    assert whisper.calls[0]["max_new_tokens"] == english
+
+
+def test_a_loop_is_decoded_again_without_the_prompt() -> None:
+    whisper = Whisper()
+    words = recogniser(whisper).transcribe(
+        np.zeros(3 * RATE, dtype=np.float32), prompt="Before that, the sky went dark."
+    )
+    assert [w.text for w in words] == [" The", " rain", " fell."]
+    assert [bool(call["initial_prompt"]) for call in whisper.calls] == [True, False]
+
+
+def test_a_loop_without_a_prompt_is_dropped_and_not_decoded_again() -> None:
+    whisper = Whisper()
+    model = recogniser(whisper)
+    whisper.transcribe = lambda audio, **options: (whisper.calls.append(options), ([LOOP], None))[1]  # type: ignore[method-assign]
+    assert model.transcribe(np.zeros(3 * RATE, dtype=np.float32), prompt="Before.") == []
+    assert len(whisper.calls) == 2  # with the prompt, then once without: never more
+    whisper.calls.clear()
+    assert model.transcribe(np.zeros(3 * RATE, dtype=np.float32)) == []
+    assert len(whisper.calls) == 1
