@@ -9,8 +9,12 @@ latency, and any session errors. Each situation runs the recordings ``--repeat``
 default): 77 reference words make one error 1.3 points, so one pass says little.
 
     .venv/bin/python bench/load.py [idle] [hog] [batch] [second] [--repeat N] [--show]
+        [--operating-point enhanced] [--long]
 
-``--show`` prints each recording's real-time transcript under its row.
+``--show`` prints each recording's real-time transcript under its row. The dashboard's
+operating points run by default (batch ``enhanced``, live ``standard``);
+``--operating-point enhanced`` runs both on ``enhanced``, as the official SDKs ask by default.
+``--long`` adds three minutes of continuous speech made at run time (``bench/speech.py``).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import asyncio
 import subprocess
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.results import Table, write_results  # noqa: E402
+from bench.speech import STORY, story  # noqa: E402
 from tests.helpers import joined  # noqa: E402
 from tui.core.compare import compare  # noqa: E402
 from tui.core.comparison import ComparisonSummary  # noqa: E402
@@ -46,12 +52,12 @@ SITUATIONS = (
 
 
 async def run_all(
-    target: EngineTarget, refs: dict[str, str], repeat: int
+    target: EngineTarget, refs: dict[Path, str], repeat: int
 ) -> list[ComparisonSummary]:
     out = []
     for _ in range(repeat):
-        for name, reference in sorted(refs.items()):
-            result = await compare(target, AUDIO / name, reference, max_delay=1.0)
+        for path, reference in sorted(refs.items()):
+            result = await compare(target, path, reference, max_delay=1.0)
             out.append(result.summary())
     return out
 
@@ -74,18 +80,28 @@ def row(situation: str, summaries: list[ComparisonSummary]) -> str:
     ]
 
 
-async def main(words: list[str], repeat: int, show: bool) -> None:
+async def main(
+    words: list[str], repeat: int, show: bool, point: str | None = None, long: bool = False
+) -> None:
     refs = {
-        k: v for k, v in load_references(AUDIO / "references.tsv").items() if (AUDIO / k).is_file()
+        AUDIO / k: v
+        for k, v in load_references(AUDIO / "references.tsv").items()
+        if (AUDIO / k).is_file()
     }
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         names = sorted(refs) * 20
-        long_file = joined(tmp / "long.wav", *[AUDIO / n for n in names])  # about 16 minutes
+        long_file = joined(tmp / "long.wav", *names)  # about 16 minutes
+        if long:
+            refs[story(tmp)] = STORY
         opened = await asyncio.to_thread(open_target, Settings(data_dir=tmp / "data"))
+        if point is not None:
+            opened.target = replace(opened.target, batch_model=point, rt_model=point)
+        points = f"both {point}" if point else "the dashboard's: batch enhanced, live standard"
         table = Table(
-            f"Real time (max_delay 1) on the referenced shared recordings, {repeat} passes a "
-            "situation, latency and WER pooled over every word",
+            f"Real time (max_delay 1) on the referenced shared recordings"
+            f"{' and 3 minutes of espeak-ng' if long else ''}, {repeat} passes a situation, "
+            f"operating points {points}; latency and WER pooled over every word",
             ["situation", "final p50", "final p95", "worst word", "most behind", "RT WER",
              "batch WER", "errors"],
         )  # fmt: skip
@@ -134,8 +150,10 @@ async def main(words: list[str], repeat: int, show: bool) -> None:
                         )
         finally:
             opened.close()
-    command = "bench/load.py " + " ".join([*words, f"--repeat {repeat}"])
-    print(f"\nwrote {write_results('load', {'repeat': repeat}, [table], command)}")
+    options = [f"--repeat {repeat}"] + ([f"--operating-point {point}"] if point else [])
+    command = "bench/load.py " + " ".join([*words, *options, *(["--long"] if long else [])])
+    name = "load" + (f"_{point}" if point else "") + ("_long" if long else "")
+    print(f"\nwrote {write_results(name, {'repeat': repeat}, [table], command)}")
 
 
 if __name__ == "__main__":
@@ -143,5 +161,11 @@ if __name__ == "__main__":
     parser.add_argument("situations", nargs="*", help="words of the situations to run (all)")
     parser.add_argument("--repeat", type=int, default=3, help="passes over the recordings")
     parser.add_argument("--show", action="store_true", help="each real-time transcript")
+    parser.add_argument(
+        "--operating-point",
+        choices=("standard", "enhanced"),
+        help="batch and live on this one (default: the dashboard's)",
+    )
+    parser.add_argument("--long", action="store_true", help="also 3 minutes of continuous speech")
     args = parser.parse_args()
-    asyncio.run(main(args.situations, args.repeat, args.show))
+    asyncio.run(main(args.situations, args.repeat, args.show, args.operating_point, args.long))

@@ -187,7 +187,8 @@ class LiveSession:
     async def _watch_load(self) -> None:
         """Keep ``compute_ratio`` from the engine's load endpoint (``tui.shared.extensions``).
 
-        An engine that never answers it (Speechmatics) is asked once.
+        An engine that never answers it (Speechmatics) is asked once; the local engine, which
+        answers 404 until the session's first step, is asked until it answers.
         """
         from tui.core.session_load import follow_load
 
@@ -199,7 +200,7 @@ class LiveSession:
             return self._api.session_id if self._api is not None else None
 
         try:
-            await follow_load(self.target, session_id, heard)
+            await follow_load(self.target, session_id, heard, patient=self.target.local)
         except ValueError:
             return
 
