@@ -162,6 +162,7 @@ async def main(
     features: bool,
     command: str,
     lengths: bool = False,
+    name: str = "default_path",
 ) -> None:
     from faster_whisper import WhisperModel
 
@@ -205,7 +206,7 @@ async def main(
                     )
         finally:
             opened.close()
-    out = write_results("default_path", figures, tables(figures), command)
+    out = write_results(name, figures, tables(figures), command)
     print(f"\nwrote {out}")
 
 
@@ -280,9 +281,14 @@ if __name__ == "__main__":
         action="store_true",
         help="also batch on a 10 s recording and on 20 minutes made here (about 25 min more)",
     )
+    parser.add_argument(
+        "--name", default="default_path", help="the results file's name (default_path)"
+    )
     args = parser.parse_args()
     delays = [float(d) for d in args.max_delay.split(",")]
     command = "make benchmark-default" + (
         f' DEFAULT="{" ".join(sys.argv[1:])}"' if sys.argv[1:] else ""
     )
-    asyncio.run(main(args.repeat, args.rt_repeat, delays, args.features, command, args.lengths))
+    asyncio.run(
+        main(args.repeat, args.rt_repeat, delays, args.features, command, args.lengths, args.name)
+    )

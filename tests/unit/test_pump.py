@@ -272,3 +272,26 @@ async def test_speakers_are_labelled_with_the_audio_heard_since_the_window() -> 
         assert got.end - got.start == pytest.approx(len(got.audio) / 16000)  # one stretch
         assert np.array_equal(got.audio[: len(step.audio)], step.audio)
     assert all(got.end >= step.end + 0.4 for got, step in labelled if not step.flush)
+
+
+@pytest.mark.parametrize(("took", "next_result_s"), [(0.1, 0.3 + 0.1), (1.2, 1.2 + 1.2)])
+async def test_the_deadline_reckons_when_the_next_result_can_come(
+    took: float, next_result_s: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A word is forced final when waiting for the next step would make it late. That step's
+    window ends a step's new audio after this one, or a step's compute when steps take longer
+    (all the audio that arrived meanwhile), and its result comes a compute after that."""
+    import tui.engine.realtime.pump as pump_module
+
+    clock = [100.0]
+    monkeypatch.setattr(pump_module.time, "monotonic", lambda: clock[0])
+    pump, steps, heard = pump_with()
+    pump.compute_ema = took  # steps have been taking this long
+    runner = asyncio.create_task(pump.run())
+    await feed(pump, 2.0)
+    await steps.until(1)
+    clock[0] += took
+    steps.end(0)
+    await steps.until(1)
+    assert pump.stream.step_cost == pytest.approx(next_result_s)
+    await finish(pump, steps, heard, runner)

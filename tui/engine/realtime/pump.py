@@ -231,8 +231,10 @@ class RecognitionPump:
         window, forced = step.window, step.forced
         took = time.monotonic() - step.started
         self.compute_ema = 0.7 * self.compute_ema + 0.3 * took
-        # The next result comes one step's new audio and one step's compute after this window.
-        self.stream.step_cost = self.min_step_s + self.compute_ema
+        # The next result comes one step's compute after the next window's end, which is this
+        # window's end and the audio that arrives meanwhile: a step's new audio, or, when steps
+        # take longer than that, a step's compute (base at max_delay 3 was final 1 s late).
+        self.stream.step_cost = max(self.min_step_s, self.compute_ema) + self.compute_ema
         self.phase = Phase.WAITING
         heard = self._heard(window)
         update = self.stream.apply(window, words, speech)
