@@ -48,3 +48,17 @@ def test_a_four_word_phrase_twice_is_speech() -> None:
     be speech: kept as said."""
     words = said("we went over and over and over the plan again")
     assert batch_loops(words) == words
+
+
+def test_a_full_stop_before_a_lower_case_word_ends_no_sentence() -> None:
+    from tui.engine.recognition.guards import stray_stops
+
+    said = " The meeting will cost approximately 500. for the project. Hello. this is it."
+    words = [Word(" " + t, i * 0.5, i * 0.5 + 0.4) for i, t in enumerate(said.split())]
+    kept = "".join(w.text for w in stray_stops(words))
+    assert kept == " The meeting will cost approximately 500 for the project. Hello this is it."
+    assert [(w.start, w.end) for w in stray_stops(words)] == [(w.start, w.end) for w in words]
+    # Abbreviations, stops inside a word, other marks, and words with no case keep theirs.
+    kept_as_said = " Ask Dr. smith at 3 p.m. today. Is it? yes. It is 2019. 2020 came."
+    words = [Word(" " + t, 0.0, 0.1) for t in kept_as_said.split()]
+    assert "".join(w.text for w in stray_stops(words)) == kept_as_said

@@ -32,6 +32,7 @@ from tui.engine.recognition.guards import (
     normal,
     repetitive,
     standalone,
+    stray_stops,
     unheard,
 )
 from tui.shared.audio import RATE
@@ -332,7 +333,7 @@ class StreamingRecognizer:
         if speech:  # (no speech found at all is left to the silence rule)
             last_speech = window.start + speech[-1][1]
             fresh = [w for w in fresh if w.start < last_speech + NOT_SPEECH_S]
-        return standalone(fresh)
+        return stray_stops(standalone(fresh))
 
     def _dedupe(self, hypothesis: list[Word]) -> list[Word]:
         """Drop the words that the context audio repeats of what is already final."""

@@ -115,6 +115,35 @@ def unheard(words: list[Word]) -> list[Word]:
     return out
 
 
+# Words written with a full stop that is not a sentence's end ("p.m." is caught by its inner
+# stop): a stop after them before a lower-case word stays.
+ABBREVIATIONS = frozenset(
+    {"mr", "mrs", "ms", "dr", "prof", "st", "vs", "etc", "approx", "no", "dept", "est", "fig"}
+    | {"inc", "ltd", "jr", "sr", "co", "corp"}
+)
+
+
+def stray_stops(words: list[Word]) -> list[Word]:
+    """The hypothesis without full stops that end no sentence: Whisper capitalises the word
+    after a sentence's end, so a stop before a lower-case word is one it put at a window's
+    edge and then wrote on past ("approximately 500. for the project", "Hello. this is").
+    Abbreviations keep theirs; a word with no case (a number, most scripts) decides nothing."""
+    out = list(words)
+    for index in range(len(out) - 1):
+        word, after = out[index], out[index + 1].text.strip()
+        bare = word.text[:-1]
+        if (
+            word.text.endswith(".")
+            and not bare.endswith(".")
+            and "." not in bare.strip()
+            and any(c.isalnum() for c in bare)
+            and bare.strip().lower() not in ABBREVIATIONS
+            and after[:1].islower()
+        ):
+            out[index] = Word(bare, word.start, word.end, word.probability)
+    return out
+
+
 JOINERS = "-.,;:!?'\"…"  # what a continuing token may start with
 
 
