@@ -162,7 +162,7 @@ async def main(
     features: bool,
     command: str,
     lengths: bool = False,
-    name: str = "default_path",
+    results: str = "default_path",
 ) -> None:
     from faster_whisper import WhisperModel
 
@@ -206,7 +206,7 @@ async def main(
                     )
         finally:
             opened.close()
-    out = write_results(name, figures, tables(figures), command)
+    out = write_results(results, figures, tables(figures), command)
     print(f"\nwrote {out}")
 
 

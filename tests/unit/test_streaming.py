@@ -555,3 +555,69 @@ def test_a_held_mark_joins_the_transcripts_a_client_reads() -> None:
         writer.finals(second.finals, forced=False, open_end=rec.holding)
         finals = [m for m in sent if m["message"] == "AddTranscript"]
         assert "".join(m["metadata"]["transcript"] for m in finals) == read  # type: ignore[index]
+
+
+def test_a_held_mark_waits_while_speech_goes_on_that_whisper_has_not_written() -> None:
+    """ "hundred." forced out; the next step hears "hundred." again with nothing after it,
+    though the speech goes on: the mark waits, and goes when "for the project" is heard after
+    it (base wrote "approximately 500. for the project")."""
+    rec = StreamingRecognizer(max_delay=1.0, step_cost=0.6)
+    feed(rec, 3.0)
+    first = rec.apply(
+        rec.plan(),
+        words(("five", 0.2, 0.9), ("hundred.", 1.0, 1.5), ("For", 1.7, 2.9)),
+        SPEECH,
+    )
+    assert said_text([first.finals]) == "five hundred"  # the mark held
+    feed(rec, 0.4)
+    window = rec.plan()
+    waiting = rec.apply(window, at(window, ("hundred.", 1.0, 1.5)), SPEECH)
+    assert waiting.finals == [] and rec.holding  # speech goes on: nothing decided yet
+    feed(rec, 1.0)
+    window = rec.plan(flush=True)
+    heard = at(
+        window, ("hundred", 1.0, 1.5), ("for", 1.7, 1.9), ("the", 2.0, 2.2), ("project.", 2.3, 2.9)
+    )
+    last = rec.apply(window, heard, SPEECH)
+    assert said_text([first.finals, last.finals]) == "five hundred for the project."
+
+
+def test_a_held_mark_waits_a_few_steps_at_most() -> None:
+    rec = StreamingRecognizer(max_delay=1.0, step_cost=0.6)
+    feed(rec, 3.0)
+    first = rec.apply(
+        rec.plan(), words(("It", 0.2, 0.5), ("ends.", 0.6, 1.1), ("A", 1.3, 2.9)), SPEECH
+    )
+    sent = [first.finals]
+    for _ in range(5):
+        feed(rec, 0.4)
+        window = rec.plan()
+        sent.append(rec.apply(window, at(window, ("ends.", 0.6, 1.1)), SPEECH).finals)
+    assert said_text(sent) == "It ends." and not rec.holding
+
+
+def test_a_hypothesis_that_lost_the_context_is_never_final() -> None:
+    """Base wrote "of the" for "API demo. This example shows", twice in a row: the two agreed,
+    became final, and the words said were lost behind them. A hypothesis with none of the
+    final words the window's context holds stays partial until a step hears them again."""
+    rec = StreamingRecognizer(max_delay=3.0, step_cost=1.0)
+    feed(rec, 3.0)
+    first = rec.apply(
+        rec.plan(), words(("the", 0.3, 0.6), ("API", 1.0, 1.5), ("demo.", 1.6, 2.2)), [(0.0, 2.3)]
+    )
+    assert said_text([first.finals]) == "the API demo."
+    sent = [first.finals]
+    for _ in range(2):
+        feed(rec, 1.0)
+        window = rec.plan()
+        lost = rec.apply(window, at(window, ("of", 2.6, 2.9), ("the", 3.0, 3.3)), SPEECH)
+        assert lost.finals == [] and [w.text for w in lost.partial] == [" of", " the"]
+    feed(rec, 1.0)
+    window = rec.plan(flush=True)
+    assert window.skip_s > 0 and not window.prompt  # two such steps: a stall, retried without
+    heard = at(
+        window, ("API", 1.0, 1.5), ("demo.", 1.6, 2.2), ("This", 2.5, 2.8), ("example", 2.9, 3.4),
+        ("shows", 3.5, 4.0), ("it.", 4.1, 4.6),
+    )  # fmt: skip
+    sent.append(rec.apply(window, heard, SPEECH).finals)
+    assert said_text(sent) == "the API demo. This example shows it."

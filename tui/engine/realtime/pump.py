@@ -239,7 +239,8 @@ class RecognitionPump:
         heard = self._heard(window)
         update = self.stream.apply(window, words, speech)
         log.debug(
-            "step %.2f-%.2f s (%.1f s of audio, %.1f s received): %.2f s, %d final, %d partial",
+            "step %.2f-%.2f s (%.1f s of audio, %.1f s received): %.2f s, %d final, %d partial;"
+            " heard %.80r, final %.80r",
             window.start,
             window.end,
             window.end - window.start,
@@ -247,6 +248,8 @@ class RecognitionPump:
             took,
             len(update.finals),
             len(update.partial),
+            "".join(w.text for w in words),
+            "".join(w.text for w in update.finals),
         )
         if self.on_step is not None:
             self.on_step()

@@ -49,6 +49,7 @@ KEPT_FINALS = 200  # final words remembered: enough for the prompt and the repea
 # waits: the window's start and prompt stay the same until a word is final. After this many
 # such steps the next window leaves out the context audio and the prompt.
 STUCK_STEPS = 2
+CONTEXT_WORDS = 2  # final words in a window's context that Whisper should write again
 STUCK_SPEECH_S = 0.8
 
 
@@ -61,6 +62,7 @@ MIN_WORD_S = 0.01
 HELD_MARKS = ".,?!;:"  # a final's trailing marks, held until the next step (``_hold``)
 HELD_NEAR_S = 0.3  # the held word heard again starts within this of where it was
 HELD_PAUSE_S = 0.3  # a pause this long after the held word: the sentence did end there
+HELD_STEPS = 3  # steps a held mark waits for Whisper to write the words said after it
 NOT_SPEECH_S = 0.3  # words starting this long after the last speech are invented
 
 
@@ -146,6 +148,7 @@ class StreamingRecognizer:
     _stuck: int = 0  # steps in a row that finalised nothing though speech was waiting
     _held: Word | None = None  # the last final word, said without its trailing mark…
     _mark: str = ""  # …which the next step decides (``_settle``)
+    _held_steps: int = 0  # steps the mark has waited for a word after it
 
     @property
     def silence_s(self) -> float:
@@ -207,9 +210,10 @@ class StreamingRecognizer:
             speech: Speech regions that voice activity detection found, relative likewise.
         """
         heard = [w.shifted(window.start) for w in words]
-        settled = self._settle(heard)
+        settled = self._settle(heard, window, speech)
         hypothesis = self._guarded(window, heard, speech)
-        count = self._final_count(window, hypothesis, speech)
+        lost = self._lost_context(window, heard)
+        count = 0 if lost else self._final_count(window, hypothesis, speech)
         # A token without a leading space continues the word before it ("3" ".30pm"): the
         # two are final together or not at all, so a final never ends mid-word.
         while 0 < count < len(hypothesis) and not hypothesis[count].text[:1].isspace():
@@ -220,7 +224,7 @@ class StreamingRecognizer:
         )
         finals = self._hold(finals, ended)
         update = Update(finals=settled + finals, partial=partial)
-        self._stuck = 0 if finals else self._stuck + int(self._waiting(window, speech))
+        self._stuck = 0 if finals else self._stuck + int(lost or self._waiting(window, speech))
         if finals:
             self._commit(finals, window, partial)
         elif not hypothesis and not speech and window.end - window.start > 2 * SILENCE_FINAL_S:
@@ -231,6 +235,20 @@ class StreamingRecognizer:
             quiet = window.end - SILENCE_FINAL_S
             update.silent_to = quiet if quiet > self._final_end + SILENCE_FINAL_S else None
         return update
+
+    def _lost_context(self, window: Window, heard: list[Word]) -> bool:
+        """Whether Whisper wrote none of the final words in the window's context audio. It then
+        did not hear the window as it is: base wrote "of the" for "API demo. This example
+        shows", twice, so the two agreed and the words said after them were lost. Such a
+        hypothesis stays partial until a step hears the context again; each such step counts
+        towards the stall rule, which then leaves the context and the prompt out (``skip_s``)."""
+        if window.flush or window.skip_s > 0:
+            return False
+        inside = {normal(w.text) for w in self._finals if w.start >= window.start + 0.1}
+        inside.discard("")
+        if len(inside) < CONTEXT_WORDS:
+            return False
+        return inside.isdisjoint(normal(w.text) for w in heard)
 
     def _speech_stopped(self, window: Window, speech: list[tuple[float, float]]) -> bool:
         """Whether the window ends in silence long enough to end an utterance."""
@@ -250,11 +268,16 @@ class StreamingRecognizer:
         self._mark = last.text[len(bare) :]
         return [*finals[:-1], self._held]
 
-    def _settle(self, heard: list[Word]) -> list[Word]:
+    def _settle(
+        self, heard: list[Word], window: Window, speech: list[tuple[float, float]]
+    ) -> list[Word]:
         """The held mark, decided by this step's hypothesis, which hears the held word again
         in its context audio with what follows it: the mark stands where Whisper writes it
         after that word now (or where nothing follows: the speech stopped, or the stream
-        ended); otherwise it goes. Returns the mark as a word to send, or nothing."""
+        ended); otherwise it goes. Where speech goes on after the held word but Whisper has
+        written nothing after it yet, the mark waits for the next step (``HELD_STEPS`` at
+        most): "approximately 500." stood though "for the project" followed. Returns the mark
+        as a word to send, or nothing."""
         held, mark = self._held, self._mark
         if held is None:
             return []
@@ -268,6 +291,11 @@ class StreamingRecognizer:
             None,
         )
         after = [w for w in heard if w.start >= held.end - 0.05 and w is not again]
+        goes_on = _speech_end(window, speech) > held.end + HELD_PAUSE_S
+        if not after and goes_on and not window.flush and self._held_steps < HELD_STEPS:
+            self._held_steps += 1
+            return []
+        self._held_steps = 0
         paused = bool(after) and after[0].start - held.end >= HELD_PAUSE_S
         if again is not None and after and not paused:
             said = again.text[len(again.text.rstrip(HELD_MARKS)) :]
