@@ -222,7 +222,7 @@ class Recognizer:
             if self._wide is None and self._workers > 1:
                 wide = self._load(self._workers, 1)
                 with one_pass():
-                    self._transcribe(wide, _noise(), None, 1, Decoding())
+                    self._decode(wide, _noise(), None, 1, Decoding(), None)
                 self.step_costs.wide = self._time_step(wide)
                 self._wide = wide
 
@@ -234,7 +234,7 @@ class Recognizer:
         for _ in range(TIMED_STEPS):
             began = time.monotonic()
             with one_pass():
-                self._transcribe(model, window, STEP_PROMPT, 1, Decoding(), STEP_TOKENS)
+                self._decode(model, window, STEP_PROMPT, 1, Decoding(), STEP_TOKENS)
             times.append(time.monotonic() - began)
         return min(times) * STEP_OVER_TIMED
 
@@ -279,17 +279,6 @@ class Recognizer:
                 # once more without, rather than a step with nothing.
                 words, _ = self._decode(model, audio, None, beam_size, decoding, most)
             return words
-
-    def _transcribe(
-        self,
-        model: Any,
-        audio: np.ndarray,
-        prompt: str | None,
-        beam_size: int,
-        decoding: Decoding,
-        most_tokens: int | None = None,
-    ) -> list[Word]:
-        return self._decode(model, audio, prompt, beam_size, decoding, most_tokens)[0]
 
     def _decode(
         self,
