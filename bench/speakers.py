@@ -3,7 +3,8 @@
 On the call's two voices taking turns (``tests.helpers.call_turns``: stretches of each channel
 of ``call_center_stereo.wav``, one after the other), on two espeak-ng voices in a dialogue of
 long and short turns (``tests.helpers.dialogue``), on the call itself mixed to mono (where the
-customer talks over the agent), and the number of speakers found in each single-voice
+customer talks over the agent), on config_demo.wav (two voices saying a sentence each in turn:
+``tests.helpers.CONFIG_DEMO_TURNS``), and the number of speakers found in each single-voice
 recording; batch and real time (``max_delay`` 2), through the official clients. For the turns,
 how often the labels change per minute beside how often the voice really does.
 """
@@ -25,6 +26,7 @@ from speechmatics.batch import AsyncClient, JobConfig, JobType, TranscriptionCon
 
 from bench.results import Table, write_results  # noqa: E402
 from tests.helpers import (  # noqa: E402
+    CONFIG_DEMO_TURNS,
     call_turns,
     dialogue,
     flips_per_minute,
@@ -77,6 +79,7 @@ async def main() -> None:
             mixed = write_wav(tmp / "mixed.wav", (channels[0] + channels[1]) / 2)
             mixed_spans = [(1, 0.0, 10.0)]  # every word heard in the mix is the customer's
             talk, talk_spans = dialogue(tmp / "dialogue.wav")
+            demo = AUDIO / "config_demo.wav"
             table = Table(
                 "Speaker diarization: words labelled with the voice that said them, and label "
                 "changes per minute beside the true changes (more than true: flips)",
@@ -87,6 +90,7 @@ async def main() -> None:
                 ("the call's two voices taking turns", turns, spans),
                 ("two espeak-ng voices, long and short turns", talk, talk_spans),
                 ("the call mixed to mono", mixed, mixed_spans),
+                ("config_demo.wav (two voices, a sentence each)", demo, CONFIG_DEMO_TURNS),
             ):
                 for mode, run in (("batch", batch_results), ("real time", realtime_results)):
                     results = await run(engine, path)
@@ -105,7 +109,6 @@ async def main() -> None:
                 "customer.wav",
                 "hello.wav",
                 "meeting.wav",
-                "config_demo.wav",
             ):
                 found = [
                     voices(await run(engine, AUDIO / name))

@@ -147,6 +147,10 @@ def speak(text: str, path: Path, voice: str = "en-us") -> Path:
 # channel of call_center_stereo.wav, levelled, 0.5 s apart. Who speaks when is known.
 TURNS = [(0, 0.7, 2.5), (1, 0.7, 3.3), (0, 3.5, 5.4), (1, 4.5, 8.3)]
 
+# config_demo.wav's two voices, a sentence each in turn (found from each sentence's d-vector:
+# 0.87-0.90 within a voice, 0.34-0.45 between them), and where each sentence's words lie.
+CONFIG_DEMO_TURNS = [(0, 0.0, 3.4), (1, 3.6, 7.7), (0, 7.8, 13.4), (1, 13.5, 18.8)]
+
 
 def call_turns(path: Path) -> tuple[Path, list[tuple[int, float, float]]]:
     """A WAV of the call's voices one after the other, and each turn's (voice, start, end)."""

@@ -12,7 +12,14 @@ import pytest
 from speechmatics import rt
 from speechmatics.batch import AsyncClient, JobConfig, JobType, TranscriptionConfig
 
-from tests.helpers import call_turns, labelled_share, speak, write_wav
+from tests.helpers import (
+    CONFIG_DEMO_TURNS,
+    call_turns,
+    flips_per_minute,
+    labelled_share,
+    speak,
+    write_wav,
+)
 from tests.integration.rt_helpers import pcm, stream
 from tui.shared.audio import decode_file, iter_decoded
 
@@ -120,6 +127,21 @@ async def test_realtime_labels_each_voice(engine: Any, turns: tuple[Path, Any]) 
         for m in got.of("AddPartialTranscript")
         for r in m["results"]
     )
+
+
+async def test_realtime_tells_config_demos_two_voices_apart(
+    engine: Any, shared_audio: Path
+) -> None:
+    """Two real voices, a sentence each in turn. The second voice's first stretch is only
+    doubtfully another voice: it once joined the first voice, pulled it over, and the whole
+    recording came back as one speaker."""
+    got = await stream(engine, pcm(shared_audio / "config_demo.wav"), diarization="speaker",
+                       max_delay=2.0)  # fmt: skip
+    results = [r for m in got.of("AddTranscript") for r in m["results"]]
+    assert speakers_of(results) == {"S1", "S2"}
+    assert labelled_share(results, CONFIG_DEMO_TURNS) >= 0.8
+    flips, true = flips_per_minute(results, CONFIG_DEMO_TURNS)
+    assert flips <= true + 4  # at most one change more than the three true ones (19 s)
 
 
 async def test_get_speakers_then_known_speakers_in_real_time(

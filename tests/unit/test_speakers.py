@@ -96,3 +96,51 @@ def test_online_voices_come_and_return() -> None:
     assert label(7.0) == ["S1", "S1"]
     assert label(10.0) in (["S1", "S1"], ["S2", "S2"])  # a third voice, but max_speakers is 2
     assert {s["label"] for s in online.speakers()} == {"S1", "S2"}
+
+
+def near(similarity: float, axis: int) -> np.ndarray:
+    """A unit vector at ``similarity`` to ``A``'s first axis, leaning along ``axis``."""
+    vector = np.zeros(256, dtype=np.float32)
+    vector[0], vector[axis] = similarity, np.sqrt(1 - similarity**2)
+    return vector
+
+
+def online_labels(said: list[np.ndarray]) -> tuple[list[str], OnlineSpeakers]:
+    """One label per stretch, each stretch's d-vector the next of ``said``."""
+    vectors = iter(said)
+
+    async def embed(audio: np.ndarray) -> np.ndarray:
+        return next(vectors)
+
+    online = OnlineSpeakers(embed, SpeakerSettings())
+    audio = np.zeros(16000 * 3 * (len(said) + 1), dtype=np.float32)
+    words = [Word(" w", 3.0 * n + 1, 3.0 * n + 2.5) for n in range(len(said))]
+    labels = [asyncio.run(online.label([word], audio, 0.0))[0] for word in words]
+    return labels, online
+
+
+def test_a_newcomer_heard_doubtfully_twice_is_a_new_voice() -> None:
+    """A new voice's first stretch sits near the threshold of the voice before it (cosine 0.35
+    here). Joining it pulled that voice towards the newcomer until all of them joined: on the
+    Voice SDK's two-voice call, and on config_demo, one speaker for two."""
+    first = unit(1)
+    newcomer = near(0.35, 1)
+    labels, online = online_labels([first, first, first, newcomer, newcomer, first, newcomer])
+    assert labels == ["S1", "S1", "S1", "S1", "S2", "S1", "S2"]
+    assert float(online.voices[0].centroid @ first) > 0.999  # the doubtful stretch left it
+
+
+def test_one_voice_stays_one_through_doubtful_stretches() -> None:
+    """Doubtful stretches that do not agree with each other are the same voice heard badly."""
+    first = unit(1)
+    labels, online = online_labels([first] * 3 + [near(0.35, 1), near(0.35, 2), near(0.4, 3)])
+    assert labels == ["S1"] * 6
+    assert len(online.voices) == 1
+
+
+def test_a_voice_heard_once_is_not_yet_doubted() -> None:
+    """One stretch is too little to know a voice by: the next few join it and shape it."""
+    first = unit(1)
+    labels, online = online_labels([first, near(0.35, 1), near(0.35, 1)])
+    assert labels == ["S1"] * 3
+    assert online.voices[0].count == 3

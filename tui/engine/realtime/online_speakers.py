@@ -3,8 +3,12 @@
 Finals come a few words at a time, so the voices are found online: the words of a step's finals
 are split into stretches at pauses, each stretch's d-vector is compared with the voices' centroids
 (cosine), and it joins the nearest if it is close enough (``speaker_sensitivity``), or becomes a
-new voice while there are fewer than ``max_speakers``. A stretch too short to say much takes the
-speaker before it. ``prefer_current_speaker`` makes the speaker before it win near-ties.
+new voice while there are fewer than ``max_speakers``. Near the threshold a stretch is doubtful:
+it takes the nearest voice's label without moving that voice, and two doubtful stretches in a row
+that are nearer each other than to any voice are a new voice (one short stretch says too little
+to open a voice on, but a voice that absorbs a newcomer's first words drifts towards the newcomer
+and then absorbs the rest). A stretch too short to say much takes the speaker before it.
+``prefer_current_speaker`` makes the speaker before it win near-ties.
 """
 
 from __future__ import annotations
@@ -22,6 +26,12 @@ PAUSE_S = 0.3  # a pause this long between words may be a change of speaker
 SPAN_S = 1.5  # a shorter stretch is described by this much audio around its middle
 NEW_MARGIN = 0.1  # a new voice must be this much further than the sensitivity's threshold
 CURRENT_BONUS = 0.1  # prefer_current_speaker: the speaker before wins by this much similarity
+# A stretch within DOUBT_MARGIN of the threshold fits its nearest voice only doubtfully: it takes
+# that voice's label but does not move its centroid (a new voice's first words, heard as the
+# voice before them, would pull it towards the newcomer until every later stretch joins too).
+DOUBT_MARGIN = 0.1
+PAIR_MARGIN = 0.15  # two doubtful stretches this much nearer each other than to it: a new voice
+MATURE = 2  # stretches before a voice's centroid is trusted enough for doubt (known voices are)
 Embed = Callable[[np.ndarray], Awaitable[np.ndarray]]
 
 
@@ -49,10 +59,12 @@ class OnlineSpeakers:
         # Known speakers are voices from the start: a stretch joins one as it would a voice
         # heard earlier in the session.
         self.voices = [
-            Voice(n, centroid.copy(), heard=False) for n, (_, centroid) in enumerate(settings.known)
+            Voice(n, centroid.copy(), count=MATURE, heard=False)
+            for n, (_, centroid) in enumerate(settings.known)
         ]
         self.labels = {n: name for n, (name, _) in enumerate(settings.known)}
         self.current: str | None = None
+        self.doubt: np.ndarray | None = None  # the stretch before, when it fit no voice well
 
     async def label(self, words: list[Word], audio: np.ndarray, start: float) -> list[str]:
         """Each word's speaker; ``audio`` holds the words, from stream time ``start``."""
@@ -79,21 +91,33 @@ class OnlineSpeakers:
                 similarity += CURRENT_BONUS
             if similarity > best_similarity:
                 best, best_similarity = voice, similarity
-        far = 1 - best_similarity >= self.settings.threshold + NEW_MARGIN
+        distance = 1 - best_similarity
         room = len(self.voices) < self.settings.max_speakers
-        if best is None or (far and room):
-            best = Voice(len(self.voices), vector.copy())
-            self.voices.append(best)
-            taken = set(self.labels.values())
-            self.labels[best.number] = next(
-                f"S{n}" for n in range(1, len(taken) + 2) if f"S{n}" not in taken
-            )
-        else:
-            mean = best.centroid * best.count + vector
-            best.centroid = mean / (np.linalg.norm(mean) + 1e-9)
-            best.count += 1
+        doubt, self.doubt = self.doubt, None
+        if best is None or (room and distance >= self.settings.threshold + NEW_MARGIN):
+            return self._new(vector)
+        if room and best.count >= MATURE and distance >= self.settings.threshold - DOUBT_MARGIN:
+            # Neither clearly this voice nor clearly another: two such stretches in a row that
+            # are nearer each other than to any voice are a new voice's first words.
+            together = max(best_similarity + PAIR_MARGIN, 1 - self.settings.threshold)
+            if doubt is not None and float(doubt @ vector) >= together:
+                return self._new(_unit(doubt + vector), count=2)
+            self.doubt = vector  # labelled as the nearest voice, which it does not move
             best.heard = True
+            return self.labels[best.number]
+        best.centroid = _unit(best.centroid * best.count + vector)
+        best.count += 1
+        best.heard = True
         return self.labels[best.number]
+
+    def _new(self, centroid: np.ndarray, count: int = 1) -> str:
+        voice = Voice(len(self.voices), centroid.copy(), count)
+        self.voices.append(voice)
+        taken = set(self.labels.values())
+        self.labels[voice.number] = next(
+            f"S{n}" for n in range(1, len(taken) + 2) if f"S{n}" not in taken
+        )
+        return self.labels[voice.number]
 
     def speakers(self) -> list[dict[str, object]]:
         """SpeakersResult's entries: each voice's label and identifier."""
@@ -102,6 +126,11 @@ class OnlineSpeakers:
             for v in self.voices
             if v.heard
         ]
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    unit: np.ndarray = vector / (np.linalg.norm(vector) + 1e-9)
+    return unit
 
 
 def _stretches(words: list[Word]) -> list[tuple[int, int]]:
