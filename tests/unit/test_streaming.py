@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tui.engine.realtime.streaming import StreamingRecognizer, Window
+from tui.engine.realtime.streaming import StreamingRecognizer, Update, Window
 from tui.engine.recognition.asr import Word, trusted
 from tui.engine.recognition.guards import collapse_loops, drop_copies, repetitive, unheard
 
@@ -56,10 +56,15 @@ def test_agreed_words_become_final_and_the_last_stays_partial() -> None:
     assert [w.text.strip() for w in second.partial] == ["friend"]
 
 
-def test_deadline_forces_a_followed_word_out() -> None:
+def first_step(*said: tuple[str, float, float]) -> tuple[StreamingRecognizer, Update]:
+    """A recogniser at ``max_delay`` 1 whose first 3 s window was heard as ``said``."""
     rec = StreamingRecognizer(max_delay=1.0, step_cost=0.6)
     feed(rec, 3.0)
-    update = rec.apply(rec.plan(), words(("alpha", 0.5, 1.0), ("beta", 1.2, 2.9)), SPEECH)
+    return rec, rec.apply(rec.plan(), words(*said), SPEECH)
+
+
+def test_deadline_forces_a_followed_word_out() -> None:
+    _, update = first_step(("alpha", 0.5, 1.0), ("beta", 1.2, 2.9))
     assert [w.text.strip() for w in update.finals] == ["alpha"]  # 1.0 + 1.0 < 3.0 + 0.6
     assert [w.text.strip() for w in update.partial] == ["beta"]
 
@@ -67,11 +72,7 @@ def test_deadline_forces_a_followed_word_out() -> None:
 def test_a_number_is_never_forced_out_by_the_deadline() -> None:
     """ "twenty twenty" heard, "five" still to come: "2020." waits for agreement (and so does
     what follows it); the next hypothesis has the whole number, and that is what is said."""
-    rec = StreamingRecognizer(max_delay=1.0, step_cost=0.6)
-    feed(rec, 3.0)
-    first = rec.apply(
-        rec.plan(), words(("is", 0.2, 0.5), ("2020.", 0.6, 1.0), ("at", 1.2, 2.9)), SPEECH
-    )
+    rec, first = first_step(("is", 0.2, 0.5), ("2020.", 0.6, 1.0), ("at", 1.2, 2.9))
     assert [w.text.strip() for w in first.finals] == ["is"]
     heard = (("2025", 0.6, 1.3), ("at", 1.4, 1.6), ("three", 1.7, 3.55))
     feed(rec, 0.3)
@@ -103,9 +104,7 @@ def test_a_number_written_two_ways_does_not_hold_back_the_words_after_it() -> No
 
 
 def test_last_word_is_never_forced_without_silence() -> None:
-    rec = StreamingRecognizer(max_delay=1.0, step_cost=0.6)
-    feed(rec, 3.0)
-    update = rec.apply(rec.plan(), words(("alpha", 0.5, 1.0)), SPEECH)
+    _, update = first_step(("alpha", 0.5, 1.0))
     assert update.finals == []
 
 
@@ -465,13 +464,7 @@ def said_text(updates: list[list[Word]]) -> str:
 
 def forced_then(after: list[tuple[str, float, float]], flush: bool = False) -> str:
     """ "cardiac." forced out by the deadline, then the next window heard as ``after``."""
-    rec = StreamingRecognizer(max_delay=1.0, step_cost=0.6)
-    feed(rec, 3.0)
-    first = rec.apply(
-        rec.plan(),
-        words(("normal", 0.2, 0.6), ("cardiac.", 0.7, 1.1), ("Function", 1.3, 2.9)),
-        SPEECH,
-    )
+    rec, first = first_step(("normal", 0.2, 0.6), ("cardiac.", 0.7, 1.1), ("Function", 1.3, 2.9))
     assert [w.text for w in first.finals] == [" normal", " cardiac"]  # the mark held
     feed(rec, 1.0)
     window = rec.plan(flush=flush)
@@ -561,13 +554,7 @@ def test_a_held_mark_waits_while_speech_goes_on_that_whisper_has_not_written() -
     """ "hundred." forced out; the next step hears "hundred." again with nothing after it,
     though the speech goes on: the mark waits, and goes when "for the project" is heard after
     it (base wrote "approximately 500. for the project")."""
-    rec = StreamingRecognizer(max_delay=1.0, step_cost=0.6)
-    feed(rec, 3.0)
-    first = rec.apply(
-        rec.plan(),
-        words(("five", 0.2, 0.9), ("hundred.", 1.0, 1.5), ("For", 1.7, 2.9)),
-        SPEECH,
-    )
+    rec, first = first_step(("five", 0.2, 0.9), ("hundred.", 1.0, 1.5), ("For", 1.7, 2.9))
     assert said_text([first.finals]) == "five hundred"  # the mark held
     feed(rec, 0.4)
     window = rec.plan()
@@ -583,11 +570,7 @@ def test_a_held_mark_waits_while_speech_goes_on_that_whisper_has_not_written() -
 
 
 def test_a_held_mark_waits_a_few_steps_at_most() -> None:
-    rec = StreamingRecognizer(max_delay=1.0, step_cost=0.6)
-    feed(rec, 3.0)
-    first = rec.apply(
-        rec.plan(), words(("It", 0.2, 0.5), ("ends.", 0.6, 1.1), ("A", 1.3, 2.9)), SPEECH
-    )
+    rec, first = first_step(("It", 0.2, 0.5), ("ends.", 0.6, 1.1), ("A", 1.3, 2.9))
     sent = [first.finals]
     for _ in range(5):
         feed(rec, 0.4)
