@@ -82,9 +82,10 @@ async def transcribe_then_expire(batch: Any) -> str:
     import asyncio
 
     import pytest
-    from speechmatics.batch import JobExpiredError
+    from speechmatics.batch import JobExpiredError, TranscriptionConfig
 
-    job = await batch.submit_job(str(SAMPLE))
+    quick = TranscriptionConfig(language="en", model="standard")  # the model is not what is tested
+    job = await batch.submit_job(str(SAMPLE), transcription_config=quick)
     await batch.wait_for_completion(job.id, polling_interval=0.2)
     for _ in range(100):  # up to 20 s: the retention and a loaded expiry loop
         await asyncio.sleep(0.2)

@@ -19,9 +19,13 @@ from tests.helpers import SAMPLE, joined
 
 pytestmark = pytest.mark.engine
 
+# What is tested here is the queue, not the model: jobs run on the faster one (tiny.en), and the
+# engine does not load base at all.
+QUICK = {"SM_TUI_BATCH_OPERATING_POINT": "standard", "SM_TUI_ENGINE_ENHANCED": "0"}
+
 
 def sm_tui(*args: str, data: Path, **kwargs: Any) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SM_TUI_DATA_DIR": str(data)}
+    env = {**os.environ, **QUICK, "SM_TUI_DATA_DIR": str(data)}
     return subprocess.run(
         [sys.executable, "-m", "tui", *args],
         capture_output=True,
@@ -70,7 +74,7 @@ def wait_until(condition: Any, timeout: float, what: str) -> None:
 
 
 def three_talks(tmp_path: Path, shared_audio: Path) -> list[Path]:
-    names = ["agent.wav", "customer.wav", "config_demo.wav", "hello.wav"]
+    names = ["agent.wav", "customer.wav", "hello.wav"]  # 26 s each
     return [
         joined(tmp_path / f"talk{i}.wav", *[shared_audio / n for n in names[i:] + names[:i]])
         for i in range(3)
@@ -84,7 +88,7 @@ def test_stopping_mid_run_loses_nothing_and_runs_each_job_once(
     tmp_path: Path, shared_audio: Path, how: str
 ) -> None:
     data = tmp_path / "data"
-    env = {**os.environ, "SM_TUI_DATA_DIR": str(data)}
+    env = {**os.environ, **QUICK, "SM_TUI_DATA_DIR": str(data)}
     files = three_talks(tmp_path, shared_audio)
     app = subprocess.Popen(
         [sys.executable, "-m", "tui", "batch", *map(str, files)],
@@ -128,7 +132,7 @@ def test_two_processes_on_one_folder_never_run_a_job_twice(
     tmp_path: Path, shared_audio: Path
 ) -> None:
     data = tmp_path / "data"
-    env = {**os.environ, "SM_TUI_DATA_DIR": str(data)}
+    env = {**os.environ, **QUICK, "SM_TUI_DATA_DIR": str(data)}
     files = three_talks(tmp_path, shared_audio)
     first = subprocess.Popen(
         [sys.executable, "-m", "tui", "batch", *map(str, files)],

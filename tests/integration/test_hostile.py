@@ -21,7 +21,7 @@ import aiohttp
 import numpy as np
 import pytest
 from aiohttp import web
-from speechmatics.batch import AsyncClient, BatchError, JobStatus
+from speechmatics.batch import AsyncClient, BatchError, JobStatus, TranscriptionConfig
 
 from tests.helpers import SAMPLE, joined, references, wer, write_wav
 from tests.integration.rt_helpers import RawSession, pcm
@@ -202,6 +202,10 @@ async def test_a_client_that_never_reads_is_cut_off(engine: Any) -> None:
 # --- a clean stop loses nothing ------------------------------------------------------------
 
 
+# What is tested is the job's life, not the model: the faster one transcribes it.
+QUICK = TranscriptionConfig(language="en", model="standard")
+
+
 def long_talk(tmp_path: Path, shared_audio: Path) -> tuple[Path, str]:
     names = ["agent.wav", "customer.wav", "config_demo.wav", "hello.wav", "agent.wav"]
     refs = references()
@@ -217,7 +221,7 @@ async def test_a_clean_stop_mid_job_finishes_it_after_restart(
     data = tmp_path / "engine"
     first = start(data)
     async with batch_client(first) as batch:
-        job = await batch.submit_job(str(audio))
+        job = await batch.submit_job(str(audio), transcription_config=QUICK)
         await asyncio.sleep(1.0)  # inside the transcription (it takes several seconds)
         assert (await batch.get_job_info(job.id)).status == JobStatus.RUNNING
     if how == "SIGTERM":
@@ -242,7 +246,7 @@ async def test_a_job_the_engine_dies_under_twice_is_failed_not_retried_forever(
     data = tmp_path / "engine"
     engine = start(data)
     async with batch_client(engine) as batch:
-        job_id = (await batch.submit_job(str(audio))).id
+        job_id = (await batch.submit_job(str(audio), transcription_config=QUICK)).id
     for _ in range(2):
         await asyncio.sleep(1.0)  # running (restored and restarted after the first kill)
         engine.process.kill()
