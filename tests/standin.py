@@ -19,6 +19,7 @@ import numpy as np
 from tests.helpers import write_wav
 from tui.engine.recognition.asr import Decoding, Word
 from tui.engine.recognition.capacity import StepCosts
+from tui.engine.recognition.scheduler import InferenceScheduler
 from tui.shared.audio import RATE
 
 PLAIN = Decoding()  # English, transcribed, no hints
@@ -98,6 +99,7 @@ class ToneRecognizer:
     def __init__(self, delay_s: float = 0.0) -> None:
         self.delay_s = delay_s
         self.calls = 0
+        self.gave_up_wide = False
         self.step_costs = StepCosts(wide=0.05 + delay_s, narrow=0.05 + delay_s)
 
     def speech_regions(self, audio: np.ndarray) -> list[tuple[float, float]]:
@@ -151,6 +153,13 @@ class ToneRecognizer:
     def widen(self) -> None:
         pass
 
+    @property
+    def widens(self) -> bool:
+        return not self.gave_up_wide
+
+    def give_up_wide(self) -> None:
+        self.gave_up_wide = True
+
 
 class InProcessEngine:
     """The real engine (``tui.engine``) with a stand-in recogniser, served from a thread.
@@ -164,6 +173,7 @@ class InProcessEngine:
         recognizer: object | None = None,
         api_key: str = "k",
         load_enhanced: object | None = None,
+        scheduler: InferenceScheduler | None = None,
     ) -> None:
         from tui.engine.server import build_engine, job_queue
         from tui.settings import Settings
@@ -174,6 +184,9 @@ class InProcessEngine:
             recognizer=recognizer or ToneRecognizer(),  # type: ignore[arg-type]
             load_enhanced=load_enhanced,  # type: ignore[arg-type]
         )
+        if scheduler is not None:  # e.g. one that gives up on a call sooner
+            self.engine.scheduler.close()
+            self.engine.scheduler = scheduler
         self.jobs = job_queue(self.engine)
         """The engine's batch jobs (tests look inside)."""
         self.port = 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
 import socket
 import time
@@ -16,6 +17,7 @@ import wave
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import aiohttp
 import numpy as np
@@ -41,9 +43,12 @@ def memory(engine: Any) -> tuple[int, int]:
 
 
 def start(data: Path, *args: str) -> Any:
+    """An engine of its own, which loads base only if a job asks for it (the tests here ask for
+    the standard model, or for none)."""
     from tui.core.engine_process import start_engine
 
-    return start_engine(Settings(data_dir=data), list(args))
+    with mock.patch.dict(os.environ, {"SM_TUI_ENGINE_PRELOAD": "0"}):
+        return start_engine(Settings(data_dir=data), list(args))
 
 
 @pytest.fixture
@@ -270,7 +275,7 @@ async def test_leftovers_are_cleared_and_old_records_purged(tmp_path: Path) -> N
     try:
         assert not orphan.exists()
         async with batch_client(engine) as batch:
-            job = await batch.submit_job(str(SAMPLE))
+            job = await batch.submit_job(str(SAMPLE), transcription_config=QUICK)
             await batch.wait_for_completion(job.id, polling_interval=0.2)
             record = data / "engine" / f"{job.id}.job.json"
             assert record.exists()

@@ -7,6 +7,7 @@ invents an ending the way a looping Whisper does."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from tests.standin import InProcessEngine, ToneRecognizer, expected_text, tone_f
 from tui.core.levels import Level
 from tui.core.sources import FileSource
 from tui.engine.recognition.asr import Decoding, Word
+from tui.engine.recognition.scheduler import BATCH, REALTIME, InferenceScheduler
 
 PLAIN = Decoding()  # English, transcribed, no hints
 
@@ -107,3 +109,45 @@ async def test_a_repeating_recogniser_never_loops_or_invents(tmp_path: Path) -> 
     text = normalise(session.transcript.text)
     assert text == normalise(expected_text(TALK * 2)), text
     assert "thank" not in text
+
+
+class StuckOnce(ToneRecognizer):
+    """A two-thread call that never returns (here, until the test ends), as CTranslate2's was
+    seen to beside a busy CPU."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+        self.stuck = 0
+
+    def transcribe(
+        self,
+        audio: np.ndarray,
+        *,
+        prompt: str | None = None,
+        beam_size: int = 1,
+        decoding: Decoding = PLAIN,
+        wide: bool = False,
+    ) -> list[Word]:
+        if wide and not self.stuck:
+            self.stuck += 1
+            self.release.wait(120)
+        return super().transcribe(audio, prompt=prompt, beam_size=beam_size)
+
+
+async def test_a_step_that_never_returns_costs_a_pause_not_the_session(tmp_path: Path) -> None:
+    """The lane gives the stuck step up and goes on with a new thread, the window is heard
+    again on one thread, and the session ends with every word; no step goes wide again."""
+    stuck = StuckOnce()
+    lanes = InferenceScheduler(stall_s={REALTIME: 2.0, BATCH: 60.0})
+    engine = InProcessEngine(tmp_path / "stuck", stuck, scheduler=lanes).start()
+    try:
+        heard = Heard()
+        session = await stream(engine, tone_file(tmp_path / "talk.wav", TALK), heard)
+    finally:
+        stuck.release.set()
+        engine.stop()
+    assert stuck.stuck == 1 and lanes.stalls == 1
+    assert stuck.gave_up_wide
+    assert normalise(session.transcript.text) == normalise(expected_text(TALK))
+    assert session.ended_cleanly

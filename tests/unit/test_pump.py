@@ -15,7 +15,12 @@ from tui.engine.realtime.pump import RecognitionPump, Speech
 from tui.engine.realtime.sessions import SessionLoad
 from tui.engine.realtime.streaming import StreamingRecognizer, Window
 from tui.engine.recognition.asr import Word
-from tui.engine.recognition.scheduler import BATCH, REALTIME, InferenceScheduler
+from tui.engine.recognition.scheduler import (
+    BATCH,
+    REALTIME,
+    InferenceScheduler,
+    InferenceStalled,
+)
 
 WORD_S = 0.5  # the stand-in speech says w0, w1, … one every half second
 CHUNK_S = 0.05
@@ -295,3 +300,23 @@ async def test_the_deadline_reckons_when_the_next_result_can_come(
     await steps.until(1)
     assert pump.stream.step_cost == pytest.approx(next_result_s)
     await finish(pump, steps, heard, runner)
+
+
+async def test_a_call_that_never_returns_is_given_up_and_the_lanes_go_on() -> None:
+    scheduler = InferenceScheduler(stall_s={REALTIME: 0.5, BATCH: 60.0})
+    started, release = threading.Event(), threading.Event()
+    try:
+        with pytest.raises(InferenceStalled) as stalled:
+            await scheduler.run(REALTIME, lane_call, started, release, widens=True)
+        assert stalled.value.wide  # it held the batch lane too…
+        assert scheduler.stalls == 1 and scheduler.busy_lanes() == 0  # …and let it go
+        done = threading.Event()
+        done.set()
+        assert await scheduler.run(BATCH, lane_call, threading.Event(), done) is False
+        assert await scheduler.run(REALTIME, lane_call, threading.Event(), done) is False
+        release.set()  # the stuck call returns at last: its result goes nowhere
+        assert await scheduler.run(REALTIME, lane_call, threading.Event(), done, widens=True)
+        assert scheduler.stalls == 1 and scheduler.busy_lanes() == 0
+    finally:
+        release.set()
+        scheduler.close(wait_s=5)

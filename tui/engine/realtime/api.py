@@ -38,6 +38,7 @@ from tui.engine.realtime.translate import Translator
 from tui.engine.realtime.writer import TranscriptWriter, translation_warnings
 from tui.engine.recognition.asr import ModelLoadError
 from tui.engine.recognition.native_memory import give_back
+from tui.engine.recognition.scheduler import InferenceStalled
 from tui.shared.audio import MAX_RAW_RATE, MIN_RATE, RAW_ENCODINGS, RawDecoder, StreamDecoder
 
 log = logging.getLogger("sm_tui.engine.rt")
@@ -532,6 +533,12 @@ class RealtimeSession:
     async def _pump_loop(self, channel: Channel) -> None:
         try:
             await channel.pump.run()
+        except InferenceStalled as exc:
+            self.fail(
+                "job_error",
+                f"The recogniser stopped answering ({exc}): start a new session, and restart "
+                "the engine if it happens again",
+            )
         except Exception as exc:  # a recogniser failure ends this session only
             log.exception("recogniser failed")
             self.fail("job_error", f"Recogniser failure: {exc.__class__.__name__}")

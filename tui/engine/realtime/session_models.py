@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -26,10 +27,11 @@ from tui.engine.realtime.streaming import Window
 from tui.engine.recognition.asr import Decoding, SpeechModel, Word
 from tui.engine.recognition.capacity import least_delay
 from tui.engine.recognition.models import ENHANCED
-from tui.engine.recognition.scheduler import REALTIME
+from tui.engine.recognition.scheduler import REALTIME, InferenceStalled
 from tui.engine.recognition.speakers import SpeakerEncoder, SpeakerSettings
 from tui.engine.recognition.vocab import Vocabulary
 
+log = logging.getLogger("sm_tui.engine.rt")
 T = TypeVar("T")
 
 
@@ -180,10 +182,21 @@ class SessionModels:
     async def infer(self, window: Window) -> tuple[list[Word], Speech]:
         """One step of a channel: its window's words (hints applied) and speech."""
         scheduler = self.engine.scheduler
+
+        def step(widens: bool) -> Awaitable[tuple[list[Word], Speech]]:
+            return scheduler.run(REALTIME, infer_window, self.model, window, widens=widens)
+
         try:
-            words, speech = await self._timed(
-                lambda: scheduler.run(REALTIME, infer_window, self.model, window, widens=True)
-            )
+            try:
+                words, speech = await self._timed(lambda: step(self.model.widens))
+            except InferenceStalled as stalled:
+                if not stalled.wide:
+                    raise
+                # The two-thread copy's one worker is stuck: every session goes on one thread
+                # from now on, and this window is heard again there.
+                log.error("%s: real time runs on one thread from now on", stalled)
+                self.model.give_up_wide()
+                words, speech = await self._timed(lambda: step(False))
         finally:
             self.load.audio_s = max(self.load.audio_s, window.end)
         return (self.vocab.correct(words) if self.vocab else words), speech

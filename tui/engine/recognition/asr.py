@@ -84,6 +84,13 @@ class SpeechModel(Protocol):
     def widen(self) -> None:
         """Make ready for ``transcribe(..., wide=True)`` (blocking; may take seconds)."""
 
+    @property
+    def widens(self) -> bool:
+        """Whether a call may run on both cores (``transcribe``'s ``wide``)."""
+
+    def give_up_wide(self) -> None:
+        """Run every call on one core from now on: a call on both never returned."""
+
 
 # Whisper's own failure signs, as its reference decoder reads them: a segment whose text
 # compresses too well repeats itself; one the model thinks silent and is unsure of is invented.
@@ -192,6 +199,7 @@ class Recognizer:
         self._model: Any = self._load(cpu_threads, workers)
         self._wide: Any = None
         self._widening = threading.Lock()
+        self._gave_up_wide = False
         self._warm_up(workers)
         narrow = self._time_step(self._model)
         self.step_costs = StepCosts(wide=narrow * WIDE_SHARE, narrow=narrow)
@@ -219,12 +227,24 @@ class Recognizer:
         """Load (once) and warm the copy that runs one call on every core: until then, wide
         calls run on one thread."""
         with self._widening:
-            if self._wide is None and self._workers > 1:
+            if self._wide is None and self._workers > 1 and not self._gave_up_wide:
                 wide = self._load(self._workers, 1)
                 with one_pass():
                     self._decode(wide, _noise(), None, 1, Decoding(), None)
                 self.step_costs.wide = self._time_step(wide)
                 self._wide = wide
+
+    @property
+    def widens(self) -> bool:
+        """Whether the two-thread copy is loaded and in use."""
+        return self._wide is not None
+
+    def give_up_wide(self) -> None:
+        """Drop the two-thread copy for good: its one worker is stuck in a call that never
+        returned, so nothing more may be sent to it."""
+        self._gave_up_wide = True
+        self._wide = None
+        self.step_costs.wide = self.step_costs.narrow  # one session now steps on one core
 
     def _time_step(self, model: Any) -> float:
         """Seconds a real-time step takes on ``model``: a timed call, scaled by what sessions'
