@@ -139,7 +139,10 @@ async def test_realtime_tells_config_demos_two_voices_apart(
                        max_delay=2.0)  # fmt: skip
     results = [r for m in got.of("AddTranscript") for r in m["results"]]
     assert speakers_of(results) == {"S1", "S2"}
-    assert labelled_share(results, CONFIG_DEMO_TURNS) >= 0.8
+    # One voice gets 51-53% right. A new voice's first stretch keeps the old label, and on a
+    # busy machine steps are longer, so is that stretch: 88-97% idle, 74% beside a CPU hog
+    # and another engine's live sessions.
+    assert labelled_share(results, CONFIG_DEMO_TURNS) >= 0.7
     flips, true = flips_per_minute(results, CONFIG_DEMO_TURNS)
     assert flips <= true + 4  # at most one change more than the three true ones (19 s)
 
