@@ -3,11 +3,14 @@ every word arrives once, in order, late rather than lost, and the user is told.
 
 The engine is the real one (pump, scheduler, streaming rules, WebSocket, the rt SDK); the
 stand-in recogniser makes each step take as long as a busy machine's, or echoes its prompt and
-invents an ending the way a looping Whisper does."""
+invents an ending the way a looping Whisper does. A stand-in that never returns (once) shows
+that no inference call waits forever, in real time or in batch."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -151,3 +154,36 @@ async def test_a_step_that_never_returns_costs_a_pause_not_the_session(tmp_path:
     assert stuck.gave_up_wide
     assert normalise(session.transcript.text) == normalise(expected_text(TALK))
     assert session.ended_cleanly
+
+
+class StuckInBatch(ToneRecognizer):
+    """A batch piece that never returns (here, until the test ends)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+
+    def transcribe_batch(
+        self, audio: np.ndarray, decoding: Decoding = PLAIN
+    ) -> Iterator[list[Word]]:
+        self.release.wait(120)
+        return super().transcribe_batch(audio, decoding)
+
+
+async def test_a_batch_piece_that_never_returns_fails_its_job_saying_so(tmp_path: Path) -> None:
+    from speechmatics.batch import AsyncClient, JobStatus
+
+    stuck = StuckInBatch()
+    lanes = InferenceScheduler(stall_s={REALTIME: 60.0, BATCH: 2.0})
+    engine = InProcessEngine(tmp_path / "stuck", stuck, scheduler=lanes).start()
+    try:
+        async with AsyncClient(api_key=engine.api_key, url=engine.batch_url) as client:
+            job = await client.submit_job(str(tone_file(tmp_path / "talk.wav", TALK)))
+            async with asyncio.timeout(60):
+                while (info := await client.get_job_info(job.id)).status == JobStatus.RUNNING:
+                    await asyncio.sleep(0.2)
+    finally:
+        stuck.release.set()
+        engine.stop()
+    assert info.status == JobStatus.REJECTED and lanes.stalls == 1
+    assert "stopped answering" in info.errors[-1].message, info.errors

@@ -21,7 +21,7 @@ from tui.engine.protocol.results import language_pack
 from tui.engine.recognition.asr import ModelLoadError
 from tui.engine.recognition.models import ModelSet
 from tui.engine.recognition.native_memory import give_back
-from tui.engine.recognition.scheduler import InferenceScheduler
+from tui.engine.recognition.scheduler import InferenceScheduler, InferenceStalled
 from tui.shared.audio import AudioDecodeError
 
 log = logging.getLogger("sm_tui.engine.batch")
@@ -355,6 +355,12 @@ class JobManager:
             self._reject(job, f"Audio decode error: {exc}")
         except (AudioTooLong, ModelLoadError) as exc:
             self._reject(job, str(exc))
+        except InferenceStalled as exc:  # the lane already logged it
+            self._reject(
+                job,
+                f"The recogniser stopped answering ({exc}): submit the job again, and restart "
+                "the engine if it happens again",
+            )
         except Exception as exc:  # the job fails, the engine carries on
             log.exception("job %s failed", job.id)
             self._reject(job, f"Transcription failed: {exc.__class__.__name__}")
