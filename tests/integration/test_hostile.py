@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import socket
 import time
@@ -42,20 +43,40 @@ def memory(engine: Any) -> tuple[int, int]:
     return int(fields["VmRSS"].split()[0]) * 1024, int(fields["VmHWM"].split()[0]) * 1024
 
 
+SETTLED = re.compile(r"standard model \S+ (timed on both cores|steps on one thread)")
+
+
+async def settled(engine: Any, timeout: float = 120) -> None:
+    """Wait until the engine has loaded its second copy of the standard model, which it does
+    once listening: memory measured before would count that copy as growth."""
+    deadline = time.monotonic() + timeout
+    while not SETTLED.search(engine.log_path.read_text(encoding="utf-8")):
+        assert time.monotonic() < deadline, "the engine never said its model was ready"
+        await asyncio.sleep(0.1)
+
+
 def start(data: Path, *args: str) -> Any:
     """An engine of its own, which loads base only if a job asks for it (the tests here ask for
     the standard model, or for none)."""
     from tui.core.engine_process import start_engine
 
-    with mock.patch.dict(os.environ, {"SM_TUI_ENGINE_PRELOAD": "0"}):
+    quick = {"SM_TUI_ENGINE_PRELOAD": "0", "SM_TUI_BATCH_OPERATING_POINT": "standard"}
+    with mock.patch.dict(os.environ, quick):
         return start_engine(Settings(data_dir=data), list(args))
 
 
-@pytest.fixture
-def strict(tmp_path: Path) -> Iterator[Any]:
-    """An engine with short limits: 2 s to start, 3 s of idleness, 4 unstarted sockets."""
+@pytest.fixture(scope="module")
+def strict(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """An engine with short limits: 2 s to start, 3 s of idleness, 4 unstarted sockets. The
+    tests sharing it each close what they open."""
     engine = start(
-        tmp_path / "strict", "--start-timeout", "2", "--idle-seconds", "3", "--max-sessions", "2"
+        tmp_path_factory.mktemp("strict"),
+        "--start-timeout",
+        "2",
+        "--idle-seconds",
+        "3",
+        "--max-sessions",
+        "2",
     )
     yield engine
     engine.stop()
@@ -126,6 +147,7 @@ async def test_raw_rates_outside_8_to_48_khz_are_refused(engine: Any, rate: int)
 
 
 async def test_a_1_hz_wav_upload_is_refused_without_growing(engine: Any, tmp_path: Path) -> None:
+    await settled(engine)
     before, _ = memory(engine)
     status, body = await post_job(engine, GOOD, wav_at(tmp_path / "one.wav", 1).read_bytes())
     assert status == 400 and "sample rate is 1 Hz" in body["detail"], body
@@ -141,6 +163,7 @@ async def test_hours_of_silence_stream_through_in_bounded_memory(tmp_path: Path)
     try:
         async with batch_client(engine) as batch:  # the model the SDK asks for, loaded first
             await batch.transcribe(str(SAMPLE), min_polling_interval=0.2)
+        await settled(engine)
         _, base_peak = memory(engine)
         async with batch_client(engine) as batch:
             job = await batch.submit_job(str(flac))
@@ -170,6 +193,7 @@ async def test_a_small_file_holding_an_hour_is_decoded_only_as_fast_as_it_is_use
 ) -> None:
     """type:file with a compressed hour of silence: backpressure, not an hour in memory."""
     data = silence_flac(tmp_path / "hour.flac", 3600).read_bytes()
+    await settled(engine)
     before, _ = memory(engine)
     async with RawSession(engine) as raw:
         await raw.send(
@@ -189,6 +213,7 @@ async def test_a_small_file_holding_an_hour_is_decoded_only_as_fast_as_it_is_use
 
 
 async def test_a_client_that_never_reads_is_cut_off(engine: Any) -> None:
+    assert "EndOfTranscript" in await _short_session(engine)  # a session's one-off costs paid
     before, _ = memory(engine)
     async with RawSession(engine) as raw:
         await raw.start()

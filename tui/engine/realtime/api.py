@@ -160,6 +160,11 @@ class RealtimeSession:
         """Whether StartRecognition came."""
         return self.phase is not SessionPhase.AWAITING_START
 
+    @property
+    def ended_stream(self) -> bool:
+        """Whether the client has ended its audio (EndOfStream, or every EndOfChannel)."""
+        return self.phase is SessionPhase.ENDING
+
     def send(self, message: dict[str, Any]) -> None:
         """Queue a message for the client; a client that does not read is cut off, not buffered."""
         if self.outbox.qsize() >= MAX_OUTBOX:

@@ -23,6 +23,10 @@ class Watched(Protocol):
     def started(self) -> bool:
         """Whether StartRecognition came."""
 
+    @property
+    def ended_stream(self) -> bool:
+        """Whether the client has ended its audio: silence from it is then expected."""
+
     def send(self, message: dict[str, Any]) -> None:
         """Queue a message for the client."""
 
@@ -55,11 +59,13 @@ async def watch_start(session: Watched) -> None:
 
 
 async def watch_idle(session: Watched) -> None:
-    """Warn at 15, 10 and 5 minutes before the idle limit (Speechmatics: 1 h), then close."""
+    """Warn at 15, 10 and 5 minutes before the idle limit (Speechmatics: 1 h), then close.
+    A client that has ended its audio is waiting for its last words, not idle: the watch ends
+    (the session then ends with EndOfTranscript, or at its longest duration)."""
     limit = session.limits.idle_s
     points = warning_points(limit, (900.0, 600.0, 300.0))
     warned: set[float] = set()
-    while True:
+    while not session.ended_stream:
         idle = time.monotonic() - session.last_audio
         if idle >= limit:
             session.fail("idle_timeout", f"Session timed out: no audio sent within {span(limit)}")
