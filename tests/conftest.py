@@ -55,6 +55,23 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
 
 
 @pytest.fixture(scope="session")
+def small_uploads(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A real engine taking uploads of at most 1 MB, for the tests of its refusal; it loads
+    base only if a job asks for it."""
+    from tui.core.engine_process import start_engine
+
+    quick = {"SM_TUI_ENGINE_PRELOAD": "0", "SM_TUI_BATCH_OPERATING_POINT": "standard"}
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in quick.items():
+            patch.setenv(name, value)
+        process = start_engine(
+            Settings(data_dir=tmp_path_factory.mktemp("small-uploads")), ["--max-upload-mb", "1"]
+        )
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="session")
 def standin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """The real engine with the stand-in recogniser, in this process: fast and deterministic."""
     from tests.standin import InProcessEngine

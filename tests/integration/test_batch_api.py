@@ -205,20 +205,13 @@ async def test_wrong_key_gets_401_everywhere(engine: Any) -> None:
                 assert response.status == 401
 
 
-async def test_oversized_upload_is_rejected(tmp_path: Path) -> None:
-    from tui.core.engine_process import start_engine
-    from tui.settings import Settings
-
-    small = start_engine(Settings(data_dir=tmp_path / "small"), ["--max-upload-mb", "1"])
-    try:
-        big = write_wav(tmp_path / "big.wav", 0.5 * np.sin(np.arange(40 * 16000) / 3))
-        async with client(small) as batch:
-            with pytest.raises(BatchError, match=r"(upload limit|413|400)"):
-                await batch.submit_job(str(big))
-            job = await batch.submit_job(str(SAMPLE))
-            assert (await batch.wait_for_completion(job.id, polling_interval=0.5)).transcript_text
-    finally:
-        small.stop()
+async def test_oversized_upload_is_rejected(small_uploads: Any, tmp_path: Path) -> None:
+    big = write_wav(tmp_path / "big.wav", 0.5 * np.sin(np.arange(40 * 16000) / 3))
+    async with client(small_uploads) as batch:
+        with pytest.raises(BatchError, match=r"(upload limit|413|400)"):
+            await batch.submit_job(str(big))
+        job = await batch.submit_job(str(SAMPLE))
+        assert (await batch.wait_for_completion(job.id, polling_interval=0.5)).transcript_text
 
 
 async def test_jobs_expire_after_retention(tmp_path: Path) -> None:

@@ -220,28 +220,22 @@ def test_api_key_never_appears_anywhere(isolated: Path, tmp_path: Path) -> None:
     assert not [t[:80] for t in texts if key in t]
 
 
-async def test_rejected_job_shows_the_engine_reason(isolated: Path, tmp_path: Path) -> None:
+async def test_rejected_job_shows_the_engine_reason(
+    small_uploads: Any, isolated: Path, tmp_path: Path
+) -> None:
     """A file that is fine here but over the engine's upload limit: the engine's words reach the row."""
     import numpy as np
 
     from tests.helpers import write_wav
-    from tui.core.engine_process import start_engine
-    from tui.settings import Settings
 
     hollow = write_wav(tmp_path / "hollow.wav", np.zeros(0, dtype=np.float32))
     big = write_wav(tmp_path / "big.wav", 0.3 * np.sin(np.arange(40 * 16000) / 5))
-    small = start_engine(Settings(data_dir=tmp_path / "small"), ["--max-upload-mb", "1"])
-    try:
-        queue = BatchQueue(JobStore(isolated / "jobs.sqlite3"), isolated / "exports", 2)
-        too_big, empty = queue.add([big, hollow])
-        await asyncio.wait_for(
-            asyncio.gather(
-                queue.run(too_big, engine_target(small)), queue.run(empty, engine_target(small))
-            ),
-            timeout=60,
-        )
-    finally:
-        small.stop()
+    queue = BatchQueue(JobStore(isolated / "jobs.sqlite3"), isolated / "exports", 2)
+    too_big, empty = queue.add([big, hollow])
+    target = engine_target(small_uploads)
+    await asyncio.wait_for(
+        asyncio.gather(queue.run(too_big, target), queue.run(empty, target)), timeout=60
+    )
     assert too_big.state == JobState.FAILED and "upload limit" in (too_big.error or ""), (
         too_big.error
     )

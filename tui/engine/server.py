@@ -187,29 +187,15 @@ async def serve(
     )
     if ready is not None:
         ready(bound)
-    settling = asyncio.create_task(_settle(engine))
+    preload = asyncio.create_task(_preload(engine)) if engine.preload else None
     try:
         await (stop.wait() if stop is not None else asyncio.Event().wait())
     finally:
-        settling.cancel()
+        if preload is not None:
+            preload.cancel()
         server.close()
         with contextlib.suppress(Exception):
             await runner.cleanup()
-
-
-async def _settle(engine: Engine) -> None:
-    """After the engine is listening: load the standard model's two-thread copy and time it
-    (the start line's two-core figure was an estimate until then); then, unless preloading is
-    off, the enhanced model and the audio intelligence libraries."""
-    standard = engine.recognizer
-    try:
-        await asyncio.to_thread(standard.widen)
-    except Exception as exc:  # steps then run on one thread, as they did before it loaded
-        log.warning("standard model %s stays on one thread: %s", standard.name, exc)
-    how = "timed on both cores" if standard.widens else "steps on one thread"
-    log.info("standard model %s %s; %s", standard.name, how, summary(standard.step_costs))
-    if engine.preload:
-        await _preload(engine)
 
 
 async def _preload(engine: Engine) -> None:
@@ -267,8 +253,7 @@ def build_engine(
         from tui.engine.recognition.asr import Recognizer
         from tui.engine.recognition.models import BASE_NAME, assemble_base
 
-        # Its copy for wide real-time steps loads once the engine listens (``_settle``).
-        recognizer = Recognizer(model or settings.engine_model, wide=False)
+        recognizer = Recognizer(model or settings.engine_model)
         english_only = not recognizer.multilingual
         if settings.engine_enhanced:
 
