@@ -95,3 +95,14 @@ def test_enhanced_falls_back_where_neither_keeps_max_delay_and_both_are_said() -
     quality, usage = choice.infos(1)
     assert "operating point enhanced" in quality["reason"]
     assert usage["quota"] == 0 and "later than max_delay" in usage["reason"]
+
+
+def test_the_faster_model_is_judged_where_both_were_timed_alike() -> None:
+    """tiny.en's two-thread step timed beside a batch job (1.2 s) came out above base's
+    two-thread cost (1.0 s): base then ran at max_delay 1, 3 s late at p95."""
+    busy = Model("tiny.en", 1.2, 0.85)
+    choice = choose("enhanced", BASE, busy, {"max_delay": 1.0}, 1, can_fall_back=True)  # type: ignore[arg-type]
+    assert choice.model is busy
+    same = Model("base copy", 1.0, 1.8)
+    kept = choose("enhanced", BASE, same, {"max_delay": 1.0}, 1, can_fall_back=True)  # type: ignore[arg-type]
+    assert kept.model is BASE  # no faster model to fall back to

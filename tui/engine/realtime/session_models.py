@@ -89,7 +89,12 @@ def choose(
     """The model a session runs on. The enhanced model when asked for, unless its steps are
     too slow to keep ``max_delay`` beside ``sessions`` sessions: then the standard one (the
     faster), and the reason (what the step costs, and the ``max_delay`` at which the enhanced
-    model would run). Where even the standard one cannot keep it, the usage Info says so."""
+    model would run). Where even the standard one cannot keep it, the usage Info says so.
+
+    Which model is the faster is judged on one thread, where both were timed alike: the
+    enhanced model's two-thread cost is an estimate until it has run wide steps, and a
+    two-thread timing made beside other work (a batch job as the engine starts) can come out
+    above it, which once kept ``max_delay`` 1 sessions on base, 3 s late at p95."""
     max_delay = float(config.get("max_delay", 4.0))
     slow, fast = model.step_costs, standard.step_costs
     if (
@@ -97,7 +102,7 @@ def choose(
         or model is standard
         or not can_fall_back
         or slow.fits(sessions, max_delay)
-        or fast.cycle(sessions) >= slow.cycle(sessions)
+        or fast.narrow >= slow.narrow
     ):
         return ModelChoice(model, max_delay)
     why = (
