@@ -354,6 +354,22 @@ def test_a_fragment_final_is_not_followed_by_its_whole_word() -> None:
     assert finals == ["hereafter", "then"]
 
 
+def test_a_split_final_is_not_followed_by_the_word_it_split() -> None:
+    """Seen with tiny.en: "Speech Maddox." final, then the same audio heard as
+    "speechmatics." ran on after it ("Welcome to Speech Maddox. speechmatics.")."""
+    finals = across_the_cut(
+        [("to", 0.2, 0.5), ("Speech", 0.6, 0.9), ("Maddox.", 0.9, 1.3)],
+        [("speechmatics.", 1.1, 1.6), ("Good", 1.9, 2.2), ("morning", 2.3, 2.6)],
+    )
+    assert finals == ["Good", "morning"]
+    # a word said after the last final that merely begins like the one before it is speech
+    finals = across_the_cut(
+        [("the", 0.2, 0.5), ("house", 0.6, 0.9), ("boat", 0.9, 1.3)],
+        [("households", 1.4, 1.9), ("then", 1.9, 2.2)],
+    )
+    assert finals == ["households", "then"]
+
+
 def test_a_window_whisper_keeps_failing_on_drops_its_context_and_prompt() -> None:
     """Whisper answers nothing (or "the next video.") for a window that starts with the end of
     the last sentence, while new speech waits: after two such late steps the window leaves out that

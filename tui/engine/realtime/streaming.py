@@ -378,14 +378,18 @@ class StreamingRecognizer:
         # the repetition, never the speech.
         # Likewise a fragment final ("speech") followed by its whole word ("Speechmatics")
         # starting inside it: a final is never revised, so the whole word is not said after it.
+        # The fragment may be the last final but one: "Speech Maddox." went final, and the
+        # next step heard that audio as "speechmatics.", which ran on after it.
         while (
             fresh
             and tail
             and (
                 (normal(fresh[0].text) == tail[-1] and fresh[0].start < boundary + 0.5)
                 or (
-                    len(tail[-1]) >= 4
-                    and normal(fresh[0].text).startswith(tail[-1])
+                    any(
+                        len(part) >= 4 and normal(fresh[0].text).startswith(part)
+                        for part in tail[-2:]
+                    )
                     and fresh[0].start < boundary - 0.05
                 )
             )
