@@ -16,7 +16,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.results import Table, write_results
-from tests.integration.test_hostile import memory, silence_flac, start
+from tests.helpers import quick_engine
+from tests.integration.test_hostile import memory, silence_flac
 
 MB = 1024 * 1024
 
@@ -27,7 +28,7 @@ async def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         flac = silence_flac(tmp / "4h.flac", 4 * 3600)
-        engine = start(tmp / "data")
+        engine = quick_engine(tmp / "data")
         try:
             table = Table(
                 "The engine's memory under hostile batch input",

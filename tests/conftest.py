@@ -56,17 +56,10 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
 
 @pytest.fixture(scope="session")
 def small_uploads(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    """A real engine taking uploads of at most 1 MB, for the tests of its refusal; it loads
-    base only if a job asks for it."""
-    from tui.core.engine_process import start_engine
+    """A real engine taking uploads of at most 1 MB, for the tests of its refusal."""
+    from tests.helpers import quick_engine
 
-    quick = {"SM_TUI_ENGINE_PRELOAD": "0", "SM_TUI_BATCH_OPERATING_POINT": "standard"}
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in quick.items():
-            patch.setenv(name, value)
-        process = start_engine(
-            Settings(data_dir=tmp_path_factory.mktemp("small-uploads")), ["--max-upload-mb", "1"]
-        )
+    process = quick_engine(tmp_path_factory.mktemp("small-uploads"), "--max-upload-mb", "1")
     yield process
     process.stop()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -278,3 +279,19 @@ def wait_for_output(path: Path, wanted: str, process: Any, timeout: float = 60.0
             raise AssertionError(f"no {wanted!r} after {timeout:.0f} s: {text}")
         time.sleep(0.05)  # a file growing has no event to wait on
     return text
+
+
+QUICK_ENGINE = {"SM_TUI_ENGINE_PRELOAD": "0", "SM_TUI_BATCH_OPERATING_POINT": "standard"}
+
+
+def quick_engine(data: Path, *args: str) -> Any:
+    """A real engine of its own (``sm-tui serve`` with ``args``), whose batch jobs default to
+    the standard model and which loads base only if a job asks for it: for tests of the
+    engine's life and limits, not of the model."""
+    from unittest import mock
+
+    from tui.core.engine_process import start_engine
+    from tui.settings import Settings
+
+    with mock.patch.dict(os.environ, QUICK_ENGINE):
+        return start_engine(Settings(data_dir=data), list(args))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import socket
 import time
@@ -17,7 +16,6 @@ import wave
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import aiohttp
 import numpy as np
@@ -25,9 +23,8 @@ import pytest
 from aiohttp import web
 from speechmatics.batch import AsyncClient, BatchError, JobStatus, TranscriptionConfig
 
-from tests.helpers import SAMPLE, joined, references, wer, write_wav
+from tests.helpers import SAMPLE, joined, quick_engine, references, wer, write_wav
 from tests.integration.rt_helpers import RawSession, pcm
-from tui.settings import Settings
 
 pytestmark = pytest.mark.engine
 MB = 1024 * 1024
@@ -42,21 +39,11 @@ def memory(engine: Any) -> tuple[int, int]:
     return int(fields["VmRSS"].split()[0]) * 1024, int(fields["VmHWM"].split()[0]) * 1024
 
 
-def start(data: Path, *args: str) -> Any:
-    """An engine of its own, which loads base only if a job asks for it (the tests here ask for
-    the standard model, or for none)."""
-    from tui.core.engine_process import start_engine
-
-    quick = {"SM_TUI_ENGINE_PRELOAD": "0", "SM_TUI_BATCH_OPERATING_POINT": "standard"}
-    with mock.patch.dict(os.environ, quick):
-        return start_engine(Settings(data_dir=data), list(args))
-
-
 @pytest.fixture(scope="module")
 def strict(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """An engine with short limits: 2 s to start, 3 s of idleness, 4 unstarted sockets. The
     tests sharing it each close what they open."""
-    engine = start(
+    engine = quick_engine(
         tmp_path_factory.mktemp("strict"),
         "--start-timeout",
         "2",
@@ -145,11 +132,11 @@ async def test_hours_of_silence_stream_through_in_bounded_memory(tmp_path: Path)
     """Half an hour of silence: the old engine decoded it whole (×2 in features) first."""
     flac = silence_flac(tmp_path / "silence.flac", 30 * 60)
     assert flac.stat().st_size < 2 * MB
-    engine = start(tmp_path / "long")
+    engine = quick_engine(tmp_path / "long")
     try:
         async with batch_client(engine) as batch:  # the model the SDK asks for, loaded first
             await batch.transcribe(str(SAMPLE), min_polling_interval=0.2)
-            _, base_peak = memory(engine)
+        _, base_peak = memory(engine)
         async with batch_client(engine) as batch:
             job = await batch.submit_job(str(flac))
             done = await batch.wait_for_completion(job.id, polling_interval=0.5, timeout=300)
@@ -161,7 +148,7 @@ async def test_hours_of_silence_stream_through_in_bounded_memory(tmp_path: Path)
 
 
 async def test_audio_longer_than_the_limit_is_refused(tmp_path: Path) -> None:
-    engine = start(tmp_path / "short", "--max-audio-hours", "0.005")  # 18 s
+    engine = quick_engine(tmp_path / "short", "--max-audio-hours", "0.005")  # 18 s
     try:
         status, body = await post_job(
             engine, GOOD, silence_flac(tmp_path / "s.flac", 60).read_bytes()
@@ -233,7 +220,7 @@ async def test_a_clean_stop_mid_job_finishes_it_after_restart(
 ) -> None:
     audio, reference = long_talk(tmp_path, shared_audio)
     data = tmp_path / "engine"
-    first = start(data)
+    first = quick_engine(data)
     async with batch_client(first) as batch:
         job = await batch.submit_job(str(audio), transcription_config=QUICK)
         await asyncio.sleep(1.0)  # inside the transcription (it takes several seconds)
@@ -244,7 +231,7 @@ async def test_a_clean_stop_mid_job_finishes_it_after_restart(
         assert first.process.stdin is not None
         first.process.stdin.close()
     assert first.process.wait(30) is not None
-    second = start(data)
+    second = quick_engine(data)
     try:
         async with batch_client(second) as batch:
             done = await batch.wait_for_completion(job.id, polling_interval=0.5, timeout=300)
@@ -258,14 +245,14 @@ async def test_a_job_the_engine_dies_under_twice_is_failed_not_retried_forever(
 ) -> None:
     audio, _ = long_talk(tmp_path, shared_audio)
     data = tmp_path / "engine"
-    engine = start(data)
+    engine = quick_engine(data)
     async with batch_client(engine) as batch:
         job_id = (await batch.submit_job(str(audio), transcription_config=QUICK)).id
     for _ in range(2):
         await asyncio.sleep(1.0)  # running (restored and restarted after the first kill)
         engine.process.kill()
         engine.process.wait(10)
-        engine = start(data)
+        engine = quick_engine(data)
     try:
         async with batch_client(engine) as batch:
             info = await batch.get_job_info(job_id)
@@ -280,7 +267,7 @@ async def test_leftovers_are_cleared_and_old_records_purged(tmp_path: Path) -> N
     (data / "engine").mkdir(parents=True)
     orphan = data / "engine" / "abandoned.upload"
     orphan.write_bytes(b"half an upload")
-    engine = start(data, "--retention", "1")
+    engine = quick_engine(data, "--retention", "1")
     try:
         assert not orphan.exists()
         async with batch_client(engine) as batch:
@@ -418,7 +405,7 @@ async def _short_session(engine: Any) -> list[str]:
 
 async def test_too_many_unfinished_jobs_get_429(tmp_path: Path, shared_audio: Path) -> None:
     audio, _ = long_talk(tmp_path, shared_audio)
-    engine = start(tmp_path / "busy", "--max-queued-jobs", "1")
+    engine = quick_engine(tmp_path / "busy", "--max-queued-jobs", "1")
     try:
         status, _ = await post_job(engine, GOOD, audio.read_bytes())
         assert status == 201
