@@ -585,6 +585,22 @@ def test_a_held_mark_waits_while_speech_goes_on_that_whisper_has_not_written() -
     assert said_text([first.finals, last.finals]) == "five hundred for the project."
 
 
+def test_a_held_full_stop_goes_when_a_number_follows_straight_on() -> None:
+    """ "15th." forced out; the next step hears it again, still with its stop, and "2025"
+    straight after: Whisper had ended a window inside the date ("January 15th. 2025")."""
+    rec, first = first_step(
+        ("on", 0.2, 0.6), ("15th.", 0.7, 1.1), ("So", 1.3, 2.65), ("we", 2.7, 2.9)
+    )
+    assert said_text([first.finals]) == "on 15th"  # the mark held
+    feed(rec, 1.0)
+    window = rec.plan(flush=True)
+    heard = at(
+        window, ("15th.", 0.7, 1.1), ("2025", 1.2, 1.9), ("at", 2.0, 2.3), ("noon.", 2.4, 2.9)
+    )
+    last = rec.apply(window, heard, SPEECH)
+    assert said_text([first.finals, last.finals]) == "on 15th 2025 at noon."
+
+
 def test_a_held_mark_waits_a_few_steps_at_most() -> None:
     rec, first = first_step(("It", 0.2, 0.5), ("ends.", 0.6, 1.1), ("A", 1.3, 2.9))
     sent = [first.finals]

@@ -27,6 +27,8 @@ from tui.engine.recognition.asr import Decoding, Word
 from tui.engine.recognition.guards import (
     LOOP_TAIL,
     RECENT_WORDS,
+    SENTENCE_PAUSE_S,
+    between_numbers,
     collapse_loops,
     drop_copies,
     normal,
@@ -61,7 +63,7 @@ def _speech_end(window: Window, speech: list[tuple[float, float]]) -> float:
 MIN_WORD_S = 0.01
 HELD_MARKS = ".,?!;:"  # a final's trailing marks, held until the next step (``_hold``)
 HELD_NEAR_S = 0.3  # the held word heard again starts within this of where it was
-HELD_PAUSE_S = 0.3  # a pause this long after the held word: the sentence did end there
+HELD_PAUSE_S = SENTENCE_PAUSE_S  # a pause this long after the held word: the sentence did end there
 HELD_STEPS = 3  # steps a held mark waits for Whisper to write the words said after it
 NOT_SPEECH_S = 0.3  # words starting this long after the last speech are invented
 
@@ -302,6 +304,8 @@ class StreamingRecognizer:
             mark = said[:1] and mark  # the mark as first written, where a mark stands
         elif after and not paused:
             mark = mark if after[0].text.strip()[:1].isupper() else ""
+        if mark.startswith(".") and after and between_numbers(held, after[0]):
+            mark = ""  # "January 15th. 2025": Whisper ended a window inside a number
         self._held, self._mark = None, ""
         if not mark:
             return []

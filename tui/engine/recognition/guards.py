@@ -123,14 +123,30 @@ ABBREVIATIONS = frozenset(
 )
 
 
+SENTENCE_PAUSE_S = 0.3  # a pause this long between two words: a sentence may end there
+
+
+def between_numbers(word: Word, after: Word) -> bool:
+    """Whether two words are numbers said one straight after the other. A full stop between
+    them ends no sentence: Whisper writes a number as far as it has heard it and ends the
+    window there ("January 15th. 2025", "1-235. 4-5"); a sentence that ends in a number and
+    a next one that starts with one come with a pause between them."""
+    return (
+        any(c.isdigit() for c in word.text)
+        and any(c.isdigit() for c in after.text)
+        and after.start - word.end < SENTENCE_PAUSE_S
+    )
+
+
 def stray_stops(words: list[Word]) -> list[Word]:
     """The hypothesis without full stops that end no sentence: Whisper capitalises the word
     after a sentence's end, so a stop before a lower-case word is one it put at a window's
-    edge and then wrote on past ("approximately 500. for the project", "Hello. this is").
-    Abbreviations keep theirs; a word with no case (a number, most scripts) decides nothing."""
+    edge and then wrote on past ("approximately 500. for the project", "Hello. this is"), and
+    so is one between two numbers said without a pause (``between_numbers``). Abbreviations
+    keep theirs; any other word with no case (most scripts) decides nothing."""
     out = list(words)
     for index in range(len(out) - 1):
-        word, after = out[index], out[index + 1].text.strip()
+        word, after = out[index], out[index + 1]
         bare = word.text[:-1]
         if (
             word.text.endswith(".")
@@ -138,7 +154,7 @@ def stray_stops(words: list[Word]) -> list[Word]:
             and "." not in bare.strip()
             and any(c.isalnum() for c in bare)
             and bare.strip().lower() not in ABBREVIATIONS
-            and after[:1].islower()
+            and (after.text.strip()[:1].islower() or between_numbers(word, after))
         ):
             out[index] = Word(bare, word.start, word.end, word.probability)
     return out
