@@ -17,6 +17,8 @@ from tests.standin import InProcessEngine, ToneRecognizer, expected_text, tone_f
 from tui.engine.recognition.capacity import StepCosts
 from tui.shared.extensions import CAPACITY_PATH
 
+pytestmark = pytest.mark.paced
+
 SENTENCES = ["alpha bravo charlie", "delta echo"]
 
 

@@ -18,7 +18,7 @@ from speechmatics import rt
 from tests.helpers import references, wer
 from tests.integration.rt_helpers import RawSession, capture, pcm
 
-pytestmark = pytest.mark.engine
+pytestmark = [pytest.mark.engine, pytest.mark.paced]
 LABELS = {"agent": "agent.wav", "customer": "customer.wav"}
 
 

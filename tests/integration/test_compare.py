@@ -14,7 +14,7 @@ import pytest
 from tests.helpers import ASSETS, SAMPLE, engine_target, references
 from tui.core.compare import compare
 
-pytestmark = pytest.mark.engine
+pytestmark = [pytest.mark.engine, pytest.mark.paced]
 
 
 def check_summary(summary: dict[str, Any]) -> None:

@@ -15,7 +15,7 @@ from tests.helpers import joined_shared, normalise, wer
 from tui.core.compare import load_pcm, run_batch, run_realtime
 from tui.core.target import local_target
 
-pytestmark = pytest.mark.engine
+pytestmark = [pytest.mark.engine, pytest.mark.paced]
 
 
 @pytest.fixture(scope="module")

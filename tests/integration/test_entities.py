@@ -12,7 +12,7 @@ from speechmatics.batch import AsyncClient, JobConfig, JobType, TranscriptionCon
 
 from tests.integration.rt_helpers import pcm, stream
 
-pytestmark = pytest.mark.engine
+pytestmark = [pytest.mark.engine, pytest.mark.paced]
 
 RECORDING = "config_demo.wav"  # "...Today is January 15th, 2025 at 3:30 p.m. ... $500 ..."
 

@@ -28,7 +28,7 @@ from tui.engine.recognition.asr import ModelLoadError
 from tui.engine.recognition.models import BASE_SHA256, assemble_base
 from tui.shared.extensions import MODEL_HEADER
 
-pytestmark = pytest.mark.engine
+pytestmark = [pytest.mark.engine, pytest.mark.paced]
 GERMAN = "Guten Morgen. Ich möchte einen Termin für nächste Woche vereinbaren. Vielen Dank."
 SPANISH = "Buenos días. Quisiera reservar una mesa para dos personas esta noche."
 

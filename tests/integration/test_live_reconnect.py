@@ -20,7 +20,7 @@ from tui.core.sources import AudioSource, FileSource
 from tui.core.target import local_target
 from tui.shared.audio import decode_file
 
-pytestmark = pytest.mark.engine
+pytestmark = [pytest.mark.engine, pytest.mark.paced]
 
 
 class Recorder:

@@ -13,7 +13,7 @@ from tests.integration.rt_helpers import pcm
 from tests.integration.test_live_reconnect import Recorder
 from tui.core.sources import PipeSource, SourceError, parse_raw
 
-pytestmark = pytest.mark.engine
+pytestmark = [pytest.mark.engine, pytest.mark.paced]
 
 
 @pytest.mark.parametrize("raw", ["s16le:16000", None], ids=["raw-pcm", "container"])

@@ -16,7 +16,7 @@ from speechmatics.rt import TranscriptResult
 from tests.helpers import SAMPLE, joined, references, wer
 from tests.integration.rt_helpers import RawSession, capture, pcm, stream
 
-pytestmark = pytest.mark.engine
+pytestmark = [pytest.mark.engine, pytest.mark.paced]
 
 
 def check_finals(got: Any) -> None:

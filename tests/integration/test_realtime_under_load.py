@@ -16,6 +16,7 @@ from typing import Any
 
 import aiohttp
 import numpy as np
+import pytest
 
 from tests.helpers import engine_target, live_session, normalise
 from tests.standin import InProcessEngine, ToneRecognizer, expected_text, tone_file
@@ -23,6 +24,8 @@ from tui.core.levels import Level
 from tui.core.sources import FileSource
 from tui.engine.recognition.asr import Decoding, Word
 from tui.engine.recognition.scheduler import BATCH, REALTIME, InferenceScheduler
+
+pytestmark = pytest.mark.paced
 
 PLAIN = Decoding()  # English, transcribed, no hints
 

@@ -23,7 +23,7 @@ from tests.helpers import (
 from tests.integration.rt_helpers import pcm, stream
 from tui.shared.audio import decode_file, iter_decoded
 
-pytestmark = pytest.mark.engine
+pytestmark = [pytest.mark.engine, pytest.mark.paced]
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,8 @@ from tests.helpers import VOCAB_SENTENCES, speak
 from tui.engine.recognition.asr import Word
 from tui.engine.recognition.vocab import Vocabulary, heard
 
+pytestmark = pytest.mark.paced
+
 VOCAB = [{"content": name} for name, _ in VOCAB_SENTENCES]
 # Sentences whose name the model misses without the vocabulary and gets with it (measured).
 CHOSEN = [VOCAB_SENTENCES[i] for i in (1, 4, 8, 9)]
