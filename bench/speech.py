@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.helpers import joined_shared  # noqa: E402
+from tests.helpers import SHARED_AUDIO, joined_shared  # noqa: E402
 
 STORY = """\
 The harbour town woke slowly on the first cold morning of autumn. Fishing boats knocked against \
@@ -96,6 +96,10 @@ def long_story(folder: Path) -> tuple[Path, str]:
 def corpus(folder: Path, lengths: bool = False) -> dict[str, tuple[Path, str]]:
     """Every long recording and its reference, by name; with ``lengths``, also the shortest
     and longest files a batch user sends (10 s of real speech; 20 minutes made here)."""
+    if not (SHARED_AUDIO / "references.tsv").is_file():
+        sys.exit(
+            f"The shared recordings are not at {SHARED_AUDIO}: put ../shared beside the checkout."
+        )
     made = {
         "story (espeak-ng, 3 min)": (story(folder), STORY),
         "shared recordings joined (1 min)": joined_shared(folder),
@@ -108,7 +112,6 @@ def corpus(folder: Path, lengths: bool = False) -> dict[str, tuple[Path, str]]:
 
 def agent() -> tuple[Path, str]:
     """The shared 10 s recording of a call's agent, and its reference."""
-    from tests.helpers import SHARED_AUDIO
     from tui.core.references import load_references
 
     return SHARED_AUDIO / "agent.wav", load_references(SHARED_AUDIO / "references.tsv")["agent.wav"]

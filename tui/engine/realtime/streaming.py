@@ -24,6 +24,7 @@ import numpy as np
 
 from tui.engine.realtime.held_audio import HeldAudio
 from tui.engine.recognition.asr import Decoding, Word
+from tui.engine.recognition.capacity import EDGE_GUARD_S
 from tui.engine.recognition.guards import (
     LOOP_TAIL,
     RECENT_WORDS,
@@ -39,7 +40,6 @@ from tui.engine.recognition.guards import (
 )
 from tui.shared.audio import RATE
 
-EDGE_GUARD_S = 0.25  # words ending this close to the window's end may be cut mid-word
 AGREED_GUARD_S = 0.1
 SILENCE_FINAL_S = 0.4  # this much silence after speech finalises the utterance
 SHORT_SILENCE_S = 0.25  # …or this much, when max_delay is under a second
