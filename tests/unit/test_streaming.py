@@ -601,6 +601,28 @@ def test_a_held_full_stop_goes_when_a_number_follows_straight_on() -> None:
     assert said_text([first.finals, last.finals]) == "on 15th 2025 at noon."
 
 
+def paused_number_then(*after: tuple[str, float, float]) -> str:
+    """ "is 1-235." final where the speaker paused inside the number (the speech stopped),
+    then the next window heard as ``after``."""
+    rec = StreamingRecognizer(max_delay=1.0, step_cost=0.6)
+    feed(rec, 3.0)
+    first = rec.apply(rec.plan(), words(("is", 0.2, 0.5), ("1-235.", 0.6, 1.4)), [(0.0, 1.5)])
+    assert said_text([first.finals]) == "is 1-235" and rec.holding  # the stop waits
+    feed(rec, 1.5)
+    window = rec.plan(flush=True)
+    second = rec.apply(window, at(window, *after), [(3.1 - window.start, 4.3 - window.start)])
+    return said_text([first.finals, second.finals])
+
+
+def test_a_number_s_full_stop_waits_through_a_pause_for_the_word_after_it() -> None:
+    """customer.wav reads "12345" with a pause after "3": Whisper wrote "1-235." and the
+    pause made it final ("1-235. 4-5"). A number's stop waits for the next word, whatever
+    the pause: another number, or a lower-case word, and it goes; a capital, and it stands."""
+    assert paused_number_then(("4-5.", 3.2, 4.2)) == "is 1-235 4-5."
+    assert paused_number_then(("for", 3.2, 3.5), ("you.", 3.6, 4.2)) == "is 1-235 for you."
+    assert paused_number_then(("Hello.", 3.2, 4.2)) == "is 1-235. Hello."
+
+
 def test_a_held_mark_waits_a_few_steps_at_most() -> None:
     rec, first = first_step(("It", 0.2, 0.5), ("ends.", 0.6, 1.1), ("A", 1.3, 2.9))
     sent = [first.finals]

@@ -28,7 +28,6 @@ from tui.engine.recognition.capacity import EDGE_GUARD_S
 from tui.engine.recognition.guards import (
     LOOP_TAIL,
     RECENT_WORDS,
-    SENTENCE_PAUSE_S,
     between_numbers,
     collapse_loops,
     drop_copies,
@@ -63,7 +62,7 @@ def _speech_end(window: Window, speech: list[tuple[float, float]]) -> float:
 MIN_WORD_S = 0.01
 HELD_MARKS = ".,?!;:"  # a final's trailing marks, held until the next step (``_hold``)
 HELD_NEAR_S = 0.3  # the held word heard again starts within this of where it was
-HELD_PAUSE_S = SENTENCE_PAUSE_S  # a pause this long after the held word: the sentence did end there
+HELD_PAUSE_S = 0.3  # a pause this long after the held word: the sentence did end there
 HELD_STEPS = 3  # steps a held mark waits for Whisper to write the words said after it
 NOT_SPEECH_S = 0.3  # words starting this long after the last speech are invented
 
@@ -86,6 +85,12 @@ def _heard_whole(hypothesis: list[Word], index: int) -> bool:
     waits: 11 s late on Whisper base.)"""
     after = hypothesis[index + 1 : index + 1 + NUMBER_FOLLOWERS]
     return len(after) == NUMBER_FOLLOWERS and not any(numeric(w) for w in after)
+
+
+def _number_stop(word: Word) -> bool:
+    """Whether a final is a number with a full stop: the stop waits for the word after it,
+    pause or not (``StreamingRecognizer._settle``)."""
+    return numeric(word) and word.text.rstrip().endswith(".")
 
 
 def in_order(words: list[Word], boundary: float) -> list[Word]:
@@ -224,7 +229,7 @@ class StreamingRecognizer:
         ended = window.flush or (
             bool(finals) and not partial and self._speech_stopped(window, speech)
         )
-        finals = self._hold(finals, ended)
+        finals = self._hold(finals, ended, window.flush)
         update = Update(finals=settled + finals, partial=partial)
         self._stuck = 0 if finals else self._stuck + int(lost or self._waiting(window, speech))
         if finals:
@@ -256,11 +261,13 @@ class StreamingRecognizer:
         """Whether the window ends in silence long enough to end an utterance."""
         return window.end - _speech_end(window, speech) >= self.silence_s
 
-    def _hold(self, finals: list[Word], ended: bool) -> list[Word]:
+    def _hold(self, finals: list[Word], ended: bool, flush: bool) -> list[Word]:
         """The finals, the last one's trailing mark held back for the next step to decide:
         Whisper ends every window's text with a full stop, and a deadline makes it final
-        ("cardiac. function."). Where the speech has ended, the mark stands."""
-        if not finals or ended:
+        ("cardiac. function."). Where the speech has ended, the mark stands, except a
+        number's full stop, which waits for the word after it; at the stream's end (``flush``)
+        every mark stands."""
+        if not finals or flush or (ended and not _number_stop(finals[-1])):
             return finals
         last = finals[-1]
         bare = last.text.rstrip(HELD_MARKS)
@@ -294,18 +301,26 @@ class StreamingRecognizer:
         )
         after = [w for w in heard if w.start >= held.end - 0.05 and w is not again]
         goes_on = _speech_end(window, speech) > held.end + HELD_PAUSE_S
-        if not after and goes_on and not window.flush and self._held_steps < HELD_STEPS:
+        number = numeric(held) and mark.startswith(".")
+        if (
+            not after
+            and not window.flush
+            and (number or (goes_on and self._held_steps < HELD_STEPS))
+        ):
             self._held_steps += 1
             return []
         self._held_steps = 0
         paused = bool(after) and after[0].start - held.end >= HELD_PAUSE_S
-        if again is not None and after and not paused:
+        if number and after:
+            # Whisper puts a stop where a number's speaker pauses ("1-235. 4-5") and where a
+            # window ends inside one ("January 15th. 2025"): only the word after it decides.
+            first = after[0].text.strip()[:1]
+            mark = "" if between_numbers(held, after[0]) or first.islower() else mark
+        elif again is not None and after and not paused:
             said = again.text[len(again.text.rstrip(HELD_MARKS)) :]
             mark = said[:1] and mark  # the mark as first written, where a mark stands
         elif after and not paused:
             mark = mark if after[0].text.strip()[:1].isupper() else ""
-        if mark.startswith(".") and after and between_numbers(held, after[0]):
-            mark = ""  # "January 15th. 2025": Whisper ended a window inside a number
         self._held, self._mark = None, ""
         if not mark:
             return []

@@ -123,26 +123,18 @@ ABBREVIATIONS = frozenset(
 )
 
 
-SENTENCE_PAUSE_S = 0.3  # a pause this long between two words: a sentence may end there
-
-
 def between_numbers(word: Word, after: Word) -> bool:
-    """Whether two words are numbers said one straight after the other. A full stop between
-    them ends no sentence: Whisper writes a number as far as it has heard it and ends the
-    window there ("January 15th. 2025", "1-235. 4-5"); a sentence that ends in a number and
-    a next one that starts with one come with a pause between them."""
-    return (
-        any(c.isdigit() for c in word.text)
-        and any(c.isdigit() for c in after.text)
-        and after.start - word.end < SENTENCE_PAUSE_S
-    )
+    """Whether two words are both numbers. A full stop between them ends no sentence: Whisper
+    writes a number as far as it has heard it and ends the window there, or puts a stop where
+    the speaker pauses inside it ("January 15th. 2025", "1-235. 4-5")."""
+    return any(c.isdigit() for c in word.text) and any(c.isdigit() for c in after.text)
 
 
 def stray_stops(words: list[Word]) -> list[Word]:
     """The hypothesis without full stops that end no sentence: Whisper capitalises the word
     after a sentence's end, so a stop before a lower-case word is one it put at a window's
     edge and then wrote on past ("approximately 500. for the project", "Hello. this is"), and
-    so is one between two numbers said without a pause (``between_numbers``). Abbreviations
+    so is one between two numbers (``between_numbers``). Abbreviations
     keep theirs; any other word with no case (most scripts) decides nothing."""
     out = list(words)
     for index in range(len(out) - 1):
