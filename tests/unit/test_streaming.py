@@ -623,6 +623,20 @@ def test_a_number_s_full_stop_waits_through_a_pause_for_the_word_after_it() -> N
     assert paused_number_then(("Hello.", 3.2, 4.2)) == "is 1-235. Hello."
 
 
+def test_a_held_full_stop_before_a_lower_case_word_goes_after_a_pause_too() -> None:
+    """ "Great." forced out; the next step hears it again with its stop, a pause, then "my
+    account" in lower case: Whisper capitalises what follows a sentence's end, so that stop
+    ended none ("Great. my account number is")."""
+    rec, first = first_step(("Great.", 0.2, 0.6), ("My", 1.3, 2.9), ("account", 2.9, 2.95))
+    assert said_text([first.finals]) == "Great"  # the mark held
+    feed(rec, 1.0)
+    window = rec.plan(flush=True)
+    heard = at(window, ("Great.", 0.2, 0.6), ("my", 1.3, 1.6), ("account.", 1.7, 2.4))
+    assert said_text([first.finals, rec.apply(window, heard, SPEECH).finals]) == (
+        "Great my account."
+    )
+
+
 def test_a_held_mark_waits_a_few_steps_at_most() -> None:
     rec, first = first_step(("It", 0.2, 0.5), ("ends.", 0.6, 1.1), ("A", 1.3, 2.9))
     sent = [first.finals]

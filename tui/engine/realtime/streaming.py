@@ -31,6 +31,7 @@ from tui.engine.recognition.guards import (
     between_numbers,
     collapse_loops,
     drop_copies,
+    ends_no_sentence,
     normal,
     repetitive,
     standalone,
@@ -321,6 +322,8 @@ class StreamingRecognizer:
             mark = said[:1] and mark  # the mark as first written, where a mark stands
         elif after and not paused:
             mark = mark if after[0].text.strip()[:1].isupper() else ""
+        if after and ends_no_sentence(Word(held.text + mark, held.start, held.end), after[0]):
+            mark = ""  # "Great. my account": a stop before a lower-case word, pause or not
         self._held, self._mark = None, ""
         if not mark:
             return []

@@ -130,25 +130,30 @@ def between_numbers(word: Word, after: Word) -> bool:
     return any(c.isdigit() for c in word.text) and any(c.isdigit() for c in after.text)
 
 
-def stray_stops(words: list[Word]) -> list[Word]:
-    """The hypothesis without full stops that end no sentence: Whisper capitalises the word
-    after a sentence's end, so a stop before a lower-case word is one it put at a window's
-    edge and then wrote on past ("approximately 500. for the project", "Hello. this is"), and
-    so is one between two numbers (``between_numbers``). Abbreviations
+def ends_no_sentence(word: Word, after: Word) -> bool:
+    """Whether ``word``'s full stop ends no sentence, from the word after it: Whisper
+    capitalises the word after a sentence's end, so a stop before a lower-case word is one it
+    put at a window's edge and then wrote on past ("approximately 500. for the project",
+    "Hello. this is"), and so is one between two numbers (``between_numbers``). Abbreviations
     keep theirs; any other word with no case (most scripts) decides nothing."""
+    bare = word.text[:-1]
+    return (
+        word.text.endswith(".")
+        and not bare.endswith(".")
+        and "." not in bare.strip()
+        and any(c.isalnum() for c in bare)
+        and bare.strip().lower() not in ABBREVIATIONS
+        and (after.text.strip()[:1].islower() or between_numbers(word, after))
+    )
+
+
+def stray_stops(words: list[Word]) -> list[Word]:
+    """The hypothesis without full stops that end no sentence (``ends_no_sentence``)."""
     out = list(words)
     for index in range(len(out) - 1):
-        word, after = out[index], out[index + 1]
-        bare = word.text[:-1]
-        if (
-            word.text.endswith(".")
-            and not bare.endswith(".")
-            and "." not in bare.strip()
-            and any(c.isalnum() for c in bare)
-            and bare.strip().lower() not in ABBREVIATIONS
-            and (after.text.strip()[:1].islower() or between_numbers(word, after))
-        ):
-            out[index] = Word(bare, word.start, word.end, word.probability)
+        word = out[index]
+        if ends_no_sentence(word, out[index + 1]):
+            out[index] = Word(word.text[:-1], word.start, word.end, word.probability)
     return out
 
 
