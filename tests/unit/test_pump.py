@@ -320,3 +320,33 @@ async def test_a_call_that_never_returns_is_given_up_and_the_lanes_go_on() -> No
     finally:
         release.set()
         scheduler.close(wait_s=5)
+
+
+def test_a_call_whose_caller_has_gone_leaves_its_lane_working() -> None:
+    """The lanes are free before a result is handed over, and a caller whose event loop has
+    closed (a session torn down mid-step) takes no lane with it: the lane's thread once died
+    handing the result to the closed loop, with the lane still marked busy."""
+    scheduler = InferenceScheduler()
+    started, release = threading.Event(), threading.Event()
+    gone = asyncio.new_event_loop()
+    try:
+        call = gone.create_task(scheduler.run(BATCH, lane_call, started, release))
+        gone.run_until_complete(asyncio.sleep(0))
+        assert started.wait(5)
+        call.cancel()
+        gone.run_until_complete(asyncio.gather(call, return_exceptions=True))
+    finally:
+        gone.close()
+    release.set()
+
+    async def again() -> bool:
+        done = threading.Event()
+        done.set()
+        async with asyncio.timeout(5):
+            return await scheduler.run(BATCH, lane_call, threading.Event(), done)
+
+    try:
+        assert asyncio.run(again()) is False
+        assert scheduler.busy_lanes() == 0
+    finally:
+        scheduler.close()

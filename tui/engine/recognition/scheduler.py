@@ -204,8 +204,11 @@ class InferenceScheduler:
                     log.warning("a call given up on has returned; its result is dropped")
                     return
                 self._running[lane] = None
-            loop.call_soon_threadsafe(_settle, future, result, error)
+            # The lanes are free before the caller hears: its next call (a real-time step
+            # after a batch piece) finds the other lane idle, not still marked busy.
             self._release(lane, held)
+            with contextlib.suppress(RuntimeError):  # the caller's loop has closed
+                loop.call_soon_threadsafe(_settle, future, result, error)
 
     def _watch(self) -> None:
         """Give up on calls that run past their lane's limit."""
