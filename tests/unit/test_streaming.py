@@ -585,20 +585,24 @@ def test_a_held_mark_waits_while_speech_goes_on_that_whisper_has_not_written() -
     assert said_text([first.finals, last.finals]) == "five hundred for the project."
 
 
+def held_then(
+    first: list[tuple[str, float, float]], after: list[tuple[str, float, float]], held: str
+) -> str:
+    """``first`` heard in a 3 s window, its last final's mark held (``held`` is what was
+    said), then the stream's last window heard as ``after``: what a client reads."""
+    rec, update = first_step(*first)
+    assert said_text([update.finals]) == held and rec.holding
+    feed(rec, 1.0)
+    window = rec.plan(flush=True)
+    return said_text([update.finals, rec.apply(window, at(window, *after), SPEECH).finals])
+
+
 def test_a_held_full_stop_goes_when_a_number_follows_straight_on() -> None:
     """ "15th." forced out; the next step hears it again, still with its stop, and "2025"
     straight after: Whisper had ended a window inside the date ("January 15th. 2025")."""
-    rec, first = first_step(
-        ("on", 0.2, 0.6), ("15th.", 0.7, 1.1), ("So", 1.3, 2.65), ("we", 2.7, 2.9)
-    )
-    assert said_text([first.finals]) == "on 15th"  # the mark held
-    feed(rec, 1.0)
-    window = rec.plan(flush=True)
-    heard = at(
-        window, ("15th.", 0.7, 1.1), ("2025", 1.2, 1.9), ("at", 2.0, 2.3), ("noon.", 2.4, 2.9)
-    )
-    last = rec.apply(window, heard, SPEECH)
-    assert said_text([first.finals, last.finals]) == "on 15th 2025 at noon."
+    first = [("on", 0.2, 0.6), ("15th.", 0.7, 1.1), ("So", 1.3, 2.65), ("we", 2.7, 2.9)]
+    after = [("15th.", 0.7, 1.1), ("2025", 1.2, 1.9), ("at", 2.0, 2.3), ("noon.", 2.4, 2.9)]
+    assert held_then(first, after, held="on 15th") == "on 15th 2025 at noon."
 
 
 def paused_number_then(*after: tuple[str, float, float]) -> str:
@@ -627,14 +631,9 @@ def test_a_held_full_stop_before_a_lower_case_word_goes_after_a_pause_too() -> N
     """ "Great." forced out; the next step hears it again with its stop, a pause, then "my
     account" in lower case: Whisper capitalises what follows a sentence's end, so that stop
     ended none ("Great. my account number is")."""
-    rec, first = first_step(("Great.", 0.2, 0.6), ("My", 1.3, 2.9), ("account", 2.9, 2.95))
-    assert said_text([first.finals]) == "Great"  # the mark held
-    feed(rec, 1.0)
-    window = rec.plan(flush=True)
-    heard = at(window, ("Great.", 0.2, 0.6), ("my", 1.3, 1.6), ("account.", 1.7, 2.4))
-    assert said_text([first.finals, rec.apply(window, heard, SPEECH).finals]) == (
-        "Great my account."
-    )
+    first = [("Great.", 0.2, 0.6), ("My", 1.3, 2.9), ("account", 2.9, 2.95)]
+    after = [("Great.", 0.2, 0.6), ("my", 1.3, 1.6), ("account.", 1.7, 2.4)]
+    assert held_then(first, after, held="Great") == "Great my account."
 
 
 def test_a_held_mark_waits_a_few_steps_at_most() -> None:
