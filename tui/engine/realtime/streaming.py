@@ -33,6 +33,7 @@ from tui.engine.recognition.guards import (
     drop_copies,
     ends_no_sentence,
     normal,
+    numeric,
     repetitive,
     standalone,
     stray_stops,
@@ -66,14 +67,6 @@ HELD_NEAR_S = 0.3  # the held word heard again starts within this of where it wa
 HELD_PAUSE_S = 0.3  # a pause this long after the held word: the sentence did end there
 HELD_STEPS = 3  # steps a held mark waits for Whisper to write the words said after it
 NOT_SPEECH_S = 0.3  # words starting this long after the last speech are invented
-
-
-def numeric(word: Word) -> bool:
-    """Whether a word holds a digit. Whisper writes a number as far as it has heard it ("2020."
-    before "twenty-five", "1-235" while digits are still being said), so a number is final only
-    when two hypotheses agree on it, when the speech stops, at the end, or by deadline once
-    words follow it (``_heard_whole``)."""
-    return any(c.isdigit() for c in word.text)
 
 
 NUMBER_FOLLOWERS = 2  # words after a number that show it was heard whole

@@ -123,11 +123,19 @@ ABBREVIATIONS = frozenset(
 )
 
 
+def numeric(word: Word) -> bool:
+    """Whether a word holds a digit. Whisper writes a number as far as it has heard it ("2020."
+    before "twenty-five", "1-235" while digits are still being said), so in real time a number
+    is final only when two hypotheses agree on it, when the speech stops, at the end, or by
+    deadline once words follow it (``streaming._heard_whole``)."""
+    return any(c.isdigit() for c in word.text)
+
+
 def between_numbers(word: Word, after: Word) -> bool:
     """Whether two words are both numbers. A full stop between them ends no sentence: Whisper
     writes a number as far as it has heard it and ends the window there, or puts a stop where
     the speaker pauses inside it ("January 15th. 2025", "1-235. 4-5")."""
-    return any(c.isdigit() for c in word.text) and any(c.isdigit() for c in after.text)
+    return numeric(word) and numeric(after)
 
 
 def ends_no_sentence(word: Word, after: Word) -> bool:
