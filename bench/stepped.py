@@ -39,6 +39,7 @@ def stepped(model: Recognizer, audio: np.ndarray, max_delay: float) -> tuple[str
     clock, fed = 0.0, 0
     finals: list[Word] = []
     latencies: list[float] = []
+    compute: float | None = None  # the steps' moving average, as the pump keeps it
     while True:
         upto = min(len(audio), int(clock * RATE))
         stream.add_audio(audio[fed:upto])
@@ -47,7 +48,10 @@ def stepped(model: Recognizer, audio: np.ndarray, max_delay: float) -> tuple[str
         window = stream.plan(flush=ending)
         started = time.perf_counter()
         words, speech = infer_window(model, window, wide=True)  # as on an idle engine
-        clock = max(clock, fed / RATE) + time.perf_counter() - started
+        took = time.perf_counter() - started
+        clock = max(clock, fed / RATE) + took
+        compute = took if compute is None else 0.7 * compute + 0.3 * took
+        stream.step_cost = max(MIN_STEP_S, compute) + compute  # as the session's pump sets it
         update = stream.apply(window, words, speech)
         latencies += [clock - word.end for word in update.finals]
         finals += update.finals

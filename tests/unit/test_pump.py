@@ -4,14 +4,17 @@ when the test says; no model, no clock), and the inference lanes' wide real-time
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 import threading
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
 
-from tui.engine.realtime.pump import RecognitionPump, Speech
+from tests.standin import ToneRecognizer, tone_speech
+from tui.engine.realtime.pump import RecognitionPump, Speech, infer_window, untranscribed
 from tui.engine.realtime.sessions import SessionLoad
 from tui.engine.realtime.streaming import StreamingRecognizer, Window
 from tui.engine.recognition.asr import Word
@@ -21,6 +24,7 @@ from tui.engine.recognition.scheduler import (
     InferenceScheduler,
     InferenceStalled,
 )
+from tui.shared.audio import RATE
 
 WORD_S = 0.5  # the stand-in speech says w0, w1, … one every half second
 CHUNK_S = 0.05
@@ -350,3 +354,38 @@ def test_a_call_whose_caller_has_gone_leaves_its_lane_working() -> None:
         assert scheduler.busy_lanes() == 0
     finally:
         scheduler.close()
+
+
+class ClosesEarly(ToneRecognizer):
+    """Writes what it hears up to the first sentence's end and stops there, as Whisper with a
+    prompt does: a closing timestamp after "…the shutters.", though speech goes on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.prompts: list[str | None] = []
+
+    def transcribe(self, audio: np.ndarray, **options: Any) -> list[Word]:
+        self.prompts.append(options.get("prompt"))
+        words = super().transcribe(audio, delay=False)
+        ends = [i for i, w in enumerate(words) if w.text.endswith(".")]
+        return words[: ends[0] + 1] if ends else words
+
+
+def test_speech_after_the_point_where_whisper_closed_its_text_is_decoded_too() -> None:
+    audio = tone_speech(["alpha bravo", "charlie delta echo foxtrot"])
+    model = ClosesEarly()
+    window = Window(audio=audio, start=0.0, end=len(audio) / RATE, prompt="Before.", flush=False)
+    words, _ = infer_window(model, window)  # type: ignore[arg-type]
+    assert "".join(w.text for w in words) == " Alpha bravo. Charlie delta echo foxtrot."
+    assert model.prompts == ["Before.", "Before. Alpha bravo."]  # what it wrote leads on
+    assert all(a.end <= b.start for a, b in itertools.pairwise(words))
+
+
+def test_a_short_sound_after_whisper_s_last_word_is_not_decoded_again() -> None:
+    audio = tone_speech(["alpha bravo", "charlie"])  # 0.32 s of speech after the close
+    model = ClosesEarly()
+    window = Window(audio=audio, start=0.0, end=len(audio) / RATE, prompt="", flush=False)
+    words, _ = infer_window(model, window)  # type: ignore[arg-type]
+    assert "".join(w.text for w in words) == " Alpha bravo."
+    assert len(model.prompts) == 1
+    assert untranscribed([], [(0.0, 5.0)]) is None  # writing nothing is the stall rule's

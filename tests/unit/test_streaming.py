@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tui.engine.realtime.streaming import StreamingRecognizer, Update, Window
+from tui.engine.realtime.streaming import CONTEXT_S, StreamingRecognizer, Update, Window
 from tui.engine.recognition.asr import Word, trusted
 from tui.engine.recognition.guards import collapse_loops, drop_copies, repetitive, unheard
 
@@ -124,16 +124,15 @@ def test_flush_finalises_everything() -> None:
 
 def test_finals_never_overlap_and_repeats_across_the_cut_are_dropped() -> None:
     rec = StreamingRecognizer(max_delay=4.0)
-    feed(rec, 3.0)
-    rec.apply(rec.plan(flush=True), words(("one", 0.2, 0.8), ("two", 1.0, 2.0)), SPEECH)
+    feed(rec, 9.0)
+    rec.apply(rec.plan(flush=True), words(("one", 6.2, 6.8), ("two", 7.0, 8.0)), SPEECH)
     feed(rec, 2.0)
     window = rec.plan(flush=True)
-    assert window.start < rec.final_end  # context audio kept before the cut
-    assert window.start >= rec.final_end - 1.6
-    hypothesis = at(window, ("two", 1.0, 1.9), ("three", 1.95, 2.6), ("four", 3.0, 3.5))
-    update = rec.apply(window, hypothesis, SPEECH)
+    assert window.start == rec.final_end - CONTEXT_S  # context audio kept before the cut
+    hypothesis = at(window, ("one", 6.2, 6.8), ("two", 7.0, 7.9), ("three", 7.95, 8.6))
+    update = rec.apply(window, [*hypothesis, *at(window, ("four", 9.0, 9.5))], SPEECH)
     assert [w.text.strip() for w in update.finals] == ["three", "four"]
-    assert update.finals[0].start >= 2.0
+    assert update.finals[0].start >= 8.0
 
 
 def test_silence_keeps_the_window_bounded() -> None:
@@ -172,7 +171,8 @@ def test_memory_of_finals_stays_bounded_in_a_long_session() -> None:
     assert len(rec._finals) <= 200
     assert rec.final_end == 499.8
     last = rec.plan().prompt.split()[-1]
-    assert int(last[1:]) >= 495  # the prompt still ends with the newest words out of the window
+    # the prompt still ends with the newest words out of the window
+    assert int(last[1:]) >= 499 - CONTEXT_S - 1
 
 
 def test_a_final_never_ends_mid_word() -> None:

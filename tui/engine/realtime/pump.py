@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from tui.engine.realtime.streaming import StreamingRecognizer, Window
+from tui.engine.realtime.streaming import PROMPT_CHARS, StreamingRecognizer, Window, in_order
 from tui.engine.recognition.asr import SpeechModel, Word
 from tui.shared.audio import RATE
 
@@ -25,6 +25,7 @@ log = logging.getLogger("sm_tui.engine.rt.steps")  # one line a step at DEBUG
 
 MIN_STEP_S = 0.3  # new audio that triggers a step
 SHORT_STEP_S = 0.15  # …when max_delay is under a second
+UNTRANSCRIBED_S = 1.0  # speech after Whisper's last word that it is decoded again for
 Speech = list[tuple[float, float]]
 Infer = Callable[[Window], Awaitable[tuple[list[Word], Speech]]]
 Label = Callable[[list[Word], Window], Awaitable[list[str]]]
@@ -82,14 +83,46 @@ def infer_window(
         return [], []
     first = max(0.0, speech[0][0] - 0.2, window.skip_s)
     began = time.monotonic()
-    words = model.transcribe(
-        window.audio[int(first * RATE) :],
-        prompt=window.prompt,
-        decoding=window.decoding,
-        wide=wide,
-    )
+    words = _decode(model, window, first, window.prompt, wide)
+    rest = untranscribed(words, speech)
+    if rest is not None:
+        # Whisper ended its text (a closing timestamp: "nothing said after this") with speech
+        # still to come: decode that speech, with what it wrote as the prompt.
+        said = _text(words)
+        prompt = f"{window.prompt} {said}".strip()[-PROMPT_CHARS:]
+        more = _decode(model, window, rest, prompt, wide)
+        log.debug("decoded again from %.2f s of the window: %.80r", rest, _text(more))
+        words = in_order([*words, *more], 0.0)
     model.step_costs.observe(time.monotonic() - began, wide)  # what capacity is reckoned from
-    return [w.shifted(first) for w in words], speech
+    return words, speech
+
+
+def _decode(
+    model: SpeechModel, window: Window, first: float, prompt: str, wide: bool
+) -> list[Word]:
+    """The window's words from ``first`` seconds on, with times relative to the window."""
+    words = model.transcribe(
+        window.audio[int(first * RATE) :], prompt=prompt, decoding=window.decoding, wide=wide
+    )
+    return [w.shifted(first) for w in words]
+
+
+def untranscribed(words: list[Word], speech: Speech) -> float | None:
+    """Where the speech Whisper left out starts (seconds into the window), when it left out at
+    least ``UNTRANSCRIBED_S`` of it after its last word; else None. Whisper ends a window's text
+    with a closing timestamp where it thinks the speech stops, and faster-whisper then decodes
+    nothing after it. With a prompt it does so at a sentence's end followed by a short pause
+    ("…and closed the shutters." with 4 s of speech after it), and the next window, starting
+    at the same place, ended there again: the words waited for the stall rule (4–5 s)."""
+    if not words:
+        return None  # nothing at all is the stall rule's
+    last = words[-1].end
+    after = sum(max(0.0, end - max(start, last)) for start, end in speech)
+    return last if after >= UNTRANSCRIBED_S else None
+
+
+def _text(words: list[Word]) -> str:
+    return "".join(w.text for w in words).strip()
 
 
 @dataclass

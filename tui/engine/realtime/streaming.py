@@ -44,7 +44,7 @@ from tui.shared.audio import RATE
 AGREED_GUARD_S = 0.1
 SILENCE_FINAL_S = 0.4  # this much silence after speech finalises the utterance
 SHORT_SILENCE_S = 0.25  # …or this much, when max_delay is under a second
-CONTEXT_S = 1.5  # audio kept before the last final word, so the next window starts mid-speech
+CONTEXT_S = 5.0  # audio kept before the last final word: Whisper hears each word in context
 MAX_WINDOW_S = 15.0
 PROMPT_CHARS = 200
 KEPT_FINALS = 200  # final words remembered: enough for the prompt and the repeat check
@@ -52,7 +52,8 @@ KEPT_FINALS = 200  # final words remembered: enough for the prompt and the repea
 # waits: the window's start and prompt stay the same until a word is final. After this many
 # such steps the next window leaves out the context audio and the prompt.
 STUCK_STEPS = 2
-CONTEXT_WORDS = 2  # final words in a window's context that Whisper should write again
+CONTEXT_WORDS = 2  # final words in a window's context that Whisper should write again…
+RECENT_CONTEXT_S = 1.5  # …of those in its last seconds (a common word further back matches too)
 STUCK_SPEECH_S = 0.8
 
 
@@ -238,14 +239,15 @@ class StreamingRecognizer:
         return update
 
     def _lost_context(self, window: Window, heard: list[Word]) -> bool:
-        """Whether Whisper wrote none of the final words in the window's context audio. It then
-        did not hear the window as it is: base wrote "of the" for "API demo. This example
-        shows", twice, so the two agreed and the words said after them were lost. Such a
+        """Whether Whisper wrote none of the final words of the context audio's last seconds.
+        It then did not hear the window as it is: base wrote "of the" for "API demo. This
+        example shows", twice, so the two agreed and the words said after them were lost. Such a
         hypothesis stays partial until a step hears the context again; each such step counts
         towards the stall rule, which then leaves the context and the prompt out (``skip_s``)."""
         if window.flush or window.skip_s > 0:
             return False
-        inside = {normal(w.text) for w in self._finals if w.start >= window.start + 0.1}
+        since = max(window.start + 0.1, self._final_end - RECENT_CONTEXT_S)
+        inside = {normal(w.text) for w in self._finals if w.start >= since}
         inside.discard("")
         if len(inside) < CONTEXT_WORDS:
             return False

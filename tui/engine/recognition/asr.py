@@ -126,8 +126,8 @@ def step_tokens(seconds: float, decoding: Decoding) -> int | None:
 
 
 WIDE_SHARE = 0.6  # a wide step's cost over a narrow one's, until the wide copy is timed
-STEP_AUDIO_S = 5.0  # a window as long as a session's: context and new audio
-STEP_TOKENS = 24  # what a step's 5 s of speech decode to (noise would decode to the limit)
+STEP_AUDIO_S = 6.5  # a window as long as a session's: context and new audio
+STEP_TOKENS = 31  # what a step's 6.5 s of speech decode to (noise would decode to the limit)
 TIMED_STEPS = 2  # the better of two: one call can be slowed by anything beside it
 STEP_OVER_TIMED = 1.2  # sessions' steps over the timed call: 1.28–1.40 on base, 1.1 on tiny.en
 STEP_PROMPT = (  # a prompt as long as a session's (the decoder reads it every step)
