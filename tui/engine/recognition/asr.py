@@ -129,7 +129,7 @@ WIDE_SHARE = 0.6  # a wide step's cost over a narrow one's, until the wide copy 
 STEP_AUDIO_S = 6.5  # a window as long as a session's: context and new audio
 STEP_TOKENS = 31  # what a step's 6.5 s of speech decode to (noise would decode to the limit)
 TIMED_STEPS = 2  # the better of two: one call can be slowed by anything beside it
-STEP_OVER_TIMED = 1.35  # sessions' steps over the timed call, with 5 s of context: 1.43 base, 1.33 tiny.en
+STEP_OVER_TIMED = 1.35  # steps with 5 s of context over the timed call: 1.43 base, 1.33 tiny.en
 STEP_PROMPT = (  # a prompt as long as a session's (the decoder reads it every step)
     "Welcome to the demonstration. This example shows several configuration options in action,"
     " and today we will look at how the transcript arrives while the speaker is still talking."
