@@ -156,8 +156,7 @@ def test_the_legacy_cli_transcribes_two_channels(
         engine.rt_url,
         "--ssl-mode",
         "none",
-        "--auth-token",
-        engine.api_key,
+        f"--auth-token={engine.api_key}",  # one word: a key may begin with "-"
         "--lang",
         "en",
         "--diarization",
@@ -249,7 +248,7 @@ async def test_batch_channel_labels_default_to_channel_numbers(
 def test_the_legacy_cli_runs_batch_jobs(engine: Any, shared_audio: Path, legacy_cli: Path) -> None:
     """``speechmatics batch transcribe`` (and its job listing) against the engine."""
     base = [str(legacy_cli), "batch"]
-    auth = ["--url", engine.batch_url.removesuffix("/v2"), "--auth-token", engine.api_key]
+    auth = ["--url", engine.batch_url.removesuffix("/v2"), f"--auth-token={engine.api_key}"]
     done = subprocess.run(
         [
             *base,
