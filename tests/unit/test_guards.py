@@ -78,3 +78,10 @@ def test_a_full_stop_between_numbers_ends_no_sentence() -> None:
     assert "".join(w.text for w in stray_stops(account)) == " is 1-235 4-5."
     worded = spoken(("is", 0.0), ("five.", 0.5), ("2020", 1.0))  # only one of them a number
     assert "".join(w.text for w in stray_stops(worded)) == " is five. 2020"
+
+
+def test_which_words_end_a_sentence() -> None:
+    from tui.engine.recognition.guards import ends_sentence
+
+    assert all(ends_sentence(w) for w in (" everyone.", "why?", " stop!", "p.m?"))
+    assert not any(ends_sentence(w) for w in (" Dr.", "e.g.", " 3.30.", " everyone,", "", " 你好"))

@@ -671,3 +671,33 @@ def test_a_hypothesis_that_lost_the_context_is_never_final() -> None:
     )  # fmt: skip
     sent.append(rec.apply(window, heard, SPEECH).finals)
     assert said_text(sent) == "the API demo. This example shows it."
+
+
+def test_the_word_after_a_full_stop_that_stood_begins_a_sentence() -> None:
+    """meeting.wav in the dashboard: one step heard "everyone. Let's", so the stop stood, but
+    "Let's" was not final yet; the next step wrote "everyone, let's begin", and "let's" went
+    final in lower case: "everyone. let's begin"."""
+    rec, first = first_step(("Good", 0.2, 0.6), ("everyone.", 0.7, 1.1), ("Let", 1.3, 2.9))
+    feed(rec, 1.0)
+    window = rec.plan()
+    second = rec.apply(window, at(window, ("everyone.", 0.7, 1.1), ("Let's", 3.5, 3.8)), SPEECH)
+    assert [w.text for w in second.finals] == ["."] and not rec.holding  # the stop stood
+    feed(rec, 1.0)
+    window = rec.plan()
+    heard = at(
+        window, ("everyone,", 0.7, 1.1), ("let's", 3.5, 3.8), ("begin", 3.9, 4.2),
+        ("today", 4.3, 4.9),
+    )  # fmt: skip
+    third = rec.apply(window, heard, SPEECH)
+    assert said_text([first.finals, second.finals, third.finals]) == "Good everyone. Let's begin"
+    assert third.finals[0].text == " Let's"
+
+
+def test_only_a_sentence_s_end_capitalises_the_word_after_it() -> None:
+    rec = StreamingRecognizer()
+    said = [
+        Word(f" {t}", i, i + 1)
+        for i, t in enumerate(["Dr.", "smith", "said.", "then", "at", "3.30.", "we"])
+    ]
+    out = [w.text.strip() for w in rec._sentence_start(said)]
+    assert out == ["Dr.", "smith", "said.", "Then", "at", "3.30.", "we"]

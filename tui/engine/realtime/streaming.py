@@ -32,6 +32,7 @@ from tui.engine.recognition.guards import (
     collapse_loops,
     drop_copies,
     ends_no_sentence,
+    ends_sentence,
     normal,
     numeric,
     repetitive,
@@ -151,6 +152,8 @@ class StreamingRecognizer:
     _held: Word | None = None  # the last final word, said without its trailing mark…
     _mark: str = ""  # …which the next step decides (``_settle``)
     _held_steps: int = 0  # steps the mark has waited for a word after it
+    _capital_next: bool = False  # the finals so far end a sentence…
+    _last_said: str = ""  # …in this word
 
     @property
     def silence_s(self) -> float:
@@ -225,7 +228,7 @@ class StreamingRecognizer:
             bool(finals) and not partial and self._speech_stopped(window, speech)
         )
         finals = self._hold(finals, ended, window.flush)
-        update = Update(finals=settled + finals, partial=partial)
+        update = Update(finals=self._sentence_start([*settled, *finals]), partial=partial)
         self._stuck = 0 if finals else self._stuck + int(lost or self._waiting(window, speech))
         if finals:
             self._commit(finals, window, partial)
@@ -237,6 +240,23 @@ class StreamingRecognizer:
             quiet = window.end - SILENCE_FINAL_S
             update.silent_to = quiet if quiet > self._final_end + SILENCE_FINAL_S else None
         return update
+
+    def _sentence_start(self, finals: list[Word]) -> list[Word]:
+        """The finals, the first word after a full stop that stood capitalised. The step that
+        let the stop stand heard "everyone. Let's"; the next one wrote "everyone, let's
+        begin", and "let's" went final (meeting.wav: "everyone. let's begin")."""
+        out = []
+        for word in finals:
+            text = word.text.lstrip()
+            if self._capital_next and text[:1].islower():
+                cased = word.text[: len(word.text) - len(text)] + text[:1].upper() + text[1:]
+                word = Word(cased, word.start, word.end, word.probability)
+            if text:  # a word without a leading space (a mark sent alone) joins the one before
+                joined = self._last_said + text if not word.text[:1].isspace() else text
+                self._last_said = joined.strip()[-40:]
+                self._capital_next = ends_sentence(self._last_said)
+            out.append(word)
+        return out
 
     def _lost_context(self, window: Window, heard: list[Word]) -> bool:
         """Whether Whisper wrote none of the final words of the context audio's last seconds.

@@ -155,6 +155,16 @@ def ends_no_sentence(word: Word, after: Word) -> bool:
     )
 
 
+def ends_sentence(text: str) -> bool:
+    """Whether a word ("everyone.", "why?") ends a sentence: a full stop after an abbreviation
+    ("Dr.", "e.g.") or in a number ("3.30.") may not."""
+    word = text.strip()
+    if not word.endswith((".", "?", "!")):
+        return False
+    bare = word[:-1]
+    return word[-1] != "." or ("." not in bare and bare.lower() not in ABBREVIATIONS)
+
+
 def stray_stops(words: list[Word]) -> list[Word]:
     """The hypothesis without full stops that end no sentence (``ends_no_sentence``)."""
     out = list(words)
