@@ -152,8 +152,7 @@ class StreamingRecognizer:
     _held: Word | None = None  # the last final word, said without its trailing mark…
     _mark: str = ""  # …which the next step decides (``_settle``)
     _held_steps: int = 0  # steps the mark has waited for a word after it
-    _capital_next: bool = False  # the finals so far end a sentence…
-    _last_said: str = ""  # …in this word
+    _last_said: str = ""  # the last word sent, with a mark sent after it (``_sentence_start``)
 
     @property
     def silence_s(self) -> float:
@@ -248,13 +247,12 @@ class StreamingRecognizer:
         out = []
         for word in finals:
             text = word.text.lstrip()
-            if self._capital_next and text[:1].islower():
+            if ends_sentence(self._last_said) and text[:1].islower():
                 cased = word.text[: len(word.text) - len(text)] + text[:1].upper() + text[1:]
                 word = Word(cased, word.start, word.end, word.probability)
             if text:  # a word without a leading space (a mark sent alone) joins the one before
                 joined = self._last_said + text if not word.text[:1].isspace() else text
                 self._last_said = joined.strip()[-40:]
-                self._capital_next = ends_sentence(self._last_said)
             out.append(word)
         return out
 

@@ -147,12 +147,17 @@ def ends_no_sentence(word: Word, after: Word) -> bool:
     bare = word.text[:-1]
     return (
         word.text.endswith(".")
-        and not bare.endswith(".")
-        and "." not in bare.strip()
+        and _stop_may_end(bare)
         and any(c.isalnum() for c in bare)
-        and bare.strip().lower() not in ABBREVIATIONS
         and (after.text.strip()[:1].islower() or between_numbers(word, after))
     )
+
+
+def _stop_may_end(bare: str) -> bool:
+    """Whether a full stop after ``bare`` can end a sentence: not after an abbreviation ("Dr",
+    "e.g") nor inside a number ("3.30")."""
+    bare = bare.strip()
+    return "." not in bare and bare.lower() not in ABBREVIATIONS
 
 
 def ends_sentence(text: str) -> bool:
@@ -161,8 +166,7 @@ def ends_sentence(text: str) -> bool:
     word = text.strip()
     if not word.endswith((".", "?", "!")):
         return False
-    bare = word[:-1]
-    return word[-1] != "." or ("." not in bare and bare.lower() not in ABBREVIATIONS)
+    return word[-1] != "." or _stop_may_end(word[:-1])
 
 
 def stray_stops(words: list[Word]) -> list[Word]:
