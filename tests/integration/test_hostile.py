@@ -39,6 +39,17 @@ def memory(engine: Any) -> tuple[int, int]:
     return int(fields["VmRSS"].split()[0]) * 1024, int(fields["VmHWM"].split()[0]) * 1024
 
 
+async def logged(engine: Any, text: str, timeout: float) -> bool:
+    """Whether ``text`` reaches the engine's log within ``timeout`` seconds: the engine's output
+    is copied there by a thread of this process, so a line can land after the reply."""
+    deadline = time.monotonic() + timeout
+    while text not in engine.log_path.read_text(encoding="utf-8"):
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.1)
+    return True
+
+
 @pytest.fixture(scope="module")
 def strict(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """An engine with short limits: 2 s to start, 3 s of idleness, 4 unstarted sockets. The
@@ -192,10 +203,9 @@ async def test_a_client_that_never_reads_is_cut_off(engine: Any) -> None:
         # Never read again: every frame earns an AudioAdded the client leaves in the socket.
         for _ in range(200_000):
             await raw.ws.send_bytes(b"\x00\x00")
-        deadline = time.monotonic() + 90
-        while "not reading" not in engine.log_path.read_text(encoding="utf-8"):
-            assert time.monotonic() < deadline, "the engine kept buffering for a silent reader"
-            await asyncio.sleep(0.2)
+        assert await logged(engine, "not reading", 90), (
+            "the engine kept buffering for a silent reader"
+        )
         grown = memory(engine)[0] - before
     assert grown < 150 * MB, grown / MB
 
@@ -567,8 +577,8 @@ async def test_client_text_cannot_forge_log_lines(engine: Any) -> None:
     async with RawSession(engine) as raw:
         await raw.send({"message": "StartRecognition\n2026-01-01 INFO forged line \x1b[31m"})
         await raw.until_closed(timeout=20)
+    assert await logged(engine, "forged line", 20)
     log = engine.log_path.read_text(encoding="utf-8")
-    assert "forged line" in log
     assert not any(line.startswith("2026-01-01 INFO forged") for line in log.splitlines())
     assert "\x1b" not in log
 
