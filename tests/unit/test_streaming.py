@@ -693,6 +693,25 @@ def test_the_word_after_a_full_stop_that_stood_begins_a_sentence() -> None:
     assert third.finals[0].text == " Let's"
 
 
+def test_the_word_after_a_stop_that_went_keeps_the_case_the_deciding_step_gave_it() -> None:
+    """The shared recordings in real time: one step heard "2025 at", so the stop went, but
+    "at" was not final yet; the next wrote "2025. At 3.30pm", and "At" went final with its
+    capital: "January 15th, 2025 At 3.30pm"."""
+    rec, first = first_step(("Good", 0.2, 0.6), ("morning.", 0.7, 1.1), ("Ah", 1.3, 2.9))
+    assert [w.text for w in first.finals] == [" Good", " morning"]  # the mark held
+    feed(rec, 1.0)
+    window = rec.plan()
+    second = rec.apply(window, at(window, ("morning", 0.7, 1.1), ("at", 3.5, 3.8)), SPEECH)
+    assert second.finals == [] and not rec.holding  # the stop went
+    feed(rec, 1.0)
+    window = rec.plan()
+    heard = at(
+        window, ("morning.", 0.7, 1.1), ("At", 3.5, 3.8), ("three", 3.9, 4.2), ("today", 4.3, 4.9)
+    )
+    third = rec.apply(window, heard, SPEECH)
+    assert said_text([first.finals, second.finals, third.finals]) == "Good morning at three"
+
+
 def test_only_a_sentence_s_end_capitalises_the_word_after_it() -> None:
     rec = StreamingRecognizer()
     said = [

@@ -153,6 +153,7 @@ class StreamingRecognizer:
     _mark: str = ""  # …which the next step decides (``_settle``)
     _held_steps: int = 0  # steps the mark has waited for a word after it
     _last_said: str = ""  # the last word sent, with a mark sent after it (``_sentence_start``)
+    _next_as: str = ""  # the word after a decided mark, as the deciding step wrote it
 
     @property
     def silence_s(self) -> float:
@@ -241,14 +242,23 @@ class StreamingRecognizer:
         return update
 
     def _sentence_start(self, finals: list[Word]) -> list[Word]:
-        """The finals, the first word after a full stop that stood capitalised. The step that
-        let the stop stand heard "everyone. Let's"; the next one wrote "everyone, let's
-        begin", and "let's" went final (meeting.wav: "everyone. let's begin")."""
+        """The finals, the word after a held mark cased as the step that decided the mark
+        wrote it, and the first word after a full stop that stood capitalised. A later step
+        may write that word otherwise: the deciding step heard "2025 at", so the stop went, and
+        the next wrote "2025. At 3.30pm" ("2025 At 3.30pm"); the step that let a stop stand
+        heard "everyone. Let's", and the next wrote "everyone, let's begin" (meeting.wav:
+        "everyone. let's begin")."""
         out = []
         for word in finals:
             text = word.text.lstrip()
-            if ends_sentence(self._last_said) and text[:1].islower():
-                cased = word.text[: len(word.text) - len(text)] + text[:1].upper() + text[1:]
+            first = text[:1]
+            if text and word.text[:1].isspace() and self._next_as:
+                decided, self._next_as = self._next_as, ""
+                first = decided[:1] if normal(decided) == normal(text) else first
+            if ends_sentence(self._last_said):
+                first = first.upper()
+            if first != text[:1]:
+                cased = word.text[: len(word.text) - len(text)] + first + text[1:]
                 word = Word(cased, word.start, word.end, word.probability)
             if text:  # a word without a leading space (a mark sent alone) joins the one before
                 joined = self._last_said + text if not word.text[:1].isspace() else text
@@ -338,6 +348,7 @@ class StreamingRecognizer:
         if after and ends_no_sentence(Word(held.text + mark, held.start, held.end), after[0]):
             mark = ""  # "Great. my account": a stop before a lower-case word, pause or not
         self._held, self._mark = None, ""
+        self._next_as = after[0].text.strip() if after else ""
         if not mark:
             return []
         stood = Word(held.text + mark, held.start, held.end, held.probability)
