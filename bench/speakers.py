@@ -7,13 +7,22 @@ customer talks over the agent), on config_demo.wav (two voices saying a sentence
 ``tests.helpers.CONFIG_DEMO_TURNS``), and the number of speakers found in each single-voice
 recording; batch and real time (``max_delay`` 2), through the official clients. For the turns,
 how often the labels change per minute beside how often the voice really does.
+
+``python bench/speakers.py --repeat FILE [--runs N] [--at-once K] [--rate HZ]`` streams one
+recording of several voices again and again instead (the SDKs' default model, ``max_delay`` 2,
+partials, two sessions at once by default, at the file's own rate when ``--rate`` says it): how
+many runs find more than one voice, how many turns (label changes + 1) each gives, and the same
+again in a second session given the voices the first found as known speakers (``GetSpeakers``),
+named. It takes a file the project does not ship, e.g. the Voice SDK's two-voice call.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +31,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from speechmatics import rt  # noqa: E402
 from speechmatics.batch import AsyncClient, JobConfig, JobType, TranscriptionConfig  # noqa: E402
 
 from bench.results import Table, write_results  # noqa: E402
@@ -33,7 +43,7 @@ from tests.helpers import (  # noqa: E402
     labelled_share,
     write_wav,
 )
-from tests.integration.rt_helpers import pcm, stream  # noqa: E402
+from tests.integration.rt_helpers import capture, pcm, stream  # noqa: E402
 from tui.core.engine_process import start_engine  # noqa: E402
 from tui.settings import Settings  # noqa: E402
 from tui.shared.audio import iter_decoded  # noqa: E402
@@ -66,6 +76,94 @@ async def realtime_results(engine: Any, path: Path) -> list[dict[str, Any]]:
 
 def voices(results: list[dict[str, Any]]) -> int:
     return len({r["alternatives"][0]["speaker"] for r in results if r["type"] == "word"})
+
+
+def turns_of(results: list[dict[str, Any]]) -> list[str]:
+    """The speaker of each turn: the labels of the words, each change a new turn."""
+    out: list[str] = []
+    for r in results:
+        if r["type"] == "word" and (not out or out[-1] != r["alternatives"][0]["speaker"]):
+            out.append(r["alternatives"][0]["speaker"])
+    return out
+
+
+async def session(
+    engine: Any, audio: bytes, rate: int, known: list[dict[str, Any]] | None
+) -> tuple[list[str], dict[str, list[str]]]:
+    """One paced real-time session with diarization: its turns' speakers, and the voices it
+    lists when asked (``GetSpeakers`` after the audio)."""
+    client = rt.AsyncClient(api_key=engine.api_key, url=engine.rt_url)
+    got = capture(client)
+    speakers = rt.SpeakerDiarizationConfig(speakers=[rt.SpeakerIdentifier(**k) for k in known])
+    await client.start_session(
+        transcription_config=rt.TranscriptionConfig(
+            language="en",
+            max_delay=2.0,
+            diarization="speaker",
+            enable_partials=True,
+            speaker_diarization_config=speakers if known else None,
+        ),
+        audio_format=rt.AudioFormat(
+            encoding=rt.AudioEncoding.PCM_S16LE, sample_rate=rate, chunk_size=rate // 5
+        ),
+    )
+    chunk, began = rate // 5, time.monotonic()  # 0.1 s of 16-bit samples
+    for offset in range(0, len(audio), chunk):
+        await asyncio.sleep(max(0.0, began + offset / (2 * rate) - time.monotonic()))
+        await client.send_audio(audio[offset : offset + chunk])
+    await client.send_message({"message": "GetSpeakers"})
+    await asyncio.wait_for(client.stop_session(), timeout=180)
+    results = [r for m in got.of("AddTranscript") for r in m["results"]]
+    listed = {
+        s["label"]: s["speaker_identifiers"]
+        for m in got.of("SpeakersResult")
+        for s in m["speakers"]
+    }
+    return turns_of(results), listed
+
+
+async def repeat(path: Path, runs: int, at_once: int, rate: int) -> None:
+    """``--repeat``: one recording, ``runs`` times, ``at_once`` at a time."""
+    audio = pcm(path, rate=rate)
+    slots = asyncio.Semaphore(at_once)
+
+    async def one(engine: Any) -> tuple[list[str], list[str] | None]:
+        async with slots:
+            turns, listed = await session(engine, audio, rate, None)
+            if len(listed) < 2:
+                return turns, None
+            known = [{"label": f"Voice {label}", "speaker_identifiers": ids}
+                     for label, ids in listed.items()]  # fmt: skip
+            again, _ = await session(engine, audio, rate, known)
+            return turns, again
+
+    with tempfile.TemporaryDirectory() as folder:
+        engine = start_engine(Settings(data_dir=Path(folder) / "data"))
+        try:
+            done = await asyncio.gather(*(one(engine) for _ in range(runs)))
+        finally:
+            engine.stop()
+    table = Table(
+        f"{path.name} in real time, {runs} runs, {at_once} at once (default model, max_delay 2): "
+        "runs that found more than one voice, and each run's turns",
+        ["session", "runs with several voices", "turns (runs)", "labels not given"],
+    )
+    for name, found in (
+        ("diarization", [turns for turns, _ in done]),
+        ("then known speakers", [again for _, again in done if again is not None]),
+    ):
+        counts: dict[int, int] = {}
+        for turns in found:
+            counts[len(turns)] = counts.get(len(turns), 0) + 1
+        stray = sum(1 for turns in found for label in turns if not label.startswith(("S", "Voice")))
+        table.add(
+            name,
+            f"{sum(1 for t in found if len(set(t)) > 1)} of {len(found)}",
+            ", ".join(f"{n} ({c})" for n, c in sorted(counts.items())),
+            stray,
+        )
+    command = f"python bench/speakers.py --repeat {path.name} --runs {runs} --at-once {at_once}"
+    print(f"\nwrote {write_results('speakers_repeat', {}, [table], command)}")
 
 
 async def main() -> None:
@@ -121,4 +219,13 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=Path, help="stream this recording again and again")
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--at-once", type=int, default=2)
+    parser.add_argument("--rate", type=int, default=16000, help="send it at this sample rate")
+    args = parser.parse_args()
+    if args.repeat is None:
+        asyncio.run(main())
+    else:
+        asyncio.run(repeat(args.repeat, args.runs, args.at_once, args.rate))
