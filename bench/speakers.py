@@ -94,7 +94,9 @@ async def session(
     lists when asked (``GetSpeakers`` after the audio)."""
     client = rt.AsyncClient(api_key=engine.api_key, url=engine.rt_url)
     got = capture(client)
-    speakers = rt.SpeakerDiarizationConfig(speakers=[rt.SpeakerIdentifier(**k) for k in known])
+    speakers = rt.SpeakerDiarizationConfig(
+        speakers=[rt.SpeakerIdentifier(**k) for k in known or []]
+    )
     await client.start_session(
         transcription_config=rt.TranscriptionConfig(
             language="en",
