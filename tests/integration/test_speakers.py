@@ -179,8 +179,13 @@ async def test_get_speakers_then_known_speakers_in_real_time(
         audio,
         diarization="speaker",
         max_delay=2.0,
+        enable_partials=True,
         speaker_diarization_config={"speakers": named},
     )
     again = [r for m in got.of("AddTranscript") for r in m["results"]]
     assert speakers_of(again) == {"Agent", "Customer"}
     assert labelled_share(again, spans) >= 0.9
+    # Every voice is known, so no partial is "UU", not even those before the first final.
+    partials = [r for m in got.of("AddPartialTranscript") for r in m["results"]]
+    assert partials and speakers_of(partials) <= {"Agent", "Customer"}
+    assert partials[0]["alternatives"][0]["speaker"] == "Agent"  # "Thank you for calling"

@@ -106,7 +106,7 @@ class Heard:
     ) -> None:
         self.words.extend(w.text.strip() for w in words)
 
-    def partial(self, words: list[Word], force: bool) -> None:
+    def partial(self, words: list[Word], force: bool, speaker: str | None = None) -> None:
         self.partials += 1
 
     def end_of_utterance(self, at: float | None, forced: bool) -> None:

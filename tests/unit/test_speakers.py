@@ -144,3 +144,20 @@ def test_a_voice_heard_once_is_not_yet_doubted() -> None:
     labels, online = online_labels([first, near(0.35, 1), near(0.35, 1)])
     assert labels == ["S1"] * 3
     assert online.voices[0].count == 3
+
+
+def test_a_peek_names_the_nearest_voice_and_moves_none() -> None:
+    """Partials before the first final: with known speakers, the nearest one, not "UU"."""
+    said = iter([near(0.9, 1)])
+
+    async def embed(audio: np.ndarray) -> np.ndarray:
+        return next(said)
+
+    known = [("Agent", unit(1)), ("Customer", unit(0, 1))]
+    online = OnlineSpeakers(embed, SpeakerSettings(known=known))
+    audio = np.zeros(16000 * 4, dtype=np.float32)
+    words = [Word(" thank", 1.0, 1.3), Word(" you", 1.4, 1.6)]
+    assert asyncio.run(online.peek(words, audio, 0.0)) == "Agent"
+    assert float(online.voices[0].centroid @ unit(1)) > 0.999  # not moved
+    assert not online.voices[0].heard  # a peek is not a hearing: GetSpeakers lists it not
+    assert asyncio.run(OnlineSpeakers(embed, SpeakerSettings()).peek(words, audio, 0.0)) is None

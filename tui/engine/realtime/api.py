@@ -296,6 +296,7 @@ class RealtimeSession:
             channel.speakers = self.models.speakers()
             if channel.speakers is not None:
                 channel.pump.label = functools.partial(self.models.label, channel.speakers)
+                channel.pump.peek = functools.partial(self.models.peek, channel.speakers)
             if english:
                 channel.translator = Translator(
                     self.models.translate, self.send, channel.label, partials=partials

@@ -83,6 +83,23 @@ class OnlineSpeakers:
             self.current = who
         return out
 
+    async def peek(self, words: list[Word], audio: np.ndarray, start: float) -> str | None:
+        """The voice nearest the words, changing no voice: what partials are labelled before
+        any final is (with known speakers the voice is there from the start). None when no
+        voice is known yet or the words are too short to say."""
+        if not self.voices or not words:
+            return None
+        span_start, span_end = words[0].start, words[-1].end
+        if span_end - span_start < SPAN_S:
+            middle = (span_start + span_end) / 2
+            span_start, span_end = middle - SPAN_S / 2, middle + SPAN_S / 2
+        piece = audio[max(0, int((span_start - start) * RATE)) : int((span_end - start) * RATE)]
+        if len(piece) < MIN_EMBED_S * RATE:
+            return None
+        vector = await self.embed(piece)
+        nearest = max(self.voices, key=lambda voice: float(voice.centroid @ vector))
+        return self.labels[nearest.number]
+
     def _assign(self, vector: np.ndarray) -> str:
         best, best_similarity = None, -1.0
         for voice in self.voices:

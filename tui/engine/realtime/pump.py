@@ -29,6 +29,7 @@ UNTRANSCRIBED_S = 1.0  # speech after Whisper's last word that it is decoded aga
 Speech = list[tuple[float, float]]
 Infer = Callable[[Window], Awaitable[tuple[list[Word], Speech]]]
 Label = Callable[[list[Word], Window], Awaitable[list[str]]]
+Peek = Callable[[list[Word], Window], Awaitable[str | None]]
 
 
 class Input(enum.Enum):
@@ -60,8 +61,9 @@ class PumpSink(Protocol):
         the session diarizes; ``open_end``: the last word's trailing mark is held (it may
         follow at the start of the next finals)."""
 
-    def partial(self, words: list[Word], force: bool) -> None:
-        """The current partial; ``force`` sends it even if unchanged."""
+    def partial(self, words: list[Word], force: bool, speaker: str | None = None) -> None:
+        """The current partial; ``force`` sends it even if unchanged; ``speaker``: its voice,
+        where no final has said one yet."""
 
     def end_of_utterance(self, at: float | None, forced: bool) -> None:
         """An utterance ended at stream time ``at`` (None: where the last final ended)."""
@@ -150,6 +152,8 @@ class RecognitionPump:
         sink: Hears the finals, partials and utterance ends.
         on_step: Called after each step's result is applied.
         label: Each final word's speaker (diarization).
+        peek: The voice nearest a partial's words, changing none (diarization): partials
+            take the last final's speaker, and this one until a final has one.
     """
 
     def __init__(
@@ -159,12 +163,15 @@ class RecognitionPump:
         sink: PumpSink,
         on_step: Callable[[], None] | None = None,
         label: Label | None = None,
+        peek: Peek | None = None,
     ) -> None:
         self.stream = stream
         self.infer = infer
         self.sink = sink
         self.on_step = on_step
         self.label = label
+        self.peek = peek
+        self._labelled = False  # a final has carried a speaker
         self.input = Input.OPEN
         self.phase = Phase.WAITING
         self.compute_ema = 0.3  # seconds a step has been taking, smoothed
@@ -290,8 +297,12 @@ class RecognitionPump:
             speakers = None
             if update.finals and self.label is not None:
                 speakers = await self.label(update.finals, heard)
+                self._labelled = True
             self.sink.finals(update.finals, forced, speakers, open_end=self.stream.holding)
-        self.sink.partial(update.partial, force=bool(update.finals) or forced)
+        voice = None
+        if update.partial and self.peek is not None and not self._labelled:
+            voice = await self.peek(update.partial, heard)  # known speakers: "UU" no more
+        self.sink.partial(update.partial, force=bool(update.finals) or forced, speaker=voice)
         if update.silent_to is not None and not forced:
             self.sink.silence(update.silent_to)
         if forced:

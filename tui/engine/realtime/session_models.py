@@ -222,3 +222,8 @@ class SessionModels:
     async def label(speakers: OnlineSpeakers, words: list[Word], window: Window) -> list[str]:
         """Each final word's speaker, from the window that holds them."""
         return await speakers.label(words, window.audio, window.start)
+
+    @staticmethod
+    async def peek(speakers: OnlineSpeakers, words: list[Word], window: Window) -> str | None:
+        """The voice nearest a partial's words, from the window that holds them."""
+        return await speakers.peek(words, window.audio, window.start)

@@ -52,7 +52,7 @@ class TranscriptWriter:
         self._open = False  # the last final's transcript ended without its space (a mark held)
 
     def _results(
-        self, words: list[Word], speakers: list[str] | None = None
+        self, words: list[Word], speakers: list[str] | None = None, voice: str | None = None
     ) -> list[dict[str, Any]]:
         config = self.config()
         language = str(config.get("language", "en"))
@@ -67,7 +67,7 @@ class TranscriptWriter:
             words = joined(words)
             if labels:
                 self.last_speaker = labels[-1]
-        speaker = self.last_speaker if diarizing else None
+        speaker = (voice or self.last_speaker) if diarizing else None
         results = to_results(words, speaker=speaker, language=language, speakers=labels)
         if config.get("enable_entities", True):  # on unless turned off, in real time
             results = with_entities(results, language)
@@ -148,11 +148,13 @@ class TranscriptWriter:
         )
         self.sent_final_end = until
 
-    def partial(self, words: list[Word], force: bool) -> None:
-        """AddPartialTranscript, when partials are enabled and the text changed."""
+    def partial(self, words: list[Word], force: bool, speaker: str | None = None) -> None:
+        """AddPartialTranscript, when partials are enabled and the text changed; its words
+        are ``speaker``'s where given (before any final has a speaker), else the last
+        final's."""
         if not self.config().get("enable_partials"):
             return
-        results = self._results(words)
+        results = self._results(words, voice=speaker)
         text = render(results)
         if text == self.last_partial and not force:
             return
