@@ -70,11 +70,7 @@ class OnlineSpeakers:
         """Each word's speaker; ``audio`` holds the words, from stream time ``start``."""
         out: list[str] = []
         for first, last in _stretches(words):
-            span_start, span_end = words[first].start, words[last].end
-            if span_end - span_start < SPAN_S:  # widen around the middle: a word or two says
-                middle = (span_start + span_end) / 2  # too little of a voice
-                span_start, span_end = middle - SPAN_S / 2, middle + SPAN_S / 2
-            piece = audio[max(0, int((span_start - start) * RATE)) : int((span_end - start) * RATE)]
+            piece = _around(words[first].start, words[last].end, audio, start)
             if len(piece) < MIN_EMBED_S * RATE and self.current is not None:
                 who = self.current
             else:
@@ -89,11 +85,7 @@ class OnlineSpeakers:
         voice is known yet or the words are too short to say."""
         if not self.voices or not words:
             return None
-        span_start, span_end = words[0].start, words[-1].end
-        if span_end - span_start < SPAN_S:
-            middle = (span_start + span_end) / 2
-            span_start, span_end = middle - SPAN_S / 2, middle + SPAN_S / 2
-        piece = audio[max(0, int((span_start - start) * RATE)) : int((span_end - start) * RATE)]
+        piece = _around(words[0].start, words[-1].end, audio, start)
         if len(piece) < MIN_EMBED_S * RATE:
             return None
         vector = await self.embed(piece)
@@ -143,6 +135,16 @@ class OnlineSpeakers:
             for v in self.voices
             if v.heard
         ]
+
+
+def _around(begin: float, end: float, audio: np.ndarray, start: float) -> np.ndarray:
+    """The audio of a stretch from ``begin`` to ``end`` (stream times; ``audio`` from
+    ``start``), widened to ``SPAN_S`` around its middle when shorter: a word or two says too
+    little of a voice."""
+    if end - begin < SPAN_S:
+        middle = (begin + end) / 2
+        begin, end = middle - SPAN_S / 2, middle + SPAN_S / 2
+    return audio[max(0, int((begin - start) * RATE)) : int((end - start) * RATE)]
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:
