@@ -23,6 +23,7 @@ import asyncio
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -154,9 +155,7 @@ async def repeat(path: Path, runs: int, at_once: int, rate: int) -> None:
         ("diarization", [turns for turns, _ in done]),
         ("then known speakers", [again for _, again in done if again is not None]),
     ):
-        counts: dict[int, int] = {}
-        for turns in found:
-            counts[len(turns)] = counts.get(len(turns), 0) + 1
+        counts = Counter(len(turns) for turns in found)
         stray = sum(1 for turns in found for label in turns if not label.startswith(("S", "Voice")))
         table.add(
             name,
@@ -164,7 +163,10 @@ async def repeat(path: Path, runs: int, at_once: int, rate: int) -> None:
             ", ".join(f"{n} ({c})" for n, c in sorted(counts.items())),
             stray,
         )
-    command = f"python bench/speakers.py --repeat {path.name} --runs {runs} --at-once {at_once}"
+    command = (
+        f"python bench/speakers.py --repeat {path.name} --runs {runs} --at-once {at_once} "
+        f"--rate {rate}"
+    )
     print(f"\nwrote {write_results('speakers_repeat', {}, [table], command)}")
 
 
