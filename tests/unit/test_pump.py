@@ -106,7 +106,9 @@ class Heard:
     ) -> None:
         self.words.extend(w.text.strip() for w in words)
 
-    def partial(self, words: list[Word], force: bool, speaker: str | None = None) -> None:
+    def partial(
+        self, words: list[Word], force: bool, speaker: str | None = None, heard: float = 0.0
+    ) -> None:
         self.partials += 1
 
     def end_of_utterance(self, at: float | None, forced: bool) -> None:

@@ -515,6 +515,55 @@ def test_a_held_mark_stands_when_the_speech_stops_or_the_stream_ends() -> None:
     assert said_text([ended.finals]) == "the end."  # silence after it: nothing to hold
 
 
+def test_a_mark_with_a_short_pause_after_it_waits_for_what_follows() -> None:
+    """The Voice SDK ends a turn soon after a final sentence end: "Welcome to GeoRouter." went
+    final in the 0.6 s pause before "How can I help?", and the turn was cut in two. A mark
+    after which nothing is said yet waits until the pause is ``SENTENCE_PAUSE_S`` long, or
+    until the words said after it decide it."""
+    rec = StreamingRecognizer(max_delay=2.0, step_cost=0.8)
+    feed(rec, 2.7)
+    said = words(("Welcome", 0.2, 0.6), ("to", 0.7, 0.9), ("GeoRouter.", 1.0, 2.2))
+    first = rec.apply(rec.plan(), said, [(0.0, 2.2)])  # 0.5 s quiet: the words are final
+    assert said_text([first.finals]) == "Welcome to GeoRouter" and rec.holding
+    feed(rec, 0.7)
+    window = rec.plan()
+    heard = at(window, ("GeoRouter.", 1.0, 2.2), ("How", 2.8, 3.0), ("can", 3.0, 3.2))
+    second = rec.apply(window, heard, [(0.0, 2.2), (2.8, 3.3)])
+    assert said_text([first.finals, second.finals]) == "Welcome to GeoRouter."
+    assert [w.text for w in second.partial] == [" How", " can"]  # sent with the stop
+
+    rec = StreamingRecognizer(max_delay=2.0, step_cost=0.8)
+    feed(rec, 2.7)
+    first = rec.apply(rec.plan(), said, [(0.0, 2.2)])
+    feed(rec, 0.4)  # 0.9 s quiet, nothing said: the sentence ended
+    second = rec.apply(rec.plan(), [], [(0.0, 2.2)])
+    assert said_text([first.finals, second.finals]) == "Welcome to GeoRouter." and not rec.holding
+
+
+def test_a_mark_waits_no_longer_than_the_end_of_utterance() -> None:
+    """An EndOfUtterance never comes before the mark of the sentence it ends."""
+    rec = StreamingRecognizer(max_delay=2.0, step_cost=0.8, eou_trigger=0.5)
+    feed(rec, 2.8)
+    said = words(("That", 0.2, 0.6), ("is", 0.7, 0.9), ("all.", 1.0, 2.2))
+    update = rec.apply(rec.plan(), said, [(0.0, 2.2)])
+    assert said_text([update.finals]) == "That is all." and update.end_of_utterance == 2.2
+
+
+def test_a_partial_ends_without_the_stop_whisper_writes_at_every_window_end() -> None:
+    """A partial ending in a full stop says the sentence ended; while the speech goes on,
+    Whisper's stop at the window's end says nothing, and the partial leaves it off."""
+    rec = StreamingRecognizer(max_delay=2.0, step_cost=0.8)
+    feed(rec, 3.0)
+    update = rec.apply(rec.plan(), words(("Can", 2.0, 2.3), ("you.", 2.4, 2.9)), SPEECH)
+    assert update.partial[-1].text == " you"
+    rec = StreamingRecognizer(max_delay=2.0, step_cost=0.8)
+    feed(rec, 3.0)
+    update = rec.apply(
+        rec.plan(), words(("Can", 1.0, 1.3), ("you", 1.4, 1.8), (".", 1.8, 1.8)), SPEECH
+    )
+    assert update.partial[-1].text == " you"  # a stop alone goes too
+
+
 def test_no_word_is_lost_or_doubled_by_holding_marks() -> None:
     """Every word said is final once, in order, whatever the hold decides."""
     text = forced_then(
@@ -651,7 +700,7 @@ def test_a_hypothesis_that_lost_the_context_is_never_final() -> None:
     became final, and the words said were lost behind them. A hypothesis with none of the
     final words the window's context holds stays partial until a step hears them again."""
     rec = StreamingRecognizer(max_delay=3.0, step_cost=1.0)
-    feed(rec, 3.0)
+    feed(rec, 3.2)  # 0.9 s quiet after "demo.": its stop stands at once
     first = rec.apply(
         rec.plan(), words(("the", 0.3, 0.6), ("API", 1.0, 1.5), ("demo.", 1.6, 2.2)), [(0.0, 2.3)]
     )

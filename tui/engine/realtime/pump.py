@@ -61,9 +61,11 @@ class PumpSink(Protocol):
         the session diarizes; ``open_end``: the last word's trailing mark is held (it may
         follow at the start of the next finals)."""
 
-    def partial(self, words: list[Word], force: bool, speaker: str | None = None) -> None:
+    def partial(
+        self, words: list[Word], force: bool, speaker: str | None = None, heard: float = 0.0
+    ) -> None:
         """The current partial; ``force`` sends it even if unchanged; ``speaker``: its voice,
-        where no final has said one yet."""
+        where no final has said one yet; ``heard``: the stream time the step heard to."""
 
     def end_of_utterance(self, at: float | None, forced: bool) -> None:
         """An utterance ended at stream time ``at`` (None: where the last final ended)."""
@@ -302,7 +304,9 @@ class RecognitionPump:
         voice = None
         if update.partial and self.peek is not None and not self._labelled:
             voice = await self.peek(update.partial, heard)  # known speakers: "UU" no more
-        self.sink.partial(update.partial, force=bool(update.finals) or forced, speaker=voice)
+        self.sink.partial(
+            update.partial, force=bool(update.finals) or forced, speaker=voice, heard=window.end
+        )
         if update.silent_to is not None and not forced:
             self.sink.silence(update.silent_to)
         if forced:

@@ -68,6 +68,11 @@ HELD_MARKS = ".,?!;:"  # a final's trailing marks, held until the next step (``_
 HELD_NEAR_S = 0.3  # the held word heard again starts within this of where it was
 HELD_PAUSE_S = 0.3  # a pause this long after the held word: the sentence did end there
 HELD_STEPS = 3  # steps a held mark waits for Whisper to write the words said after it
+# A mark after which nothing is said waits this long before it stands (less, where an end of
+# utterance comes sooner): a pause between two sentences of one turn is often shorter, and a
+# stop sent final in it tells a client the turn ended (the Voice SDK then cut "Welcome to
+# GeoRouter." from "How can I help?"). Speechmatics sends such a stop 0.4-1 s after the word.
+SENTENCE_PAUSE_S = 0.8
 NOT_SPEECH_S = 0.3  # words starting this long after the last speech are invented
 
 
@@ -81,6 +86,22 @@ def _heard_whole(hypothesis: list[Word], index: int) -> bool:
     waits: 11 s late on Whisper base.)"""
     after = hypothesis[index + 1 : index + 1 + NUMBER_FOLLOWERS]
     return len(after) == NUMBER_FOLLOWERS and not any(numeric(w) for w in after)
+
+
+def _open_ended(partial: list[Word], stopped: bool) -> list[Word]:
+    """The partial, its last word's trailing mark left off while the speech goes on: Whisper
+    ends every window's text with a full stop, and a partial ending in one says the sentence
+    ended. The Voice SDK ends a turn sooner after one (``ENDS_WITH_EOS``), so each step's
+    stop cut a speaker's turn in pieces. The mark comes back when a step decides it."""
+    if stopped or not partial:
+        return partial
+    last = partial[-1]
+    bare = last.text.rstrip(HELD_MARKS)
+    if bare == last.text:
+        return partial
+    if not bare.strip():  # a mark alone
+        return partial[:-1]
+    return [*partial[:-1], Word(bare, last.start, last.end, last.probability)]
 
 
 def _number_stop(word: Word) -> bool:
@@ -227,8 +248,11 @@ class StreamingRecognizer:
         ended = window.flush or (
             bool(finals) and not partial and self._speech_stopped(window, speech)
         )
-        finals = self._hold(finals, ended, window.flush)
-        update = Update(finals=self._sentence_start([*settled, *finals]), partial=partial)
+        finals = self._hold(finals, ended and self._paused(window, speech, finals), window.flush)
+        update = Update(
+            finals=self._sentence_start([*settled, *finals]),
+            partial=_open_ended(partial, ended or self._speech_stopped(window, speech)),
+        )
         self._stuck = 0 if finals else self._stuck + int(lost or self._waiting(window, speech))
         if finals:
             self._commit(finals, window, partial)
@@ -285,12 +309,23 @@ class StreamingRecognizer:
         """Whether the window ends in silence long enough to end an utterance."""
         return window.end - _speech_end(window, speech) >= self.silence_s
 
+    def _paused(
+        self, window: Window, speech: list[tuple[float, float]], finals: list[Word]
+    ) -> bool:
+        """Whether the silence after the last of ``finals`` is long enough for its mark to
+        stand with nothing said after it (``SENTENCE_PAUSE_S``, or the end of utterance's
+        trigger where that is shorter)."""
+        if not finals:
+            return True
+        pause = min(SENTENCE_PAUSE_S, self.eou_trigger or SENTENCE_PAUSE_S)
+        return window.end - max(_speech_end(window, speech), finals[-1].end) >= pause
+
     def _hold(self, finals: list[Word], ended: bool, flush: bool) -> list[Word]:
         """The finals, the last one's trailing mark held back for the next step to decide:
         Whisper ends every window's text with a full stop, and a deadline makes it final
-        ("cardiac. function."). Where the speech has ended, the mark stands, except a
-        number's full stop, which waits for the word after it; at the stream's end (``flush``)
-        every mark stands."""
+        ("cardiac. function."). Where the speech has ended and a pause followed
+        (``_paused``), the mark stands, except a number's full stop, which waits for the word
+        after it; at the stream's end (``flush``) every mark stands."""
         if not finals or flush or (ended and not _number_stop(finals[-1])):
             return finals
         last = finals[-1]
@@ -326,7 +361,10 @@ class StreamingRecognizer:
         after = [w for w in heard if w.start >= held.end - 0.05 and w is not again]
         goes_on = _speech_end(window, speech) > held.end + HELD_PAUSE_S
         number = numeric(held) and mark.startswith(".")
-        if (
+        if not after and not window.flush and not goes_on and not number:
+            if not self._paused(window, speech, [held]):
+                return []  # a short pause: the sentence may go on
+        elif (
             not after
             and not window.flush
             and (number or (goes_on and self._held_steps < HELD_STEPS))

@@ -102,7 +102,7 @@ class TranscriptWriter:
         if partials and text and not (self.last_partial or "").startswith(text):
             # Words never shown as partial (final at their first step): a partial first, so
             # every final follows a partial of its words.
-            self._partial_message(results, text)
+            self._partial_message(results, text, end)
         message: dict[str, Any] = {
             "message": "AddTranscript",
             "format": "2.9",
@@ -148,22 +148,24 @@ class TranscriptWriter:
         )
         self.sent_final_end = until
 
-    def partial(self, words: list[Word], force: bool, speaker: str | None = None) -> None:
+    def partial(
+        self, words: list[Word], force: bool, speaker: str | None = None, heard: float = 0.0
+    ) -> None:
         """AddPartialTranscript, when partials are enabled and the text changed; its words
         are ``speaker``'s where given (before any final has a speaker), else the last
-        final's."""
+        final's. ``heard``: the stream time the step heard to, the message's end."""
         if not self.config().get("enable_partials"):
             return
         results = self._results(words, voice=speaker)
         text = render(results)
         if text == self.last_partial and not force:
             return
-        self._partial_message(results, text)
+        self._partial_message(results, text, heard)
 
-    def _partial_message(self, results: list[dict[str, Any]], text: str) -> None:
+    def _partial_message(self, results: list[dict[str, Any]], text: str, heard: float) -> None:
         self.last_partial = text
         start = self.sent_final_end
-        end = max([start] + [float(r["end_time"]) for r in results])
+        end = max([start, heard] + [float(r["end_time"]) for r in results])
         self._put(
             {
                 "message": "AddPartialTranscript",
