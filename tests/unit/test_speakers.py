@@ -161,3 +161,26 @@ def test_a_peek_names_the_nearest_voice_and_moves_none() -> None:
     assert float(online.voices[0].centroid @ unit(1)) > 0.999  # not moved
     assert not online.voices[0].heard  # a peek is not a hearing: GetSpeakers lists it not
     assert asyncio.run(OnlineSpeakers(embed, SpeakerSettings()).peek(words, audio, 0.0)) is None
+
+
+def test_a_short_stretch_after_a_pause_is_heard_from_its_start_not_in_the_pause() -> None:
+    """test_09's call: the assistant's "I'm", alone in a step's finals after a 3 s pause, was
+    described by 1.5 s around its middle, half of it the pause, and went to the caller."""
+    pieces: list[np.ndarray] = []
+
+    async def embed(audio: np.ndarray) -> np.ndarray:
+        pieces.append(audio)
+        return unit(1)
+
+    online = OnlineSpeakers(embed, SpeakerSettings(known=[("Agent", unit(1))]))
+    audio = np.zeros(16000 * 8, dtype=np.float32)
+    audio[: 16000 * 2] = 0.5  # the caller, to 2 s
+    audio[16000 * 5 :] = np.linspace(1.0, 2.0, 16000 * 3)  # the assistant, from 5 s
+    asyncio.run(online.label([Word(" route", 1.0, 1.9)], audio, 0.0))
+    asyncio.run(online.label([Word(" I'm", 5.0, 5.2)], audio, 0.0))
+    assert len(pieces[-1]) == int(1.5 * 16000) and np.all(pieces[-1] >= 1.0)
+    asyncio.run(online.label([Word(" not", 5.3, 5.5)], audio, 0.0))  # nor back into the pause
+    assert len(pieces[-1]) == int(1.5 * 16000) and np.all(pieces[-1] >= 1.0)
+    asyncio.run(online.label([Word(" sure I understood", 5.6, 6.9)], audio, 0.0))
+    asyncio.run(online.label([Word(" Are", 7.0, 7.2)], audio, 0.0))
+    assert pieces[-1][0] == audio[int(6.35 * 16000)]  # speech all along: around its middle

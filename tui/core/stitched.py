@@ -22,6 +22,9 @@ class StitchedTranscript:
     results: list[dict[str, Any]] = field(default_factory=list)
     """Every final word and punctuation mark, its times on the stream's clock."""
     partial: str = ""
+    # The first word a session gave after a switch, kept because the last session had not
+    # given it (yet): that word's key, its start on the stream, and the session's offset.
+    _pending: tuple[str, float, float] | None = None
 
     @property
     def text(self) -> str:
@@ -45,12 +48,18 @@ class StitchedTranscript:
         """
         words = [r for r in message.get("results", []) if r.get("type") in WORDS]
         last = next((r for r in reversed(self._ordered()) if r.get("type") in WORDS), None)
-        if not words or last is None:
+        if not words:
             return message
         first = words[0]
         if offset + float(first["start_time"]) > resent_from + SEAM_S:
             return message
-        new, old = _key(first), _key(last)
+        new = _key(first)
+        # After a switch the last session flushes in the background: its last word can come
+        # after this one (``add`` then settles it).
+        self._pending = (new, offset + float(first["start_time"]), offset)
+        if last is None:
+            return message
+        old = _key(last)
         if new == old:
             kept = [r for r in message["results"] if r is not first]
             return {**message, "results": kept}
@@ -65,11 +74,39 @@ class StitchedTranscript:
 
     def add(self, offset: float, message: dict[str, Any]) -> None:
         """An AddTranscript from the API session whose audio began at stream time ``offset``."""
+        skipped = False
         for result in message.get("results", []):
             shifted = dict(result)
             shifted["start_time"] = offset + float(result["start_time"])
             shifted["end_time"] = offset + float(result["end_time"])
-            self.results.append(shifted)
+            if result.get("type") in WORDS:
+                skipped = self._late(shifted, offset)
+            if not skipped:
+                self.results.append(shifted)
+
+    def _late(self, result: dict[str, Any], offset: float) -> bool:
+        """Settles the seam where the last session's word came after the next session's first
+        ("happy. Happy" when the old session's flush came late): the same word is given once,
+        the old session's, as ``seam`` gives it in order; a fragment of the new session's whole
+        word is left out (with its mark). True to leave ``result`` out."""
+        if self._pending is None or offset >= self._pending[2]:
+            return False
+        key, start, _ = self._pending
+        if float(result["end_time"]) < start - SEAM_S:
+            return False
+        late = _key(result)
+        if late == key:
+            self._pending = None
+            self.results = [
+                r
+                for r in self.results
+                if not (r.get("type") in WORDS and _key(r) == key and r["start_time"] == start)
+            ]
+            return False
+        if len(late) >= 3 and key.startswith(late):
+            self._pending = None
+            return True
+        return False
 
     def json_v2(self, language: str) -> dict[str, Any]:
         """The transcript as a Speechmatics json-v2 document, results in stream order."""

@@ -8,7 +8,9 @@ it takes the nearest voice's label without moving that voice, and two doubtful s
 that are nearer each other than to any voice are a new voice (one short stretch says too little
 to open a voice on, but a voice that absorbs a newcomer's first words drifts towards the newcomer
 and then absorbs the rest). A stretch too short to say much takes the speaker before it.
-``prefer_current_speaker`` makes the speaker before it win near-ties.
+``prefer_current_speaker`` makes the speaker before it win near-ties. A short stretch is heard
+with the audio around it; after a pause, with the audio from its start on, not the silence
+before it (a turn's first word, heard mostly as the pause, went to the voice before the pause).
 """
 
 from __future__ import annotations
@@ -64,13 +66,19 @@ class OnlineSpeakers:
         ]
         self.labels = {n: name for n, (name, _) in enumerate(settings.known)}
         self.current: str | None = None
+        self.last_end: float | None = None  # where the last labelled word ended…
+        self.run_start = 0.0  # …and where the speech it is part of began (after a pause)
         self.doubt: np.ndarray | None = None  # the stretch before, when it fit no voice well
 
     async def label(self, words: list[Word], audio: np.ndarray, start: float) -> list[str]:
         """Each word's speaker; ``audio`` holds the words, from stream time ``start``."""
         out: list[str] = []
         for first, last in _stretches(words):
-            piece = _around(words[first].start, words[last].end, audio, start)
+            begin = words[first].start
+            if self.last_end is None or begin - self.last_end >= PAUSE_S:
+                self.run_start = begin
+            piece = _around(begin, words[last].end, audio, start, self.run_start)
+            self.last_end = words[last].end
             if len(piece) < MIN_EMBED_S * RATE and self.current is not None:
                 who = self.current
             else:
@@ -85,7 +93,7 @@ class OnlineSpeakers:
         voice is known yet or the words are too short to say."""
         if not self.voices or not words:
             return None
-        piece = _around(words[0].start, words[-1].end, audio, start)
+        piece = _around(words[0].start, words[-1].end, audio, start, words[0].start)
         if len(piece) < MIN_EMBED_S * RATE:
             return None
         vector = await self.embed(piece)
@@ -137,13 +145,13 @@ class OnlineSpeakers:
         ]
 
 
-def _around(begin: float, end: float, audio: np.ndarray, start: float) -> np.ndarray:
+def _around(begin: float, end: float, audio: np.ndarray, start: float, floor: float) -> np.ndarray:
     """The audio of a stretch from ``begin`` to ``end`` (stream times; ``audio`` from
-    ``start``), widened to ``SPAN_S`` around its middle when shorter: a word or two says too
-    little of a voice."""
+    ``start``), widened to ``SPAN_S`` when shorter (a word or two says too little of a voice):
+    around its middle, but not back past ``floor``, where the speech began after a pause."""
     if end - begin < SPAN_S:
-        middle = (begin + end) / 2
-        begin, end = middle - SPAN_S / 2, middle + SPAN_S / 2
+        begin = max((begin + end) / 2 - SPAN_S / 2, min(floor, begin))
+        end = begin + SPAN_S
     return audio[max(0, int((begin - start) * RATE)) : int((end - start) * RATE)]
 
 
