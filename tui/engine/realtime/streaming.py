@@ -245,13 +245,12 @@ class StreamingRecognizer:
         while 0 < count < len(hypothesis) and not hypothesis[count].text[:1].isspace():
             count -= 1
         finals, partial = hypothesis[:count], hypothesis[count:]
-        ended = window.flush or (
-            bool(finals) and not partial and self._speech_stopped(window, speech)
-        )
+        stopped = self._speech_stopped(window, speech)
+        ended = window.flush or (bool(finals) and not partial and stopped)
         finals = self._hold(finals, ended and self._paused(window, speech, finals), window.flush)
         update = Update(
             finals=self._sentence_start([*settled, *finals]),
-            partial=_open_ended(partial, ended or self._speech_stopped(window, speech)),
+            partial=_open_ended(partial, ended or stopped),
         )
         self._stuck = 0 if finals else self._stuck + int(lost or self._waiting(window, speech))
         if finals:
@@ -361,16 +360,12 @@ class StreamingRecognizer:
         after = [w for w in heard if w.start >= held.end - 0.05 and w is not again]
         goes_on = _speech_end(window, speech) > held.end + HELD_PAUSE_S
         number = numeric(held) and mark.startswith(".")
-        if not after and not window.flush and not goes_on and not number:
-            if not self._paused(window, speech, [held]):
+        if not after and not window.flush:
+            if number or (goes_on and self._held_steps < HELD_STEPS):
+                self._held_steps += 1
+                return []
+            if not goes_on and not self._paused(window, speech, [held]):
                 return []  # a short pause: the sentence may go on
-        elif (
-            not after
-            and not window.flush
-            and (number or (goes_on and self._held_steps < HELD_STEPS))
-        ):
-            self._held_steps += 1
-            return []
         self._held_steps = 0
         paused = bool(after) and after[0].start - held.end >= HELD_PAUSE_S
         if number and after:
