@@ -87,3 +87,43 @@ def test_a_loop_without_a_prompt_is_dropped_and_not_decoded_again() -> None:
     whisper.calls.clear()
     assert model.transcribe(np.zeros(3 * RATE, dtype=np.float32)) == []
     assert len(whisper.calls) == 1
+
+
+@dataclass
+class Timed(Segment):
+    start: float = 0.0
+
+
+@dataclass
+class File:
+    """A batch stretch: with the text before, its second window loops; without, it does not."""
+
+    calls: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
+
+    def transcribe(self, audio: np.ndarray, **options: Any) -> tuple[Any, None]:
+        self.calls.append((len(audio) / RATE, options))
+        heard = Timed(" The rain fell.", 1.1, [Said(" The", 1.0, 1.4), Said(" rain", 1.4, 1.9)])
+        if not options["condition_on_previous_text"]:
+            return iter([heard]), None
+        loop = Timed(LOOP.text, LOOP.compression_ratio, LOOP.words, start=30.0)
+        return iter([heard, loop, heard]), None
+
+
+def test_a_batch_stretch_is_decoded_with_the_text_before_and_a_loop_again_without() -> None:
+    whisper = File()
+    windows = recogniser(whisper).transcribe_batch(np.zeros(50 * RATE, dtype=np.float32))
+    assert whisper.calls == []  # lazy: nothing is decoded before it is drawn
+    words = [word for window in windows for word in window]
+    assert [(w.text, w.start) for w in words] == [
+        (" The", 1.0),
+        (" rain", 1.4),
+        (" The", 31.0),
+        (" rain", 31.4),
+    ]
+    assert [
+        (round(seconds), call["condition_on_previous_text"]) for seconds, call in whisper.calls
+    ] == [
+        (50, True),
+        (20, False),  # from the looping window's start, the rest without
+    ]
+    assert all(call["temperature"] == 0.0 for _, call in whisper.calls)  # the same text every run

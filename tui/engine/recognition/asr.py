@@ -345,10 +345,17 @@ class Recognizer:
         self, audio: np.ndarray, decoding: Decoding = Decoding()
     ) -> Iterator[list[Word]]:
         """Transcribe a stretch of a recording (minutes) as faster-whisper does a file: its own
-        30 s windows, voice activity first, beam search. Deterministic: no sampled fallback
-        (CTranslate2's random generators cannot be seeded per call) and no text carried from
-        one window to the next, which is what makes Whisper loop (``guards.batch_loops``
-        catches the loops that remain). Lazy: each ``next`` does one window's work at most."""
+        30 s windows, voice activity first, beam search, each window given the text before it.
+        Deterministic: no sampled fallback (CTranslate2's random generators cannot be seeded
+        per call). Where a window loops (``looped``: the text before can set Whisper
+        repeating), the audio from that window's start is transcribed again without the text
+        before, as is the rest of the stretch (``guards.batch_loops`` catches the loops that
+        remain). Lazy: each ``next`` does one window's work at most."""
+        return self._batch(audio, decoding, 0.0, conditioned=True)
+
+    def _batch(
+        self, audio: np.ndarray, decoding: Decoding, offset: float, conditioned: bool
+    ) -> Iterator[list[Word]]:
         segments, _ = self._model.transcribe(
             audio,
             language=decoding.language,
@@ -356,11 +363,19 @@ class Recognizer:
             beam_size=5,
             word_timestamps=True,
             vad_filter=True,
-            condition_on_previous_text=False,
+            condition_on_previous_text=conditioned,
             temperature=0.0,
             hotwords=decoding.hotwords or None,
         )
-        return ([_word(w) for w in (segment.words or [])] for segment in segments)
+        for segment in segments:
+            if conditioned and looped(segment.compression_ratio):
+                start = float(segment.start)
+                log.debug("batch: a loop at %.1f s; from there without the text before", start)
+                yield from self._batch(
+                    audio[int(start * RATE) :], decoding, offset + start, conditioned=False
+                )
+                return
+            yield [_word(w).shifted(offset) for w in (segment.words or [])]
 
     def detect_language(self, audio: np.ndarray) -> str:
         """The language Whisper hears in the audio's speech (English-only models: ``en``)."""
