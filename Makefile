@@ -58,7 +58,7 @@ benchmark-load: $(STAMP)
 benchmark-stepped: $(STAMP)
 	$(BIN)/python bench/stepped.py $(STEPPED)
 
-# additional_vocab: invented names recognised with and without it (needs espeak-ng).
+# additional_vocab: invented names recognised with and without it (needs espeak-ng and sox).
 benchmark-vocab: $(STAMP)
 	$(BIN)/python bench/vocab.py
 

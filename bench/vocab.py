@@ -8,6 +8,7 @@ as telephone audio: band-limited to 300–3400 Hz and sampled at 8 kHz (sox).
 from __future__ import annotations
 
 import asyncio
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -140,4 +141,9 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
+    missing = [tool for tool in ("espeak-ng", "sox") if shutil.which(tool) is None]
+    if missing:  # espeak-ng speaks the names; sox makes the telephone audio
+        sys.exit(
+            f"benchmark-vocab needs {' and '.join(missing)}: apt-get install {' '.join(missing)}"
+        )
     asyncio.run(main())
