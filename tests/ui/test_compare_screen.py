@@ -81,8 +81,12 @@ async def test_comparison_verdict_reference_and_history(
         screen = app.screen
         assert isinstance(screen, CompareScreen)
         await wait_for(pilot, lambda: screen.summary is not None)
-        shown = app.export_screenshot().replace("&#160;", " ")
-        assert "Verdict" in shown and "r: give a reference" in shown
+
+        def shows(*parts: str) -> bool:  # the figures are painted a refresh after the summary
+            shown = app.export_screenshot().replace("&#160;", " ")
+            return all(part in shown for part in parts)
+
+        await wait_for(pilot, lambda: shows("Verdict", "r: give a reference"))
         kept = list((isolated / "comparisons").glob("*.json"))
         assert len(kept) == 1 and json.loads(kept[0].read_text())["summary"]["reference"] is None
         await pilot.press("r")
