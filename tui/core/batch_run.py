@@ -11,6 +11,7 @@ from typing import Any, Literal, TypeVar
 
 from tui.core.batch import BatchJob, JobInputError, JobState, inspect, without_nulls
 from tui.core.errors import explain
+from tui.core.job_wait import until_ended
 from tui.core.target import EngineTarget
 from tui.shared.transcripts import render_turns
 
@@ -116,7 +117,7 @@ async def run_job(
             if job.engine_job_id is None and job.state == JobState.UPLOADING:
                 await _adopt(client, job)  # stopped mid-submit: the engine may have it
             if job.engine_job_id is not None:
-                transcript = await _resume(client, job, step)
+                transcript = await _resume(client, engine, job, step)
             if transcript is None:
                 transcript = await _submit_and_wait(client, job, step, engine)
             job.txt, job.srt = await _texts(client, job.engine_job_id or "")
@@ -164,7 +165,9 @@ def stated_errors(transcript: dict[str, Any]) -> str:
 LOST = ("audio was lost", "stopped unexpectedly")
 
 
-async def _resume(client: Any, job: BatchJob, step: Callable[[JobState], None]) -> Any:
+async def _resume(
+    client: Any, engine: EngineTarget, job: BatchJob, step: Callable[[JobState], None]
+) -> Any:
     """Poll a job the engine may still have; None if it lost it (then it is sent again).
 
     Raises:
@@ -174,7 +177,7 @@ async def _resume(client: Any, job: BatchJob, step: Callable[[JobState], None]) 
 
     step(JobState.RUNNING)
     try:
-        return await _wait(client, job.engine_job_id or "")
+        return await _wait(client, engine, job.engine_job_id or "")
     except JobExpiredError:
         pass  # it finished, but its transcript was not fetched in time
     except JobError as exc:
@@ -242,13 +245,15 @@ async def _submit_and_wait(
     details = await with_retries(lambda: client.submit_job(str(job.path), config=config))
     job.engine_job_id = details.id
     step(JobState.RUNNING)
-    return await _wait(client, details.id)
+    return await _wait(client, engine, details.id)
 
 
-async def _wait(client: Any, engine_job_id: str) -> Any:
-    """Wait for the transcript; a rejected job fails with the engine's own reason."""
+async def _wait(client: Any, engine: EngineTarget, engine_job_id: str) -> Any:
+    """Wait for the transcript (held by the API's long poll, then the SDK's polling, which
+    finds it at once); a rejected job fails with the engine's own reason."""
     from speechmatics.batch import JobError
 
+    await until_ended(engine, engine_job_id)
     try:
         return await with_retries(
             lambda: client.wait_for_completion(

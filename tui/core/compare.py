@@ -112,6 +112,7 @@ async def run_batch(
 
     from tui.core.batch_run import stop_on_engine
     from tui.core.errors import explain
+    from tui.core.job_wait import until_ended
 
     started = time.monotonic()
     engine_job_id: str | None = None
@@ -126,6 +127,7 @@ async def run_batch(
             engine_job_id = details.id
             if on_text is not None:
                 on_text("status", "transcribing")
+            await until_ended(target, details.id)
             transcript = await client.wait_for_completion(
                 details.id, polling_interval=0.5, min_polling_interval=0.1
             )
