@@ -742,6 +742,24 @@ def test_the_word_after_a_full_stop_that_stood_begins_a_sentence() -> None:
     assert third.finals[0].text == " Let's"
 
 
+def test_a_held_question_mark_heard_again_as_a_comma_is_a_comma() -> None:
+    """The shared recordings in real time: "Hello?" was held, and the next step wrote
+    "Hello, this is" with the word placed 0.5 s later and a pause after it; the "?" stood:
+    "Hello? This is". A mark heard again with what follows it, where it is not a sentence's
+    end, is the mark."""
+    rec, first = first_step(("Good", 0.2, 0.6), ("Hello?", 0.7, 1.4), ("Ah", 1.6, 2.9))
+    assert [w.text for w in first.finals] == [" Good", " Hello"]  # the mark held
+    feed(rec, 1.0)
+    window = rec.plan()
+    heard = at(window, ("Hello,", 1.2, 2.3), ("this", 2.7, 2.9), ("is", 2.9, 3.1))
+    second = rec.apply(window, heard, SPEECH)
+    feed(rec, 1.0)
+    window = rec.plan(flush=True)
+    heard = at(window, ("this", 2.7, 2.9), ("is", 2.9, 3.1), ("fine.", 3.2, 3.6))
+    third = rec.apply(window, heard, SPEECH)
+    assert said_text([first.finals, second.finals, third.finals]) == "Good Hello, this is fine."
+
+
 def test_the_word_after_a_stop_that_went_keeps_the_case_the_deciding_step_gave_it() -> None:
     """The shared recordings in real time: one step heard "2025 at", so the stop went, but
     "at" was not final yet; the next wrote "2025. At 3.30pm", and "At" went final with its

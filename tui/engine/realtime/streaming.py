@@ -58,12 +58,22 @@ RECENT_CONTEXT_S = 1.5  # …of those in its last seconds (a common word further
 STUCK_SPEECH_S = 0.8
 
 
+def _same_word(heard: Word, held: Word) -> bool:
+    """Whether a word of a step's hypothesis is the held word heard again: the same word
+    over the same time (Whisper may place it half a second apart in two windows)."""
+    if normal(heard.text) != normal(held.text):
+        return False
+    near = abs((heard.start + heard.end) / 2 - (held.start + held.end) / 2) < HELD_NEAR_S
+    return near or (heard.start < held.end and held.start < heard.end)
+
+
 def _speech_end(window: Window, speech: list[tuple[float, float]]) -> float:
     """Stream time at which the window's last speech ends (its start if it has none)."""
     return window.start + speech[-1][1] if speech else window.start
 
 
 MIN_WORD_S = 0.01
+SENTENCE_ENDS = ".?!"
 HELD_MARKS = ".,?!;:"  # a final's trailing marks, held until the next step (``_hold``)
 HELD_NEAR_S = 0.3  # the held word heard again starts within this of where it was
 HELD_PAUSE_S = 0.3  # a pause this long after the held word: the sentence did end there
@@ -348,16 +358,9 @@ class StreamingRecognizer:
         held, mark = self._held, self._mark
         if held is None:
             return []
-        again = next(
-            (
-                w
-                for w in heard
-                if normal(w.text) == normal(held.text)
-                and abs((w.start + w.end) / 2 - (held.start + held.end) / 2) < HELD_NEAR_S
-            ),
-            None,
-        )
-        after = [w for w in heard if w.start >= held.end - 0.05 and w is not again]
+        again = next((w for w in heard if _same_word(w, held)), None)
+        end = held.end if again is None else again.end  # the word's end as heard now
+        after = [w for w in heard if w.start >= end - 0.05 and w is not again]
         goes_on = _speech_end(window, speech) > held.end + HELD_PAUSE_S
         number = numeric(held) and mark.startswith(".")
         if not after and not window.flush:
@@ -367,15 +370,18 @@ class StreamingRecognizer:
             if not goes_on and not self._paused(window, speech, [held]):
                 return []  # a short pause: the sentence may go on
         self._held_steps = 0
-        paused = bool(after) and after[0].start - held.end >= HELD_PAUSE_S
+        paused = bool(after) and after[0].start - end >= HELD_PAUSE_S
         if number and after:
             # Whisper puts a stop where a number's speaker pauses ("1-235. 4-5") and where a
             # window ends inside one ("January 15th. 2025"): only the word after it decides.
             first = after[0].text.strip()[:1]
             mark = "" if between_numbers(held, after[0]) or first.islower() else mark
-        elif again is not None and after and not paused:
+        elif again is not None and after:
             said = again.text[len(again.text.rstrip(HELD_MARKS)) :]
-            mark = said[:1] and mark  # the mark as first written, where a mark stands
+            if said and said[0] not in SENTENCE_ENDS:
+                mark = said  # heard with what follows it: "Hello?" was "Hello, this is"
+            elif not said and not paused:
+                mark = ""  # where a mark stands (or a pause follows), as first written
         elif after and not paused:
             mark = mark if after[0].text.strip()[:1].isupper() else ""
         if after and ends_no_sentence(Word(held.text + mark, held.start, held.end), after[0]):
