@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from itertools import groupby
 from typing import Any
 
 import jellyfish
@@ -27,6 +28,8 @@ SOUNDS_SPELT = 0.65  # spelling similarity enough for words that sound as the en
 MIN_NEAR_CHARS = 5
 MIN_KEY = 4  # metaphone keys shorter than this match too much on sound alone
 SHORT_KEY_SPELT = 0.85
+COPIED_P = 0.01  # an entry written less likely than this is the hint copied, not heard
+LOOP_RUN = 3  # an entry written this many times in a row is a loop: once
 MAX_EXTRA_WORDS = 1  # a name may come back as up to one word more than it has ("Pell cats")
 _PARTS = re.compile(r"^(\s*)(.*?)([.,?!;:]*)$", re.S)
 
@@ -70,12 +73,48 @@ class Vocabulary:
         return ", ".join(e.content for e in self.entries)[:MAX_HOTWORDS_CHARS]
 
     def correct(self, words: list[Word]) -> list[Word]:
-        """The words with what sounds like, or is nearly spelt as, an entry written as it."""
-        out = list(words)
+        """The words without the hint copied (``copies``), and with what sounds like, or is
+        nearly spelt as, an entry written as it."""
+        out = self.copies_dropped(words)
         for entry in self.entries:
             for sound in entry.sounds_like:
                 out = _replace_sequence(out, sound, entry.content)
-        return self._near(out)
+        return self._loops_once(self._near(out))
+
+    def copies_dropped(self, words: list[Word]) -> list[Word]:
+        """The words without the entries Whisper copied from its hint rather than heard.
+
+        Given hotwords, Whisper can write the list itself where speech is unclear (telephone
+        audio above all): "before Friday. Zorvex, Zorvex, Zorvex", "tomorrow. Quenwell.
+        Daven, Kastoria, Zorvex, Taven, Taven, …" to the token limit. Such a copy starts with
+        an entry (or a word spelt or sounding nearly as one) written at a probability near
+        zero (``COPIED_P``: entries that were said come out at 0.04 and more, even at 8 kHz).
+        It goes, and so do the words after it that are entries, near one, or as unlikely.
+        Of an entry written three times or more in a row (a loop) one is kept."""
+        names = self._names
+        kept: list[Word] = []
+        copying = False
+        for word in words:
+            like = _key(word.text) in names or any(
+                _is_near([word], entry.content) for entry in self.entries
+            )
+            unlikely = word.probability < COPIED_P
+            copying = (like or unlikely) if copying else (like and unlikely)
+            if not copying:
+                kept.append(word)
+        return self._loops_once(kept)
+
+    @property
+    def _names(self) -> set[str]:
+        return {_key(part) for entry in self.entries for part in entry.content.split()}
+
+    def _loops_once(self, words: list[Word]) -> list[Word]:
+        names = self._names
+        out: list[Word] = []
+        for key, run in groupby(words, key=lambda w: _key(w.text)):
+            same = list(run)
+            out += same[:1] if key in names and len(same) >= LOOP_RUN else same
+        return out
 
     def _near(self, words: list[Word]) -> list[Word]:
         """Windows of one to three words taken for the entry they are spelt or sound as."""
@@ -98,7 +137,11 @@ class Vocabulary:
             length = len(entry.content.split())
             for size in range(max(1, length - 1), length + MAX_EXTRA_WORDS + 1):
                 window = words[i : i + size]
-                if len(window) == size and _is_near(window, entry.content):
+                if (
+                    len(window) == size
+                    and min(w.probability for w in window) >= COPIED_P  # not a copy's end
+                    and _is_near(window, entry.content)
+                ):
                     return entry.content, size
         return None
 
