@@ -81,6 +81,24 @@ def test_a_number_is_never_forced_out_by_the_deadline() -> None:
     assert finals == ["2025", "at"]
 
 
+def test_a_number_two_steps_agree_on_is_not_final_while_nothing_follows_it() -> None:
+    """The shared recordings in real time: two steps ended on "2020." while "five" was still
+    to come, so it went final by agreement, and the next step's "2025" followed it: "January
+    15th, 2020 2025"."""
+    rec = StreamingRecognizer(max_delay=1.0, step_cost=0.6)
+    said: list[str] = []
+    for heard in (
+        (("is", 0.2, 0.5), ("2020.", 0.6, 1.0)),
+        (("is", 0.2, 0.5), ("2020.", 0.6, 1.0)),
+        (("is", 0.2, 0.5), ("2025", 0.6, 1.3), ("at", 1.4, 1.6), ("three", 1.7, 2.0)),
+        (("is", 0.2, 0.5), ("2025", 0.6, 1.3), ("at", 1.4, 1.6), ("three", 1.7, 2.0)),
+    ):
+        feed(rec, 0.6)
+        window = rec.plan()
+        said += [w.text.strip() for w in rec.apply(window, at(window, *heard), SPEECH).finals]
+    assert said[:3] == ["is", "2025", "at"]
+
+
 def test_a_number_written_two_ways_does_not_hold_back_the_words_after_it() -> None:
     """Whisper base writes "30" one step and "thirty" the next: they never agree, so the
     deadline must move the number out once words follow it, or every word after it waits

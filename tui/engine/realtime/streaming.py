@@ -412,10 +412,13 @@ class StreamingRecognizer:
             # is often the first half of a longer one.
             followed = index + 1 < len(hypothesis)
             # A number is forced out only once words follow it: then it was heard whole.
-            whole = not numeric(word) or _heard_whole(hypothesis, index)
-            if (agreed and word.end <= window.end - AGREED_GUARD_S) or (
-                followed and word.end <= deadline and whole
-            ):
+            # Nor does one that ends the hypothesis go final by agreement: two steps both
+            # heard "2020." while "five" was still to come ("January 15th, 2020 2025").
+            number = numeric(word)
+            whole = not number or _heard_whole(hypothesis, index)
+            if (
+                agreed and (followed or not number) and word.end <= window.end - AGREED_GUARD_S
+            ) or (followed and word.end <= deadline and whole):
                 count += 1
             else:
                 break
