@@ -281,14 +281,14 @@ async def watch_progress(engine: EngineTarget, job: BatchJob) -> None:
 
     from tui.shared.extensions import MODEL_HEADER, PROGRESS_HEADER
 
-    headers = {"Authorization": f"Bearer {engine.api_key}"}
+    headers = engine.headers
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
             while True:
                 await asyncio.sleep(PROGRESS_EVERY_S)
                 if job.state != JobState.RUNNING or job.engine_job_id is None:
                     continue
-                url = f"{engine.batch_url.rstrip('/')}/jobs/{job.engine_job_id}"
+                url = engine.job_url(job.engine_job_id)
                 async with session.get(url, headers=headers) as response:
                     said = response.headers.get(PROGRESS_HEADER)
                     model = response.headers.get(MODEL_HEADER)

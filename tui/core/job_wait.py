@@ -31,8 +31,7 @@ async def until_ended(
     """
     import aiohttp
 
-    url = f"{target.batch_url.rstrip('/')}/jobs/{engine_job_id}"
-    headers = {"Authorization": f"Bearer {target.api_key}"}
+    url, headers = target.job_url(engine_job_id), target.headers
     deadline = time.monotonic() + most_s
     try:
         timeout = aiohttp.ClientTimeout(total=ASK_TIMEOUT_S)
@@ -47,7 +46,7 @@ async def until_ended(
                 status = body["job"]["status"]
                 if status not in ("running", "created"):
                     return str(status)
-                if time.monotonic() - asked < min(HELD_AT_LEAST_S, hold):
+                if time.monotonic() - asked < HELD_AT_LEAST_S:
                     return None
     except (aiohttp.ClientError, TimeoutError, ValueError, KeyError, TypeError):
         return None

@@ -240,8 +240,7 @@ async def _batch_compute(target: EngineTarget, job_id: str | None) -> float | No
 
     if job_id is None:
         return None
-    url = f"{target.batch_url.rstrip('/')}/jobs/{job_id}"
-    headers = {"Authorization": f"Bearer {target.api_key}"}
+    url, headers = target.job_url(job_id), target.headers
     try:
         async with (
             aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session,

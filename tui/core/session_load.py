@@ -30,7 +30,7 @@ async def follow_load(
     from tui.shared.extensions import SESSION_LOAD_PATH
 
     base = target.batch_url.rstrip("/").removesuffix("/v2")
-    headers = {"Authorization": f"Bearer {target.api_key}"}
+    headers = target.headers
     answered = False
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as http:

@@ -38,6 +38,15 @@ class EngineTarget:
     model_names: tuple[str, str] | None = None
     """What the local engine runs for standard and enhanced (None: not known)."""
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """The key as the SDKs send it, for requests made without them."""
+        return {"Authorization": f"Bearer {self.api_key}"}
+
+    def job_url(self, job_id: str) -> str:
+        """``GET /v2/jobs/{id}`` on this target."""
+        return f"{self.batch_url.rstrip('/')}/jobs/{job_id}"
+
     def model_label(self, point: str) -> str:
         """An operating point as the user reads it: ``enhanced (base)``."""
         if self.model_names is None:
@@ -191,7 +200,7 @@ async def probe(target: EngineTarget, timeout_s: float = 10.0) -> tuple[Reachabi
     """
     import aiohttp
 
-    headers = {"Authorization": f"Bearer {target.api_key}"}
+    headers = target.headers
     timeout = aiohttp.ClientTimeout(total=timeout_s)
     try:
         async with (
