@@ -90,19 +90,19 @@ class Vocabulary:
         an entry (or a word spelt or sounding nearly as one) written at a probability near
         zero (``COPIED_P``: entries that were said come out at 0.04 and more, even at 8 kHz).
         It goes, and so do the words after it that are entries, near one, or as unlikely.
-        Of an entry written three times or more in a row (a loop) one is kept."""
+        (``correct`` then keeps one of an entry written three times or more in a row.)"""
         names = self._names
         kept: list[Word] = []
         copying = False
         for word in words:
-            like = _key(word.text) in names or any(
-                _is_near([word], entry.content) for entry in self.entries
-            )
             unlikely = word.probability < COPIED_P
-            copying = (like or unlikely) if copying else (like and unlikely)
+            if copying != unlikely:  # only then does being an entry decide
+                copying = _key(word.text) in names or any(
+                    _is_near([word], entry.content) for entry in self.entries
+                )
             if not copying:
                 kept.append(word)
-        return self._loops_once(kept)
+        return kept
 
     @property
     def _names(self) -> set[str]:
