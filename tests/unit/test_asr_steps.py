@@ -92,6 +92,7 @@ def test_a_loop_without_a_prompt_is_dropped_and_not_decoded_again() -> None:
 @dataclass
 class Timed(Segment):
     start: float = 0.0
+    seek: int = 0  # the window's start, in 10 ms frames
 
 
 @dataclass
@@ -105,7 +106,7 @@ class File:
         heard = Timed(" The rain fell.", 1.1, [Said(" The", 1.0, 1.4), Said(" rain", 1.4, 1.9)])
         if not options["condition_on_previous_text"]:
             return iter([heard]), None
-        loop = Timed(LOOP.text, LOOP.compression_ratio, LOOP.words, start=30.0)
+        loop = Timed(LOOP.text, LOOP.compression_ratio, LOOP.words, start=30.0, seek=3000)
         return iter([heard, loop, heard]), None
 
 
@@ -127,3 +128,20 @@ def test_a_batch_stretch_is_decoded_with_the_text_before_and_a_loop_again_withou
         (20, False),  # from the looping window's start, the rest without
     ]
     assert all(call["temperature"] == 0.0 for _, call in whisper.calls)  # the same text every run
+
+
+def test_a_loop_in_the_first_window_is_not_decoded_again() -> None:
+    """The first window had no text before it: without it, Whisper writes the same loop."""
+
+    @dataclass
+    class LoopsAtOnce(File):
+        def transcribe(self, audio: np.ndarray, **options: Any) -> tuple[Any, None]:
+            self.calls.append((len(audio) / RATE, options))
+            return iter([Timed(LOOP.text, LOOP.compression_ratio, LOOP.words)]), None
+
+    whisper = LoopsAtOnce()
+    words = [
+        w for window in recogniser(whisper).transcribe_batch(np.zeros(20 * RATE)) for w in window
+    ]
+    assert len(words) == len(LOOP.words)  # batch_loops keeps it once, later
+    assert [call["condition_on_previous_text"] for _, call in whisper.calls] == [True]

@@ -368,7 +368,8 @@ class Recognizer:
             hotwords=decoding.hotwords or None,
         )
         for segment in segments:
-            if conditioned and looped(segment.compression_ratio):
+            # In the first window there was no text before: without it, the same loop again.
+            if conditioned and segment.seek > 0 and looped(segment.compression_ratio):
                 start = float(segment.start)
                 log.debug("batch: a loop at %.1f s; from there without the text before", start)
                 yield from self._batch(
