@@ -8,12 +8,21 @@ recogniser's rules (which words become final, which are dropped as invented) fro
 and the event loop, so a change to them can be judged in a minute on more speech than
 ``sm-tui compare`` takes.
 
-Usage: ``python bench/stepped.py [DIR REFERENCES.tsv]...`` (default: the shared recordings).
+``--models`` steps the same recordings through each model named, one after another in one run:
+``tiny.en`` (the standard model, the default), ``base`` (the enhanced model as the engine runs
+it in real time: its encoder given the window, at least ``ENHANCED_ENCODED_S``) and
+``base-30s`` (the encoder given 30 s, as Whisper pads every window). ``--story`` adds the
+169 s espeak-ng reading (``bench/speech.py``).
+
+Usage: ``python bench/stepped.py [--models tiny.en,base,base-30s] [--story] [DIR REFERENCES.tsv]...``
+(default: the shared recordings).
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -23,11 +32,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.results import Table, write_results  # noqa: E402
+from bench.speech import STORY, story  # noqa: E402
 from tui.core.references import load_references  # noqa: E402
 from tui.core.wer import normalise, wer  # noqa: E402
 from tui.engine.realtime.pump import MIN_STEP_S, infer_window  # noqa: E402
 from tui.engine.realtime.streaming import StreamingRecognizer  # noqa: E402
 from tui.engine.recognition.asr import Recognizer, Word  # noqa: E402
+from tui.engine.recognition.models import ENHANCED_ENCODED_S, assemble_base  # noqa: E402
+from tui.settings import Settings  # noqa: E402
 from tui.shared.audio import RATE, decode_file  # noqa: E402
 
 AUDIO = ROOT.parent / "shared" / "audio"
@@ -60,43 +72,76 @@ def stepped(model: Recognizer, audio: np.ndarray, max_delay: float) -> tuple[str
         clock = max(clock, fed / RATE + MIN_STEP_S)  # the next step waits for new audio
 
 
-def main(sets: list[tuple[Path, Path]], max_delay: float = 1.0) -> None:
-    model = Recognizer("tiny.en")
-    table = Table(
-        f"The real-time rules stepped through tiny.en on a virtual clock (max_delay {max_delay:g})",
-        ["recording", "WER", "final p50", "text"],
+MODELS = ("tiny.en", "base", "base-30s")
+
+
+def load(name: str) -> Recognizer:
+    """A model as the engine loads it for real time (``MODELS``)."""
+    if name == "tiny.en":
+        return Recognizer("tiny.en")
+    folder = str(assemble_base(Settings.load().data_dir / "models"))
+    short = ENHANCED_ENCODED_S if name == "base" else None
+    return Recognizer(folder, name=name, short_encoder_s=short)
+
+
+def main(
+    sets: list[tuple[Path, dict[str, str]]], models: list[str], max_delay: float = 1.0
+) -> None:
+    tables = []
+    for name in models:
+        model = load(name)
+        table = Table(
+            f"The real-time rules stepped through {name} on a virtual clock "
+            f"(max_delay {max_delay:g}; step {model.step_costs.wide:.2f} s timed)",
+            ["recording", "WER", "final p50", "text"],
+        )
+        errors: list[float] = []
+        latencies: list[float] = []
+        said: list[tuple[str, str]] = []  # (reference, real-time text) of every recording
+        for folder, references in sets:
+            for recording, reference in references.items():
+                path = folder / recording
+                if not reference or not path.exists():
+                    continue
+                text, lags = stepped(model, decode_file(path), max_delay)
+                errors.append(wer(reference, text))
+                said.append((reference, text))
+                latencies += lags
+                table.add(recording, f"{100 * errors[-1]:.1f}%", f"{np.median(lags):.2f} s", text)
+        words = sum(len(normalise(r).split()) for r, _ in said)
+        pooled = sum(wer(r, t) * len(normalise(r).split()) for r, t in said) / words
+        table.add(
+            f"all {words} words",
+            f"{100 * pooled:.1f}%",
+            f"{np.median(latencies):.2f} s (p95 {np.percentile(latencies, 95):.2f} s)",
+            f"mean of {len(errors)} recordings' WER: {100 * np.mean(errors):.1f}%",
+        )
+        tables.append(table)
+    command = "make benchmark-stepped" + (
+        f" STEPPED='{' '.join(sys.argv[1:])}'" if sys.argv[1:] else ""
     )
-    errors: list[float] = []
-    latencies: list[float] = []
-    said: list[tuple[str, str]] = []  # (reference, real-time text) of every recording
-    for folder, listed in sets:
-        for name, reference in load_references(listed).items():
-            path = folder / name
-            if not reference or not path.exists():
-                continue
-            text, lags = stepped(model, decode_file(path), max_delay)
-            errors.append(wer(reference, text))
-            said.append((reference, text))
-            latencies += lags
-            table.add(name, f"{100 * errors[-1]:.1f}%", f"{np.median(lags):.2f} s", text)
-    words = sum(len(normalise(r).split()) for r, _ in said)
-    pooled = sum(wer(r, t) * len(normalise(r).split()) for r, t in said) / words
-    table.add(
-        f"all {words} words",
-        f"{100 * pooled:.1f}%",
-        f"{np.median(latencies):.2f} s (p95 {np.percentile(latencies, 95):.2f} s)",
-        f"mean of {len(errors)} recordings' WER: {100 * np.mean(errors):.1f}%",
-    )
-    print(f"\nwrote {write_results('stepped', {}, [table], 'make benchmark-stepped')}")
+    print(f"\nwrote {write_results('stepped', {'models': models}, tables, command)}")
 
 
 if __name__ == "__main__":
-    args = [Path(a) for a in sys.argv[1:]]
-    pairs = list(zip(args[::2], args[1::2], strict=False)) or [(AUDIO, AUDIO / "references.tsv")]
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--models", default="tiny.en", help=f"comma-separated: {', '.join(MODELS)}")
+    parser.add_argument("--story", action="store_true", help="add the 169 s espeak-ng reading")
+    parser.add_argument("pairs", nargs="*", type=Path, help="pairs of a folder and its references")
+    args = parser.parse_args()
+    chosen = [m for m in args.models.split(",") if m]
+    pairs = list(zip(args.pairs[::2], args.pairs[1::2], strict=False)) or [
+        (AUDIO, AUDIO / "references.tsv")
+    ]
     missing = [str(p) for pair in pairs for p in pair if not p.exists()]
-    if len(args) % 2 or missing:
+    if len(args.pairs) % 2 or missing or not set(chosen) <= set(MODELS) or not chosen:
         sys.exit(
-            f"usage: stepped.py [DIR REFERENCES.tsv]... (pairs of a folder and its "
-            f"references){'; not found: ' + ', '.join(missing) if missing else ''}"
+            f"usage: stepped.py [--models {','.join(MODELS)}] [--story] [DIR REFERENCES.tsv]..."
+            f"{'; not found: ' + ', '.join(missing) if missing else ''}"
         )
-    main(pairs)
+    with tempfile.TemporaryDirectory() as made:
+        sets = [(folder, load_references(listed)) for folder, listed in pairs]
+        if args.story:
+            reading = story(Path(made))
+            sets.append((reading.parent, {reading.name: STORY}))
+        main(sets, chosen)
