@@ -9,12 +9,10 @@ and the event loop, so a change to them can be judged in a minute on more speech
 ``sm-tui compare`` takes.
 
 ``--models`` steps the same recordings through each model named, one after another in one run:
-``tiny.en`` (the standard model, the default), ``base`` (the enhanced model as the engine runs
-it in real time: its encoder given the window, at least ``ENHANCED_ENCODED_S``) and
-``base-30s`` (the encoder given 30 s, as Whisper pads every window). ``--story`` adds the
-169 s espeak-ng reading (``bench/speech.py``).
+``tiny.en`` (the standard model, the default) and ``base`` (the enhanced one). ``--story`` adds
+the 169 s espeak-ng reading (``bench/speech.py``).
 
-Usage: ``python bench/stepped.py [--models tiny.en,base,base-30s] [--story] [DIR REFERENCES.tsv]...``
+Usage: ``python bench/stepped.py [--models tiny.en,base] [--story] [DIR REFERENCES.tsv]...``
 (default: the shared recordings).
 """
 
@@ -38,7 +36,7 @@ from tui.core.wer import normalise, wer  # noqa: E402
 from tui.engine.realtime.pump import MIN_STEP_S, infer_window  # noqa: E402
 from tui.engine.realtime.streaming import StreamingRecognizer  # noqa: E402
 from tui.engine.recognition.asr import Recognizer, Word  # noqa: E402
-from tui.engine.recognition.models import ENHANCED_ENCODED_S, assemble_base  # noqa: E402
+from tui.engine.recognition.models import BASE_NAME, assemble_base  # noqa: E402
 from tui.settings import Settings  # noqa: E402
 from tui.shared.audio import RATE, decode_file  # noqa: E402
 
@@ -72,7 +70,7 @@ def stepped(model: Recognizer, audio: np.ndarray, max_delay: float) -> tuple[str
         clock = max(clock, fed / RATE + MIN_STEP_S)  # the next step waits for new audio
 
 
-MODELS = ("tiny.en", "base", "base-30s")
+MODELS = ("tiny.en", BASE_NAME)
 
 
 def load(name: str) -> Recognizer:
@@ -80,8 +78,7 @@ def load(name: str) -> Recognizer:
     if name == "tiny.en":
         return Recognizer("tiny.en")
     folder = str(assemble_base(Settings.load().data_dir / "models"))
-    short = ENHANCED_ENCODED_S if name == "base" else None
-    return Recognizer(folder, name=name, short_encoder_s=short)
+    return Recognizer(folder, name=BASE_NAME)
 
 
 def main(

@@ -15,14 +15,7 @@ import numpy as np
 import pytest
 
 from tui.engine.recognition.asr import Recognizer
-from tui.engine.recognition.one_pass import (
-    WHOLE_FRAMES,
-    encoded_frames,
-    keeps_tail,
-    one_pass,
-    short_frames,
-    unfinished,
-)
+from tui.engine.recognition.one_pass import keeps_tail, one_pass, unfinished
 from tui.shared.audio import RATE, decode_file
 
 PROMPT = (
@@ -104,50 +97,3 @@ def test_the_unfinished_segment_is_the_text_after_the_finished_ones() -> None:
     assert unfinished([ts, 11, 12, ts + 40, ts + 40, 13, 14], finished, eot) == [ts + 40, 13, 14]
     assert unfinished([ts, 11, 12, ts + 40, ts + 40], finished, eot) == []  # no text after
     assert unfinished([ts, 11, 12, ts + 40], finished, eot) == []
-
-
-class FramesSeen:
-    """The CTranslate2 model, recording how many mel frames each encoder call is given."""
-
-    def __init__(self, model: Any) -> None:
-        self._model = model
-        self.frames: list[int] = []
-
-    def encode(self, features: Any, *args: Any, **kwargs: Any) -> Any:
-        self.frames.append(int(features.shape[-1]))
-        return self._model.encode(features, *args, **kwargs)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._model, name)
-
-
-def test_a_short_encoder_hears_the_window_and_no_more_of_the_padding(shared_audio: Path) -> None:
-    """With ``short_encoder_s`` (Whisper base's real-time windows) the encoder is given the
-    window's own frames, at least that many seconds of them; batch keeps the whole 30 s."""
-    short = Recognizer("", workers=1, wide=False, short_encoder_s=10.0)
-    seen = FramesSeen(short._model.model)
-    short._model.model = seen
-    audio = decode_file(shared_audio / "config_demo.wav")
-    window = audio[int(7.0 * RATE) : int(9.8 * RATE)]  # 2.8 s: encoded as 10 s
-    words = short.transcribe(window, prompt=PROMPT)
-    assert seen.frames == [1000]
-    assert words and all(0.0 <= w.start < w.end <= 2.9 for w in words)
-    seen.frames.clear()
-    long = audio[: int(14.5 * RATE)]  # longer than 10 s: all of it, to the next even frame
-    said = "".join(w.text for w in short.transcribe(long)).lower()
-    assert seen.frames == [1452]
-    assert "configuration options" in said, said  # heard as well as with the padding
-    seen.frames.clear()
-    for _ in short.transcribe_batch(audio):
-        pass
-    assert seen.frames and set(seen.frames) == {WHOLE_FRAMES}
-
-
-def test_the_frames_encoded_are_even_and_never_past_30_s() -> None:
-    assert short_frames(RATE * 3, 10.0) == 1000
-    assert short_frames(RATE * 12, 10.0) == 1202  # 1200 and faster-whisper's one frame more
-    assert short_frames(RATE * 40, 10.0) == WHOLE_FRAMES
-    assert encoded_frames() is None
-    with one_pass(frames=1000):
-        assert encoded_frames() == 1000
-    assert encoded_frames() is None

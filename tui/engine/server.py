@@ -251,7 +251,7 @@ def build_engine(
     english_only = True
     if recognizer is None:
         from tui.engine.recognition.asr import Recognizer
-        from tui.engine.recognition.models import BASE_NAME, ENHANCED_ENCODED_S, assemble_base
+        from tui.engine.recognition.models import BASE_NAME, assemble_base
 
         recognizer = Recognizer(model or settings.engine_model)
         english_only = not recognizer.multilingual
@@ -259,12 +259,7 @@ def build_engine(
 
             def load_enhanced() -> SpeechModel:
                 # Its copy for wide real-time steps loads with the first session that uses it.
-                return Recognizer(
-                    str(assemble_base(paths.models)),
-                    name=BASE_NAME,
-                    wide=False,
-                    short_encoder_s=ENHANCED_ENCODED_S,
-                )
+                return Recognizer(str(assemble_base(paths.models)), name=BASE_NAME, wide=False)
 
     return Engine(
         recognizer=recognizer,

@@ -6,7 +6,6 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -14,7 +13,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from tui.engine.recognition.capacity import StepCosts
-from tui.engine.recognition.one_pass import one_pass, short_frames
+from tui.engine.recognition.one_pass import one_pass
 from tui.shared.audio import RATE
 
 log = logging.getLogger("sm_tui.engine.asr")
@@ -183,10 +182,6 @@ class Recognizer:
         cpu_threads: CTranslate2 threads per call; one by default.
         workers: Calls that can run at once (one per inference lane).
         wide: Load the copy for wide calls now (else on ``widen``).
-        short_encoder_s: Real-time windows are encoded as they are long, at least this many
-            seconds, instead of padded to 30 s (None: padded, as Whisper was trained). Whisper
-            base hears its windows as well at 10 s (``ENHANCED_ENCODED_S``) for a third of the
-            encoder's time; tiny.en misspells and invents words ("So.") below 30 s.
     """
 
     def __init__(
@@ -196,10 +191,8 @@ class Recognizer:
         workers: int = 2,
         name: str | None = None,
         wide: bool = True,
-        short_encoder_s: float | None = None,
     ) -> None:
         self.name = name or model or "tiny.en"
-        self._short_encoder_s = short_encoder_s
         self._setting = model
         self._path = resolve_model(model)
         self._workers = workers
@@ -236,9 +229,8 @@ class Recognizer:
         with self._widening:
             if self._wide is None and self._workers > 1 and not self._gave_up_wide:
                 wide = self._load(self._workers, 1)
-                noise = _noise()
-                with self._one_pass(noise):
-                    self._decode(wide, noise, None, 1, Decoding(), None)
+                with one_pass():
+                    self._decode(wide, _noise(), None, 1, Decoding(), None)
                 self.step_costs.wide = self._time_step(wide)
                 self._wide = wide
 
@@ -261,7 +253,7 @@ class Recognizer:
         times = []
         for _ in range(TIMED_STEPS):
             began = time.monotonic()
-            with self._one_pass(window):
+            with one_pass():
                 self._decode(model, window, STEP_PROMPT, 1, Decoding(), STEP_TOKENS)
             times.append(time.monotonic() - began)
         return min(times) * STEP_OVER_TIMED
@@ -300,19 +292,13 @@ class Recognizer:
         start. ``wide``: on the two-thread copy of the model."""
         model = self._wide if wide and self._wide is not None else self._model
         most = step_tokens(len(audio) / RATE, decoding)
-        with self._one_pass(audio):
+        with one_pass():
             words, loop = self._decode(model, audio, prompt, beam_size, decoding, most)
             if loop and prompt:
                 # The text before can set Whisper looping on audio it hears well without it:
                 # once more without, rather than a step with nothing.
                 words, _ = self._decode(model, audio, None, beam_size, decoding, most)
             return words
-
-    def _one_pass(self, window: np.ndarray) -> AbstractContextManager[None]:
-        """A real-time window's one decoding pass, its encoder cut to the window where this
-        model hears short windows well (``short_encoder_s``)."""
-        least = self._short_encoder_s
-        return one_pass(None if least is None else short_frames(len(window), least))
 
     def _decode(
         self,

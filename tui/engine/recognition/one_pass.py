@@ -10,16 +10,11 @@ prompt.
 
 ``one_pass_model()`` is faster-whisper's model with that one step changed, only within
 ``one_pass()`` (real-time windows), so batch pieces decode as faster-whisper does.
-
-Within ``one_pass(frames=N)`` the encoder also hears only the window's first ``N`` mel frames
-instead of the 30 s faster-whisper pads every window to: the encoder is most of a step, and
-its cost follows the frames it hears (see ``short_frames``).
 """
 
 from __future__ import annotations
 
 import functools
-import math
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,39 +22,20 @@ from typing import Any
 
 _calls = threading.local()
 
-HOP = 160  # samples a mel frame moves on (10 ms at 16 kHz)
-WHOLE_FRAMES = 3000  # the 30 s every window is padded to
-
 
 @contextmanager
-def one_pass(frames: int | None = None) -> Iterator[None]:
-    """Within: this thread's decodes keep an unfinished last segment instead of decoding again,
-    and, given ``frames``, encode that many mel frames of each window (else all 3000)."""
+def one_pass() -> Iterator[None]:
+    """Within: this thread's decodes keep an unfinished last segment instead of decoding again."""
     _calls.active = True
-    _calls.frames = frames
     try:
         yield
     finally:
         _calls.active = False
-        _calls.frames = None
 
 
 def keeps_tail() -> bool:
     """Whether this thread is within ``one_pass()``."""
     return bool(getattr(_calls, "active", False))
-
-
-def encoded_frames() -> int | None:
-    """The mel frames this thread's ``one_pass(frames=…)`` encodes (None: the whole 30 s)."""
-    return getattr(_calls, "frames", None) if keeps_tail() else None
-
-
-def short_frames(samples: int, least_s: float) -> int:
-    """The mel frames to encode for a window of ``samples``: all of its audio, and at least
-    ``least_s`` seconds (the rest is the zero padding faster-whisper adds), an even number
-    (the encoder halves them), never more than 30 s."""
-    frames = max(math.ceil(samples / HOP) + 1, round(least_s * 1000 / 10))
-    return min(WHOLE_FRAMES, frames + frames % 2)
 
 
 @functools.cache
@@ -72,12 +48,6 @@ def one_pass_model() -> type[Any]:
         return WhisperModel  # type: ignore[no-any-return]
 
     class OnePassWhisper(WhisperModel):  # type: ignore[misc]
-        def encode(self, features: Any) -> Any:
-            frames = encoded_frames()
-            if frames is not None:
-                features = features[..., :frames]
-            return super().encode(features)
-
         def _split_segments_by_timestamps(
             self,
             tokenizer: Any,
