@@ -123,12 +123,9 @@ class CompareScreen(Screen[None]):
             self.max_delay,
             on_text=lambda kind, text: self.post_message(CompareTextArrived(kind, text)),
         )
-        # The batch side's text now, with the figures (its message may still be queued), so
-        # its progress line never stands beside a verdict.
-        self._transcribing_since = None
-        batch = result.batch.transcript or f"(failed: {result.batch.error})"
-        self.query_one("#compare-batch", Static).update(batch)
-        self._settle(result)
+        # After the texts still queued (the batch side's among them), so its progress line
+        # never stands beside a verdict.
+        self.call_later(self._settle, result)
 
     def _settle(self, result: Comparison) -> None:
         """Figures from the result; kept in the history (again, when the reference changes)."""
@@ -149,8 +146,6 @@ class CompareScreen(Screen[None]):
         elif event.kind == "final":
             realtime.add_final(event.text)
         elif event.kind == "status":
-            if self.result is not None:
-                return  # a queued status after the batch side ended: its text stands
             self._transcribing_since = time.monotonic()
             self._show_batch_progress()
         else:
