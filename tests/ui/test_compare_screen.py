@@ -201,3 +201,20 @@ async def test_more_sides_are_added_run_and_shown_with_the_plot(
         assert history.configuration is None  # round again to the two-sided runs
         await pilot.press("escape", "escape")
         assert app.screen is app.main
+
+
+async def test_comparing_a_file_that_is_not_audio_says_so(
+    standin: Any, isolated: Path, tmp_path: Path
+) -> None:
+    noise = tmp_path / "noise.wav"
+    noise.write_bytes(bytes(range(256)) * 200)  # a .wav name, no audio inside
+    app = app_for(isolated, standin, files=[noise])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: all(j.state.finished for j in app.batch.jobs.values()))
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen))
+        figures = app.screen.query_one("#compare-figures", Static)
+        await wait_for(pilot, lambda: "not audio" in str(figures.render()))
+        assert "noise.wav is not audio" in str(figures.render())
+        batch = str(app.screen.query_one("#compare-batch", Static).render())
+        assert "not audio" in batch

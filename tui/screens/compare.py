@@ -115,14 +115,21 @@ class CompareScreen(Screen[None]):
     @work(group="compare", description="comparison", exit_on_error=False)
     async def run_comparison(self) -> None:
         from tui.core.compare import compare
+        from tui.shared.audio import AudioDecodeError
 
-        result = self.result = await compare(
-            self.target,
-            self.path,
-            self.reference,
-            self.max_delay,
-            on_text=lambda kind, text: self.post_message(CompareTextArrived(kind, text)),
-        )
+        try:
+            result = self.result = await compare(
+                self.target,
+                self.path,
+                self.reference,
+                self.max_delay,
+                on_text=lambda kind, text: self.post_message(CompareTextArrived(kind, text)),
+            )
+        except AudioDecodeError as exc:  # not audio, or gone: said, not "measuring…" for ever
+            said = f"{self.path.name} is not audio: {exc}. Compare a file that plays."
+            self.query_one("#compare-batch", Static).update(said)
+            self.query_one("#compare-figures", Static).update(Text(said, style="red"))
+            return
         # After the texts still queued (the batch side's among them), so its progress line
         # never stands beside a verdict.
         self.call_later(self._settle, result)
