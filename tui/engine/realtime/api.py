@@ -106,7 +106,9 @@ class RealtimeSession:
         self.outbox: asyncio.Queue[dict[str, Any] | tuple[int, str]] = asyncio.Queue()
         self.tasks: list[asyncio.Task[None]] = []
         self.last_audio = time.monotonic()
-        self.overflowed = False  # the client stopped reading what the engine sends
+        # The client stopped reading what the engine sends: it is cut off at once, whether or
+        # not it sends anything more.
+        self.not_reading = asyncio.Event()
         # Backpressure: while the session holds more audio than it can use, nothing more is
         # read from the socket (raw) or decoded (file); ``room`` and ``flowing`` say when to go on.
         self.room = asyncio.Event()
@@ -122,17 +124,7 @@ class RealtimeSession:
         sender = asyncio.create_task(self._send_loop())
         self.tasks.append(asyncio.create_task(watch.watch_start(self)))
         try:
-            async for msg in self.ws:
-                if self.overflowed:
-                    raise SessionError(
-                        "unknown_error", "The client is not reading the engine's messages"
-                    )
-                if msg.type == WSMsgType.TEXT:
-                    await self._on_text(msg.data)
-                elif msg.type == WSMsgType.BINARY:
-                    await self._on_audio(msg.data)
-                else:
-                    break
+            await self._serve()
         except SessionError as exc:
             self.fail(exc.kind, exc.reason)
         except Exception:  # never an HTTP 500 written into the socket: an Error, then a close
@@ -155,6 +147,31 @@ class RealtimeSession:
             sender.cancel()
             give_back()
 
+    async def _serve(self) -> None:
+        """Handle the client's messages until the socket closes or the client stops reading."""
+        reader = asyncio.create_task(self._read())
+        cut_off = asyncio.create_task(self.not_reading.wait())
+        try:
+            await asyncio.wait({reader, cut_off}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            cut_off.cancel()
+            if not reader.done():
+                reader.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reader
+        if self.not_reading.is_set():
+            raise SessionError("unknown_error", "The client is not reading the engine's messages")
+        reader.result()  # its SessionError, if it ended on one
+
+    async def _read(self) -> None:
+        async for msg in self.ws:
+            if msg.type == WSMsgType.TEXT:
+                await self._on_text(msg.data)
+            elif msg.type == WSMsgType.BINARY:
+                await self._on_audio(msg.data)
+            else:
+                break
+
     @property
     def started(self) -> bool:
         """Whether StartRecognition came."""
@@ -168,7 +185,7 @@ class RealtimeSession:
     def send(self, message: dict[str, Any]) -> None:
         """Queue a message for the client; a client that does not read is cut off, not buffered."""
         if self.outbox.qsize() >= MAX_OUTBOX:
-            self.overflowed = True
+            self.not_reading.set()
             return
         self.outbox.put_nowait(message)
 
