@@ -77,3 +77,26 @@ def test_a_name_looping_is_written_once() -> None:
     assert "".join(w.text for w in VOCAB.correct(looped)) == " with Pelkatz, today."
     twice = heard(("Zorvex,", 0.9), ("Zorvex.", 0.9))  # said twice: kept twice
     assert len(VOCAB.correct(twice)) == 2
+
+
+def test_a_name_of_several_words_said_whole_stays() -> None:
+    """The Voice SDK's 8 kHz call, tiny.en given "Notting Hill" in real time: its first word
+    comes out unlikely ("Notting" at 0.006), the rest likely. That is the name said; before,
+    both words went as a copy of the hint ("the route from Gate to Buckingham Palace")."""
+    vocab = Vocabulary.from_config(
+        {"additional_vocab": [{"content": n} for n in ("GeoRouter", "Notting Hill")]}
+    )
+    assert vocab is not None
+    said = heard(
+        ("from", 0.61), ("Notting", 0.006), ("Hill", 0.98), ("Gate", 0.9), ("to", 0.88),
+    )  # fmt: skip
+    assert "".join(w.text for w in vocab.correct(said)) == " from Notting Hill Gate to"
+    # A later word of a name, heard badly after another word, is that word, not a copy.
+    badly = heard(("from", 0.97), ("Nottingham", 0.28), ("Hill", 0.0), ("Gate?", 0.78))
+    assert "".join(w.text for w in vocab.correct(badly)) == " from Nottingham Hill Gate?"
+    # A copy of the hint still goes, the name of several words in it too.
+    copied = heard(
+        ("today.", 0.9), ("GeoRouter,", 0.002), ("Notting", 0.4), ("Hill,", 0.9),
+        ("GeoRouter,", 0.3),
+    )  # fmt: skip
+    assert "".join(w.text for w in vocab.correct(copied)) == " today."

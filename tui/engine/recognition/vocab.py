@@ -90,19 +90,46 @@ class Vocabulary:
         an entry (or a word spelt or sounding nearly as one) written at a probability near
         zero (``COPIED_P``: entries that were said come out at 0.04 and more, even at 8 kHz).
         It goes, and so do the words after it that are entries, near one, or as unlikely.
+        An entry of several words written whole, its later words likely, is the entry said
+        (``_said_whole``), and a later word of one alone starts no copy.
         (``correct`` then keeps one of an entry written three times or more in a row.)"""
         names = self._names
         kept: list[Word] = []
         copying = False
-        for word in words:
+        for i, word in enumerate(words):
             unlikely = word.probability < COPIED_P
             if copying != unlikely:  # only then does being an entry decide
-                copying = _key(word.text) in names or any(
-                    _is_near([word], entry.content) for entry in self.entries
-                )
+                key = _key(word.text)
+                near = any(_is_near([word], entry.content) for entry in self.entries)
+                if copying:  # a likely word: the copy goes on through entries
+                    copying = key in names or near
+                else:  # an unlikely word: a copy starts with an entry (its first word)
+                    copying = (key in self._firsts and not self._said_whole(words, i)) or near
             if not copying:
                 kept.append(word)
         return kept
+
+    @property
+    def _firsts(self) -> set[str]:
+        """What a copy can start with: an entry's first word ("Notting" of "Notting Hill";
+        "Hill" written unlikely after "Nottingham" is a word heard badly, not a copy)."""
+        return {_key(entry.content.split()[0]) for entry in self.entries}
+
+    def _said_whole(self, words: list[Word], i: int) -> bool:
+        """Whether ``words[i]`` starts an entry of several words written whole, its other
+        words likely: the entry said ("from Notting Hill Gate", "Notting" at 0.006 and "Hill"
+        at 0.98 on telephone audio), where a copy of the hint goes on to the next entry."""
+        for entry in self.entries:
+            parts = [_key(p) for p in entry.content.split()]
+            rest = words[i + 1 : i + len(parts)]
+            if (
+                len(parts) > 1
+                and len(rest) == len(parts) - 1
+                and [_key(w.text) for w in words[i : i + len(parts)]] == parts
+                and all(w.probability >= COPIED_P for w in rest)
+            ):
+                return True
+        return False
 
     @property
     def _names(self) -> set[str]:
