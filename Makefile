@@ -58,9 +58,10 @@ benchmark-load: $(STAMP)
 benchmark-stepped: $(STAMP)
 	$(BIN)/python bench/stepped.py $(STEPPED)
 
-# additional_vocab: invented names recognised with and without it (needs espeak-ng and sox).
+# additional_vocab: invented names recognised with and without it (needs espeak-ng, flite and
+# sox); VOCAB=enhanced measures Whisper base.
 benchmark-vocab: $(STAMP)
-	$(BIN)/python bench/vocab.py
+	$(BIN)/python bench/vocab.py $(VOCAB)
 
 # Both operating points (tiny.en, Whisper base), batch and real time, on the shared recordings;
 # MODELS=--long adds 3 minutes of continuous speech.

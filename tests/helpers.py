@@ -145,6 +145,43 @@ def speak(text: str, path: Path, voice: str = "en-us") -> Path:
     return path
 
 
+FLITE_VOICES = ("slt", "rms", "awb", "kal16")  # flite's own: two US, one Scottish, one diphone
+
+
+def speak_flite(text: str, path: Path, voice: str = "slt") -> Path:
+    """``text`` spoken by flite (a second synthesiser, whose voices keep to the telephone band
+    better than espeak-ng's), as a 16 kHz mono WAV at ``path``."""
+    import subprocess
+
+    from tui.shared.audio import decode_file
+
+    raw = path.with_suffix(".flite.wav")
+    subprocess.run(
+        ["flite", "-voice", voice, "-t", text, "-o", str(raw)],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    write_wav(path, decode_file(raw))
+    raw.unlink()
+    return path
+
+
+def telephone(path: Path, folder: Path, rate: int = 8000) -> Path:
+    """``path`` as a telephone line carries it: 300–3400 Hz, mono, sampled at ``rate`` (sox,
+    no dither: the same file every run)."""
+    import subprocess
+
+    out = folder / f"{path.stem}.tel{rate}.wav"
+    subprocess.run(
+        ["sox", "-D", str(path), "-r", str(rate), "-c", "1", str(out), "sinc", "300-3400"],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return out
+
+
 # The call's two voices taking turns (agent, customer, agent, customer): stretches of each
 # channel of call_center_stereo.wav, levelled, 0.5 s apart. Who speaks when is known.
 TURNS = [(0, 0.7, 2.5), (1, 0.7, 3.3), (0, 3.5, 5.4), (1, 4.5, 8.3)]
