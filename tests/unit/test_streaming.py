@@ -238,35 +238,37 @@ def test_a_loop_in_one_hypothesis_is_kept_once() -> None:
     assert collapse_loops(ordinary) == ordinary  # a word twice is speech, not a loop
 
 
+def said(text: str, start: float = 0.0, each: float = 0.4) -> list[Word]:
+    """The words of ``text``, one after another, ``each`` seconds long."""
+    return [
+        Word(f" {w}", start + i * each, start + (i + 1) * each) for i, w in enumerate(text.split())
+    ]
+
+
 def test_a_copy_of_recent_finals_is_dropped() -> None:
-    recent = ["we", "were", "all", "going", "direct", "to", "heaven", "and"]
-    fresh = words(
-        ("We", 0, 1),
-        ("were", 1, 2),
-        ("all", 2, 3),
-        ("going", 3, 4),
-        ("direct", 4, 5),
-        ("to", 5, 6),
-        ("the", 6, 7),
-        ("other", 7, 8),
-    )
+    """Whisper writing its prompt again: the run squeezed into less than half the audio the
+    finals took."""
+    recent = said("we were all going direct to heaven and")
+    fresh = [*said("We were all going direct to", 10.0, each=0.1), *said("the other", 10.6)]
     assert [w.text.strip() for w in drop_copies(fresh, recent)] == ["the", "other"]
-    short = words(("we", 0, 1), ("were", 1, 2), ("all", 2, 3))  # three words may be speech
+    short = said("we were all", 10.0, each=0.1)  # three words may be speech
     assert drop_copies(short, recent) == short
+
+
+def test_a_phrase_asked_again_is_speech() -> None:
+    """The Voice SDK's 8 kHz call asks "Can you tell me the route from Notting Hill Gate?"
+    twice, 12 s apart: the second saying, over as much audio, is kept (before, the copy rule
+    dropped it once the vocabulary made both sayings the same)."""
+    recent = said("Yeah can you tell me the route from Notting Hill Gate to Buckingham Palace?")
+    fresh = said("Can you tell me the route from Notting Hill Gate?", 12.0, each=0.35)
+    assert drop_copies(fresh, recent) == fresh
 
 
 def test_a_copy_of_the_age_of_dickens_is_speech() -> None:
     """Five words said again with a new ending are speech: "it was the age of wisdom, it was
     the age of foolishness" (a five-word rule dropped the second "it was the age of")."""
-    recent = ["it", "was", "the", "age", "of", "wisdom"]
-    fresh = words(
-        ("it", 0, 1),
-        ("was", 1, 2),
-        ("the", 2, 3),
-        ("age", 3, 4),
-        ("of", 4, 5),
-        ("foolishness.", 5, 6),
-    )
+    recent = said("it was the age of wisdom")
+    fresh = said("it was the age of foolishness.", 3.0, each=0.1)
     assert drop_copies(fresh, recent) == fresh
 
 

@@ -18,6 +18,7 @@ result, so its rules are tested on constructed hypotheses.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -41,6 +42,8 @@ from tui.engine.recognition.guards import (
     unheard,
 )
 from tui.shared.audio import RATE
+
+log = logging.getLogger("sm_tui.engine.streaming")
 
 AGREED_GUARD_S = 0.1
 SILENCE_FINAL_S = 0.4  # this much silence after speech finalises the utterance
@@ -445,7 +448,10 @@ class StreamingRecognizer:
         fresh = collapse_loops(
             self._dedupe(unheard(hypothesis)), [normal(w.text) for w in self._finals[-LOOP_TAIL:]]
         )
-        fresh = drop_copies(fresh, [normal(w.text) for w in self._finals[-RECENT_WORDS:]])
+        kept = drop_copies(fresh, self._finals[-RECENT_WORDS:])
+        if len(kept) < len(fresh):
+            log.debug("a copy of the finals dropped: %.80r", "".join(w.text for w in fresh))
+        fresh = kept
         if speech:  # (no speech found at all is left to the silence rule)
             last_speech = window.start + speech[-1][1]
             fresh = [w for w in fresh if w.start < last_speech + NOT_SPEECH_S]

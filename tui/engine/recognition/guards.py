@@ -23,7 +23,8 @@ def normal(text: str) -> str:
     return re.sub(r"[^\w']", "", text.lower())
 
 
-COPY_WORDS = 6  # a run this long that repeats recent finals is Whisper copying, not speech
+COPY_WORDS = 6  # a run this long that repeats recent finals is Whisper copying, not speech…
+SQUEEZED = 0.5  # …when it has less than this share of the first saying's audio (as loops)
 RECENT_WORDS = 60
 LOOP_TAIL = 12  # final words a fresh phrase is checked against for loops
 LOOP_TIMES = 3  # a phrase said this many times in a row is a loop…
@@ -82,15 +83,22 @@ def collapse_loops(
     return out
 
 
-def drop_copies(fresh: list[Word], recent: list[str]) -> list[Word]:
-    """Fresh words without runs of ``COPY_WORDS`` or more that repeat the recent finals."""
+def drop_copies(fresh: list[Word], recent: Sequence[Word]) -> list[Word]:
+    """Fresh words without runs of ``COPY_WORDS`` or more that repeat the recent finals in
+    less than ``SQUEEZED`` of the audio they took: Whisper copying its prompt. A run said
+    again over as much audio as the first time is speech ("Can you tell me the route from
+    Notting Hill Gate?", asked twice in the Voice SDK's 8 kHz call)."""
     if len(fresh) < COPY_WORDS or len(recent) < COPY_WORDS:
         return fresh
     keys = [normal(w.text) for w in fresh]
-    grams = {tuple(recent[i : i + COPY_WORDS]) for i in range(len(recent) - COPY_WORDS + 1)}
+    said = [normal(w.text) for w in recent]
+    took: dict[tuple[str, ...], float] = {}  # each run of the finals: its audio, latest saying
+    for i in range(len(said) - COPY_WORDS + 1):
+        took[tuple(said[i : i + COPY_WORDS])] = recent[i + COPY_WORDS - 1].end - recent[i].start
     drop: set[int] = set()
     for i in range(len(keys) - COPY_WORDS + 1):
-        if tuple(keys[i : i + COPY_WORDS]) in grams:
+        first = took.get(tuple(keys[i : i + COPY_WORDS]))
+        if first is not None and fresh[i + COPY_WORDS - 1].end - fresh[i].start < SQUEEZED * first:
             drop.update(range(i, i + COPY_WORDS))
     return [w for i, w in enumerate(fresh) if i not in drop]
 
@@ -201,7 +209,6 @@ def standalone(words: list[Word]) -> list[Word]:
 
 BATCH_LOOP_WORDS = 5  # in batch, a phrase this long said again in a row may be a loop
 BATCH_LONGEST = 40  # …up to this many words (Whisper can repeat a whole sentence)
-SQUEEZED = 0.5  # a second saying with less than this share of the first's audio is invented
 
 
 def batch_loops(words: list[Word]) -> list[Word]:
