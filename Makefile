@@ -45,7 +45,8 @@ benchmark: $(STAMP)
 	$(BIN)/sm-tui compare assets --references assets/references.tsv
 
 # What the official SDKs' default config (enhanced) gets on long continuous speech, beside raw
-# faster-whisper in the same run (needs espeak-ng); figures to bench/results/<date>-<machine>/.
+# faster-whisper in the same run (needs espeak-ng and flite); figures to
+# bench/results/<date>-<machine>/.
 benchmark-default: $(STAMP)
 	$(BIN)/python bench/default_path.py $(DEFAULT)
 

@@ -1,7 +1,8 @@
 """Long continuous speech for benchmarks, made at run time (nothing large is kept in git).
 
 * ``story``: a reading of ``STORY`` (text written for this project, never tuned on) by
-  espeak-ng, about three minutes.
+  espeak-ng, about three minutes; ``flite_story``: the same read by flite's slt voice, a
+  second synthesiser whose voice Whisper hears more as it hears people.
 * ``shared``: the shared recordings that have a reference, one after another with half a
   second between them (about a minute of real speech), and their references joined.
 """
@@ -102,12 +103,26 @@ def corpus(folder: Path, lengths: bool = False) -> dict[str, tuple[Path, str]]:
         )
     made = {
         "story (espeak-ng, 3 min)": (story(folder), STORY),
+        "story (flite, 3 min)": (flite_story(folder), STORY),
         "shared recordings joined (1 min)": joined_shared(folder),
     }
     if lengths:
         made["agent (real speech, 10 s)"] = agent()
         made["story seven times (espeak-ng, 20 min)"] = long_story(folder)
     return made
+
+
+def flite_story(folder: Path, voice: str = "slt") -> Path:
+    """``STORY`` read by flite into a 16 kHz WAV file in ``folder``.
+
+    Raises:
+        SystemExit: flite is not installed.
+    """
+    from tests.helpers import speak_flite
+
+    if shutil.which("flite") is None:
+        raise SystemExit("flite is needed to make the second reading: apt-get install flite")
+    return speak_flite(STORY, folder / f"story-flite-{voice}.wav", voice)
 
 
 def agent() -> tuple[Path, str]:
