@@ -129,20 +129,8 @@ VOCAB_SENTENCES = [
 
 def speak(text: str, path: Path, voice: str = "en-us") -> Path:
     """``text`` spoken by espeak-ng, as a 16 kHz mono WAV at ``path``."""
-    import subprocess
-
-    from tui.shared.audio import decode_file
-
     raw = path.with_suffix(".espeak.wav")
-    subprocess.run(
-        ["espeak-ng", "-v", voice, "-s", "150", "-w", str(raw), text],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-    write_wav(path, decode_file(raw))
-    raw.unlink()
-    return path
+    return _synthesised(["espeak-ng", "-v", voice, "-s", "150", "-w", str(raw), text], raw, path)
 
 
 FLITE_VOICES = ("slt", "rms", "awb", "kal16")  # flite's own: two US, one Scottish, one diphone
@@ -151,17 +139,17 @@ FLITE_VOICES = ("slt", "rms", "awb", "kal16")  # flite's own: two US, one Scotti
 def speak_flite(text: str, path: Path, voice: str = "slt") -> Path:
     """``text`` spoken by flite (a second synthesiser, whose voices keep to the telephone band
     better than espeak-ng's), as a 16 kHz mono WAV at ``path``."""
+    raw = path.with_suffix(".flite.wav")
+    return _synthesised(["flite", "-voice", voice, "-t", text, "-o", str(raw)], raw, path)
+
+
+def _synthesised(command: list[str], raw: Path, path: Path) -> Path:
+    """Run a synthesiser writing ``raw``, and keep its speech at ``path`` as 16 kHz mono."""
     import subprocess
 
     from tui.shared.audio import decode_file
 
-    raw = path.with_suffix(".flite.wav")
-    subprocess.run(
-        ["flite", "-voice", voice, "-t", text, "-o", str(raw)],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+    subprocess.run(command, check=True, capture_output=True, timeout=60)
     write_wav(path, decode_file(raw))
     raw.unlink()
     return path
