@@ -160,6 +160,8 @@ class RealtimeSession:
                 with contextlib.suppress(asyncio.CancelledError):
                     await reader
         if self.not_reading.is_set():
+            if reader.done() and not reader.cancelled():
+                reader.exception()  # taken: the cut-off is what the client is told
             raise SessionError("unknown_error", "The client is not reading the engine's messages")
         reader.result()  # its SessionError, if it ended on one
 
