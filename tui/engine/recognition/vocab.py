@@ -93,18 +93,18 @@ class Vocabulary:
         An entry of several words written whole, its later words likely, is the entry said
         (``_said_whole``), and a later word of one alone starts no copy.
         (``correct`` then keeps one of an entry written three times or more in a row.)"""
-        names = self._names
+        names, firsts = self._names, self._firsts
         kept: list[Word] = []
         copying = False
         for i, word in enumerate(words):
             unlikely = word.probability < COPIED_P
             if copying != unlikely:  # only then does being an entry decide
                 key = _key(word.text)
-                near = any(_is_near([word], entry.content) for entry in self.entries)
                 if copying:  # a likely word: the copy goes on through entries
-                    copying = key in names or near
+                    named = key in names
                 else:  # an unlikely word: a copy starts with an entry (its first word)
-                    copying = (key in self._firsts and not self._said_whole(words, i)) or near
+                    named = key in firsts and not self._said_whole(words, i)
+                copying = named or any(_is_near([word], entry.content) for entry in self.entries)
             if not copying:
                 kept.append(word)
         return kept
