@@ -32,6 +32,28 @@ class Slow(ToneRecognizer):
         self.step_costs = StepCosts(wide=wide, narrow=wide * 1.7)
 
 
+class TimedLow(StepCosts):
+    """Costs timed at ``timed`` on both cores, as a model's load can time them beside nothing,
+    while every step it runs takes ``real`` (the machine got busy, or the timing was lucky)."""
+
+    def __init__(self, timed: float, real: float) -> None:
+        super().__init__(wide=timed, narrow=timed * 1.7)
+        self.real = real
+
+    def observe(self, seconds: float, wide: bool) -> None:
+        super().observe(self.real if wide else self.real * 1.7, wide)
+
+
+class Underestimated(ToneRecognizer):
+    """An enhanced model timed at 0.3 s a step (it keeps max_delay 1) whose steps take 0.9 s."""
+
+    name = "underestimated-enhanced"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.step_costs = TimedLow(timed=0.3, real=0.9)
+
+
 @pytest.fixture
 def loading(tmp_path: Path) -> Iterator[tuple[InProcessEngine, threading.Event]]:
     """An engine whose enhanced model takes until the test lets it finish loading (past the
@@ -107,3 +129,28 @@ async def test_the_capacity_endpoint_gives_each_loaded_model_s_figures(
     assert enhanced["model"] == "slow-enhanced"
     assert enhanced["sessions_within_max_delay"] == {"0.7": 0, "1": 0, "2": 1, "4": 2}
     assert body["models"]["standard"]["sessions_within_max_delay"]["1"] >= 1
+
+
+async def test_a_session_whose_enhanced_steps_prove_too_slow_changes_model_and_says_so(
+    tmp_path: Path,
+) -> None:
+    """The timing made as a model loads said base keeps max_delay 1; its steps then took
+    longer. After a few steps the session runs the standard model, its Infos say so, and no
+    word is lost at the change."""
+    engine = InProcessEngine(tmp_path / "engine", load_enhanced=Underestimated).start()
+    try:
+        sentences = [*SENTENCES, "foxtrot golf hotel", "india juliet", "alpha echo golf"]
+        audio = pcm(tone_file(tmp_path / "a.wav", sentences))
+        got = await stream(engine, audio, model="enhanced", max_delay=1.0)
+    finally:
+        engine.stop()
+    qualities = [i for i in got.of("Info") if i["type"] == "recognition_quality"]
+    assert len(qualities) == 2, qualities
+    first, then = qualities
+    assert "underestimated-enhanced" in first["reason"]
+    assert "operating point" not in first["reason"]
+    assert "stand-in" in then["reason"], then["reason"]
+    assert "runs underestimated-enhanced, whose steps take" in then["reason"]
+    assert "more than max_delay 1 allows" in then["reason"]
+    assert normalise(got.final_text) == normalise(expected_text(sentences))
+    assert got.of("Error") == []

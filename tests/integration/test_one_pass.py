@@ -1,8 +1,9 @@
 """Real-time windows decode in one pass on the real model (tiny.en), batch pieces as before.
 
 faster-whisper decodes a window's unfinished last segment a second time; inside ``one_pass()``
-the first pass's words are kept. The cases are windows of a real recording, with the finals
-before them as prompt, as the real-time engine makes them."""
+the first pass's words are kept, and the encoder hears 15 s, not 30 s of mostly padding. The
+cases are windows of a real recording, with the finals before them as prompt, as the real-time
+engine makes them."""
 
 from __future__ import annotations
 
@@ -11,11 +12,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import faster_whisper.transcribe
 import numpy as np
 import pytest
 
+from tui.engine.recognition import one_pass as one_pass_module
 from tui.engine.recognition.asr import Recognizer
-from tui.engine.recognition.one_pass import keeps_tail, one_pass, unfinished
+from tui.engine.recognition.one_pass import (
+    ENCODED_MIN_FRAMES,
+    keeps_tail,
+    one_pass,
+    unfinished,
+)
 from tui.shared.audio import RATE, decode_file
 
 PROMPT = (
@@ -77,6 +85,32 @@ def test_each_real_time_window_takes_one_encoder_pass(
             # second pass may add a word at the edge, which the next window hears again;
             # on one CPU "pm." ended at 1.92 s against the second pass's 2.50 s)
             assert words and words[-1].end > plain_end - 0.7
+
+
+def test_a_real_time_window_is_encoded_as_15_seconds_and_heard_as_from_30(
+    recognizer: Recognizer, shared_audio: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    encoded: list[int] = []
+    storage = faster_whisper.transcribe.get_ctranslate2_storage
+
+    def measured(features: np.ndarray) -> Any:
+        encoded.append(features.shape[-1])
+        return storage(features)
+
+    monkeypatch.setattr(faster_whisper.transcribe, "get_ctranslate2_storage", measured)
+    same = 0
+    for window in windows(shared_audio):
+        short = "".join(w.text for w in recognizer.transcribe(window, prompt=PROMPT))
+        monkeypatch.setattr(one_pass_module, "ENCODED_MIN_FRAMES", 3000)
+        whole = "".join(w.text for w in recognizer.transcribe(window, prompt=PROMPT))
+        monkeypatch.setattr(one_pass_module, "ENCODED_MIN_FRAMES", ENCODED_MIN_FRAMES)
+        same += short == whole
+        assert short.strip()
+    assert encoded == [ENCODED_MIN_FRAMES, 3000] * len(STARTS)
+    assert same >= len(STARTS) - 2, "the 15 s encoder writes what the 30 s one writes"
+    encoded.clear()
+    list(recognizer.transcribe_batch(windows(shared_audio)[0]))
+    assert encoded == [3000], "a batch piece is encoded as faster-whisper encodes it"
 
 
 def test_batch_pieces_and_other_threads_decode_as_faster_whisper_does() -> None:

@@ -133,6 +133,17 @@ def test_silence_after_speech_finalises_everything() -> None:
     assert len(update.finals) == 2 and update.partial == []
 
 
+def test_a_last_word_stretched_into_the_silence_is_final_when_the_speech_stops() -> None:
+    """Whisper ended "that." 0.32 s after the speech stopped: it waited as a partial through
+    5.5 s of silence, until the next speech (the shared recordings joined, 15 s encoder)."""
+    rec = StreamingRecognizer(max_delay=1.0)
+    feed(rec, 6.5)
+    said = words(("with", 4.8, 5.0), ("that.", 5.0, 5.6))
+    update = rec.apply(rec.plan(), said, [(3.62, 5.28)])
+    assert [w.text.strip() for w in update.finals] == ["with", "that."]
+    assert update.partial == []
+
+
 def test_flush_finalises_everything() -> None:
     rec = StreamingRecognizer(max_delay=4.0)
     feed(rec, 1.0)

@@ -31,7 +31,7 @@ from tui.engine.protocol.results import language_pack
 from tui.engine.realtime import watch
 from tui.engine.realtime.channel import Channel, channel_audio, channel_labels
 from tui.engine.realtime.pump import RecognitionPump
-from tui.engine.realtime.session_models import SessionModels
+from tui.engine.realtime.session_models import ModelChoice, SessionModels
 from tui.engine.realtime.sessions import SESSIONS, SessionLoad, SessionRegistry
 from tui.engine.realtime.streaming import StreamingRecognizer
 from tui.engine.realtime.translate import Translator
@@ -300,12 +300,19 @@ class RealtimeSession:
         self.registry.loads[self.id] = self.load
         for info in choice.infos(self.registry.slots):
             self.send(info)
+        self.models.sessions = lambda: self.registry.slots
+        self.models.on_change = self._model_changed
         self._add_features(message.get("translation_config"), language)
         for channel in self.channels.values():
             self.tasks.append(asyncio.create_task(self._pump_loop(channel)))
         self.tasks.append(asyncio.create_task(watch.watch_duration(self)))
         self.tasks.append(asyncio.create_task(watch.watch_idle(self)))
         log.info("session %s started %s", self.id[:8], json.dumps(audio_format))
+
+    def _model_changed(self, choice: ModelChoice) -> None:
+        """The session runs on another model from now on: its Infos say so, as at the start."""
+        for info in choice.infos(self.registry.slots):
+            self.send(info)
 
     def _add_features(self, translation: Any, language: str) -> None:
         """Speaker labels and translation, on each channel that needs them."""

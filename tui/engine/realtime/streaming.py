@@ -405,7 +405,10 @@ class StreamingRecognizer:
             return len(hypothesis)
         speech_end = _speech_end(window, speech)
         if window.end - speech_end >= self.silence_s:
-            return sum(1 for w in hypothesis if w.end <= speech_end + 0.3)
+            # A word that began before the speech stopped was said, however far Whisper
+            # stretches its end into the silence: "that." ended 0.32 s after the speech, and
+            # waited as a partial through 5.5 s of silence for the next speech.
+            return sum(1 for w in hypothesis if w.end <= speech_end + 0.3 or w.start < speech_end)
         deadline = min(window.end + self.step_cost - self.max_delay, window.end - EDGE_GUARD_S)
         count = 0
         for index, word in enumerate(hypothesis):

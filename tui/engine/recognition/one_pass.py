@@ -8,7 +8,15 @@ runs without the prompt, and what it added was mostly Whisper's inventions ("It'
 trick.", "All this."); kept, the unfinished segment is what the first pass heard, with the
 prompt.
 
-``one_pass_model()`` is faster-whisper's model with that one step changed, only within
+Within ``one_pass()`` the encoder also hears only the window, not 30 s: faster-whisper pads
+every window's features with zeros to Whisper's 30 s, and the encoder's cost grows with its
+input, so on a 2-core machine tiny.en's step took 0.58 s of which 0.34 s was the encoder, most
+of it on the padding. The encoder now gets the window's frames, 2 s of the padding after them
+(Whisper then hears the speech stop) and at least ``ENCODED_MIN_FRAMES`` (15 s, the longest
+window): 0.08 s. Fed only the window (10 s at least), tiny.en misheard more; from 15 s it wrote
+what it wrote from 30 s (``make benchmark-stepped``; docs/engine.md has the figures).
+
+``one_pass_model()`` is faster-whisper's model with these steps changed, only within
 ``one_pass()`` (real-time windows), so batch pieces decode as faster-whisper does.
 """
 
@@ -20,7 +28,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import numpy as np
+
 _calls = threading.local()
+
+ENCODED_MIN_FRAMES = 1500  # 15 s of 10 ms frames: what the encoder hears at least (30 s: 3000)
+PADDING_KEPT_FRAMES = 200  # the padding heard after a window's audio
+FRAMES_ROUND = 100  # encoder inputs come in whole seconds
 
 
 @contextmanager
@@ -76,7 +90,25 @@ def one_pass_model() -> type[Any]:
                 segments.append({"seek": seek, "start": start, "end": end, "tokens": tail})
             return segments, seek + segment_size, True  # the whole window is decoded
 
+        def encode(self, features: np.ndarray) -> Any:
+            return super().encode(heard_frames(features) if keeps_tail() else features)
+
     return OnePassWhisper
+
+
+def heard_frames(features: np.ndarray) -> np.ndarray:
+    """A window's features as the encoder hears them in real time: without the zero padding
+    faster-whisper adds up to 30 s, beyond ``PADDING_KEPT_FRAMES`` of it and
+    ``ENCODED_MIN_FRAMES`` in all (``features``: mel bins by frames, or a batch of one of
+    them). No frame of audio is exactly zero in all 80 mel bins, so the padding is the
+    columns of zeros at the end."""
+    frames = features.shape[-1]
+    columns = features.reshape(-1, features.shape[-2], frames)[0]
+    spoken = np.flatnonzero(np.any(columns != 0, axis=0))
+    content = int(spoken[-1]) + 1 if len(spoken) else 0
+    wanted = max(ENCODED_MIN_FRAMES, content + PADDING_KEPT_FRAMES)
+    kept = min(frames, -(-wanted // FRAMES_ROUND) * FRAMES_ROUND)
+    return features if kept == frames else np.ascontiguousarray(features[..., :kept])
 
 
 def unfinished(tokens: list[int], segments: list[dict[str, Any]], eot: int) -> list[int]:
