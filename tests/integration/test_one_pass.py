@@ -1,7 +1,7 @@
 """Real-time windows decode in one pass on the real model (tiny.en), batch pieces as before.
 
 faster-whisper decodes a window's unfinished last segment a second time; inside ``one_pass()``
-the first pass's words are kept, and the encoder hears 15 s, not 30 s of mostly padding. The
+the first pass's words are kept, and the encoder hears 20 s, not 30 s of mostly padding. The
 cases are windows of a real recording, with the finals before them as prompt, as the real-time
 engine makes them."""
 
@@ -87,7 +87,7 @@ def test_each_real_time_window_takes_one_encoder_pass(
             assert words and words[-1].end > plain_end - 0.7
 
 
-def test_a_real_time_window_is_encoded_as_15_seconds_and_heard_as_from_30(
+def test_a_real_time_window_is_encoded_as_20_seconds_and_heard_as_from_30(
     recognizer: Recognizer, shared_audio: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     encoded: list[int] = []
@@ -107,7 +107,7 @@ def test_a_real_time_window_is_encoded_as_15_seconds_and_heard_as_from_30(
         same += short == whole
         assert short.strip()
     assert encoded == [ENCODED_MIN_FRAMES, 3000] * len(STARTS)
-    assert same >= len(STARTS) - 2, "the 15 s encoder writes what the 30 s one writes"
+    assert same >= len(STARTS) - 2, "the 20 s encoder writes what the 30 s one writes"
     encoded.clear()
     list(recognizer.transcribe_batch(windows(shared_audio)[0]))
     assert encoded == [3000], "a batch piece is encoded as faster-whisper encodes it"

@@ -17,18 +17,18 @@ def features(spoken: int) -> np.ndarray:
     return out
 
 
-def test_a_short_window_is_encoded_as_15_seconds() -> None:
+def test_a_short_window_is_encoded_as_20_seconds() -> None:
     heard = heard_frames(features(600))
     assert heard.shape == (MELS, ENCODED_MIN_FRAMES)
     assert heard.flags["C_CONTIGUOUS"]  # as CTranslate2 takes it
 
 
 def test_a_long_window_keeps_two_seconds_of_padding_in_whole_seconds() -> None:
-    spoken = features(1450)
+    spoken = features(1950)
     heard = heard_frames(spoken)
-    assert heard.shape == (MELS, 1700)
-    assert np.array_equal(heard[:, :1450], spoken[:, :1450])  # every frame of audio is heard
-    assert not heard[:, 1450:].any()
+    assert heard.shape == (MELS, 2200)
+    assert np.array_equal(heard[:, :1950], spoken[:, :1950])  # every frame of audio is heard
+    assert not heard[:, 1950:].any()
 
 
 def test_a_window_near_30_seconds_and_a_batch_of_one_are_kept_whole() -> None:
@@ -38,6 +38,6 @@ def test_a_window_near_30_seconds_and_a_batch_of_one_are_kept_whole() -> None:
 
 
 def test_a_frame_of_quiet_audio_inside_the_window_is_not_padding() -> None:
-    spoken = features(1600)
-    spoken[:, 1599] = -1.5  # the log-mel floor: silence, still audio
-    assert heard_frames(spoken).shape == (MELS, 1800)
+    spoken = features(2100)
+    spoken[:, 2099] = -1.5  # the log-mel floor: silence, still audio
+    assert heard_frames(spoken).shape == (MELS, 2300)

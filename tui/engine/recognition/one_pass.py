@@ -8,13 +8,14 @@ runs without the prompt, and what it added was mostly Whisper's inventions ("It'
 trick.", "All this."); kept, the unfinished segment is what the first pass heard, with the
 prompt.
 
-Within ``one_pass()`` the encoder also hears only the window, not 30 s: faster-whisper pads
+Within ``one_pass()`` the encoder also hears less than 30 s: faster-whisper pads
 every window's features with zeros to Whisper's 30 s, and the encoder's cost grows with its
 input, so on a 2-core machine tiny.en's step took 0.58 s of which 0.34 s was the encoder, most
 of it on the padding. The encoder now gets the window's frames, 2 s of the padding after them
-(Whisper then hears the speech stop) and at least ``ENCODED_MIN_FRAMES`` (15 s, the longest
-window): 0.08 s. Fed only the window (10 s at least), tiny.en misheard more; from 15 s it wrote
-what it wrote from 30 s (``make benchmark-stepped``; docs/engine.md has the figures).
+(Whisper then hears the speech stop) and at least ``ENCODED_MIN_FRAMES`` (20 s; a window is
+15 s at most): 0.12 s. Fed only the window, or 15 s, tiny.en misheard more ("And be happy" for
+"I'd be happy"); from 20 s it wrote about what it wrote from 30 s (docs/engine.md has the
+figures).
 
 ``one_pass_model()`` is faster-whisper's model with these steps changed, only within
 ``one_pass()`` (real-time windows), so batch pieces decode as faster-whisper does.
@@ -32,7 +33,7 @@ import numpy as np
 
 _calls = threading.local()
 
-ENCODED_MIN_FRAMES = 1500  # 15 s of 10 ms frames: what the encoder hears at least (30 s: 3000)
+ENCODED_MIN_FRAMES = 2000  # 20 s of 10 ms frames: what the encoder hears at least (30 s: 3000)
 PADDING_KEPT_FRAMES = 200  # the padding heard after a window's audio
 FRAMES_ROUND = 100  # encoder inputs come in whole seconds
 
