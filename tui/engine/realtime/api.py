@@ -298,10 +298,9 @@ class RealtimeSession:
         except ModelLoadError as exc:
             raise SessionError("invalid_model", str(exc)) from None
         self.registry.loads[self.id] = self.load
-        for info in choice.infos(self.registry.slots):
-            self.send(info)
+        self._tell_model(choice)
         self.models.sessions = lambda: self.registry.slots
-        self.models.on_change = self._model_changed
+        self.models.on_change = self._tell_model
         self._add_features(message.get("translation_config"), language)
         for channel in self.channels.values():
             self.tasks.append(asyncio.create_task(self._pump_loop(channel)))
@@ -309,8 +308,8 @@ class RealtimeSession:
         self.tasks.append(asyncio.create_task(watch.watch_idle(self)))
         log.info("session %s started %s", self.id[:8], json.dumps(audio_format))
 
-    def _model_changed(self, choice: ModelChoice) -> None:
-        """The session runs on another model from now on: its Infos say so, as at the start."""
+    def _tell_model(self, choice: ModelChoice) -> None:
+        """The Infos that say which model the session runs (at its start, and when it changes)."""
         for info in choice.infos(self.registry.slots):
             self.send(info)
 

@@ -138,7 +138,6 @@ TIMED_STEPS = 2  # the better of two: one call can be slowed by anything beside 
 # than the call's 31 tokens, tiny.en's fewer. With the 30 s encoder both were about 1.35. A model
 # not measured takes base's, the larger: no session is promised a max_delay its steps miss.
 STEP_OVER_TIMED = {"tiny.en": 0.95, "base": 1.3}
-STEP_OVER_TIMED_OTHER = 1.3
 STEP_PROMPT = (  # a prompt as long as a session's (the decoder reads it every step)
     "Welcome to the demonstration. This example shows several configuration options in action,"
     " and today we will look at how the transcript arrives while the speaker is still talking."
@@ -265,7 +264,7 @@ class Recognizer:
             with one_pass():
                 self._decode(model, window, STEP_PROMPT, 1, Decoding(), STEP_TOKENS)
             times.append(time.monotonic() - began)
-        return min(times) * STEP_OVER_TIMED.get(self.name, STEP_OVER_TIMED_OTHER)
+        return min(times) * STEP_OVER_TIMED.get(self.name, STEP_OVER_TIMED["base"])
 
     def _warm_up(self, workers: int) -> None:
         """Run a call on every worker at once, so no session pays for a cold one (seconds)."""
