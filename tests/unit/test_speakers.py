@@ -6,7 +6,7 @@ import asyncio
 
 import numpy as np
 
-from tui.engine.realtime.online_speakers import OnlineSpeakers
+from tui.engine.realtime.online_speakers import NOT_YET, OnlineSpeakers
 from tui.engine.recognition.asr import Word
 from tui.engine.recognition.speakers import (
     SpeakerSettings,
@@ -161,6 +161,27 @@ def test_a_peek_names_the_nearest_voice_and_moves_none() -> None:
     assert float(online.voices[0].centroid @ unit(1)) > 0.999  # not moved
     assert not online.voices[0].heard  # a peek is not a hearing: GetSpeakers lists it not
     assert asyncio.run(OnlineSpeakers(embed, SpeakerSettings()).peek(words, audio, 0.0)) is None
+
+
+def test_a_peek_waits_until_the_voice_can_be_told() -> None:
+    """The call's first partial, "Then", was named from 0.5 s of audio (the encoder's 0.8 s
+    window half padding): 0.035 to the agent, 0.058 to the customer, and called the customer."""
+    heard: list[int] = []
+    said = iter([near(0.9, 1), unit(1, 1)])
+
+    async def embed(audio: np.ndarray) -> np.ndarray:
+        heard.append(len(audio))
+        return next(said)
+
+    known = [("Agent", unit(1)), ("Customer", unit(0, 1))]
+    online = OnlineSpeakers(embed, SpeakerSettings(known=known))
+    words = [Word(" then", 0.0, 0.28)]
+    assert asyncio.run(online.peek(words, np.zeros(8000, dtype=np.float32), 0.0)) is NOT_YET
+    assert not heard  # too short to embed at all
+    audio = np.zeros(16000 * 2, dtype=np.float32)
+    assert asyncio.run(online.peek(words, audio, 0.0)) == "Agent"
+    assert heard == [len(audio)]  # all the speech heard from the words' start
+    assert asyncio.run(online.peek(words, audio, 0.0)) is NOT_YET  # halfway between the two
 
 
 def test_a_short_stretch_after_a_pause_is_heard_from_its_start_not_in_the_pause() -> None:

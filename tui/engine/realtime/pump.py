@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from tui.engine.realtime.online_speakers import NotYet, Peeked
 from tui.engine.realtime.streaming import PROMPT_CHARS, StreamingRecognizer, Window, in_order
 from tui.engine.recognition.asr import SpeechModel, Word
 from tui.shared.audio import RATE
@@ -29,7 +30,7 @@ UNTRANSCRIBED_S = 1.0  # speech after Whisper's last word that it is decoded aga
 Speech = list[tuple[float, float]]
 Infer = Callable[[Window], Awaitable[tuple[list[Word], Speech]]]
 Label = Callable[[list[Word], Window], Awaitable[list[str]]]
-Peek = Callable[[list[Word], Window], Awaitable[str | None]]
+Peek = Callable[[list[Word], Window], Awaitable[Peeked]]
 
 
 class Input(enum.Enum):
@@ -301,12 +302,16 @@ class RecognitionPump:
                 speakers = await self.label(update.finals, heard)
                 self._labelled = True
             self.sink.finals(update.finals, forced, speakers, open_end=self.stream.holding)
-        voice = None
+        voice, waits = None, False
         if update.partial and self.peek is not None and not self._labelled:
-            voice = await self.peek(update.partial, heard)  # known speakers: "UU" no more
-        self.sink.partial(
-            update.partial, force=bool(update.finals) or forced, speaker=voice, heard=window.end
-        )
+            peeked = await self.peek(update.partial, heard)  # known speakers: "UU" no more
+            # A voice not told yet: the partial waits a step (the first final comes anyway).
+            waits = isinstance(peeked, NotYet) and not (update.finals or forced)
+            voice = None if isinstance(peeked, NotYet) else peeked
+        if not waits:
+            self.sink.partial(
+                update.partial, force=bool(update.finals) or forced, speaker=voice, heard=window.end
+            )
         if update.silent_to is not None and not forced:
             self.sink.silence(update.silent_to)
         if forced:
