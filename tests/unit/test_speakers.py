@@ -146,6 +146,26 @@ def test_a_voice_heard_once_is_not_yet_doubted() -> None:
     assert online.voices[0].count == 3
 
 
+def test_a_voice_that_answers_without_a_pause_is_told_apart_at_the_sentence_s_end() -> None:
+    """test_09's call: the assistant's "I'm sorry," came straight after the caller's
+    "…Palace?" in one final, with no pause between them, and was heard as one stretch: the
+    caller's. A sentence's end starts a stretch, heard from its own start."""
+    heard: list[int] = []
+    said = iter([unit(1), unit(0, 1)])
+
+    async def embed(audio: np.ndarray) -> np.ndarray:
+        heard.append(int(audio[0]))  # each sample holds its own index
+        return next(said)
+
+    known = [("John Doe", unit(1)), ("Assistant", unit(0, 1))]
+    online = OnlineSpeakers(embed, SpeakerSettings(known=known))
+    audio = np.arange(16000 * 4, dtype=np.float32)
+    final = [Word(" Buckingham", 0.2, 0.8), Word(" Palace?", 0.8, 1.3), Word(" I'm", 1.4, 1.6)]
+    final.append(Word(" sorry,", 1.6, 2.0))
+    assert asyncio.run(online.label(final, audio, 0.0)) == ["John Doe"] * 2 + ["Assistant"] * 2
+    assert heard[1] == int(1.4 * 16000)  # the answer heard from its start, not before it
+
+
 def test_a_peek_names_the_nearest_voice_and_moves_none() -> None:
     """Partials before the first final: with known speakers, the nearest one, not "UU"."""
     said = iter([near(0.9, 1)])

@@ -1,8 +1,8 @@
 """Real-time speaker labels: each final stretch of speech goes to the nearest voice heard so far.
 
 Finals come a few words at a time, so the voices are found online: the words of a step's finals
-are split into stretches at pauses, each stretch's d-vector is compared with the voices' centroids
-(cosine), and it joins the nearest if it is close enough (``speaker_sensitivity``), or becomes a
+are split into stretches at pauses and sentence ends, each stretch's d-vector is compared with
+the voices' centroids (cosine), and it joins the nearest if it is close enough (``speaker_sensitivity``), or becomes a
 new voice while there are fewer than ``max_speakers``. Near the threshold a stretch is doubtful:
 it takes the nearest voice's label without moving that voice, and two doubtful stretches in a row
 that are nearer each other than to any voice are a new voice (one short stretch says too little
@@ -85,14 +85,16 @@ class OnlineSpeakers:
         self.last_end: float | None = None  # where the last labelled word ended…
         self.run_start = 0.0  # …and where the speech it is part of began (after a pause)
         self.doubt: np.ndarray | None = None  # the stretch before, when it fit no voice well
+        self.ended = False  # the last labelled word ended a sentence
 
     async def label(self, words: list[Word], audio: np.ndarray, start: float) -> list[str]:
         """Each word's speaker; ``audio`` holds the words, from stream time ``start``."""
         out: list[str] = []
         for first, last in _stretches(words):
             begin = words[first].start
-            if self.last_end is None or begin - self.last_end >= PAUSE_S:
-                self.run_start = begin
+            if self.last_end is None or begin - self.last_end >= PAUSE_S or self.ended:
+                self.run_start = begin  # after a pause or a sentence's end: heard from here
+            self.ended = _ends_sentence(words[last])
             piece = _around(begin, words[last].end, audio, start, self.run_start)
             self.last_end = words[last].end
             if len(piece) < MIN_EMBED_S * RATE and self.current is not None:
@@ -182,14 +184,20 @@ def _unit(vector: np.ndarray) -> np.ndarray:
     return unit
 
 
+def _ends_sentence(word: Word) -> bool:
+    return word.text.rstrip().endswith(tuple(".?!"))
+
+
 def _stretches(words: list[Word]) -> list[tuple[int, int]]:
-    """Index ranges of words with no pause of ``PAUSE_S`` between them, and at most about
-    ``2 * SPAN_S`` long (a long final, as an unpaced stream gives, is several voices' turns)."""
+    """Index ranges of words with no pause of ``PAUSE_S`` and no sentence's end between them,
+    and at most about ``2 * SPAN_S`` long (a long final, as an unpaced stream gives, is several
+    voices' turns). A voice often changes at a sentence's end without a pause: the assistant's
+    "I'm sorry," after the caller's "…Palace?" went to the caller."""
     out: list[tuple[int, int]] = []
     for index, word in enumerate(words):
         if out:
             first, last = out[-1]
-            joined = word.start - words[last].end < PAUSE_S
+            joined = word.start - words[last].end < PAUSE_S and not _ends_sentence(words[last])
             if joined and word.end - words[first].start <= 2 * SPAN_S:
                 out[-1] = (first, index)
                 continue
