@@ -2,12 +2,13 @@
 
 Finals come a few words at a time, so the voices are found online: the words of a step's finals
 are split into stretches at pauses and sentence ends, each stretch's d-vector is compared with
-the voices' centroids (cosine), and it joins the nearest if it is close enough (``speaker_sensitivity``), or becomes a
-new voice while there are fewer than ``max_speakers``. Near the threshold a stretch is doubtful:
-it takes the nearest voice's label without moving that voice, and two doubtful stretches in a row
-that are nearer each other than to any voice are a new voice (one short stretch says too little
-to open a voice on, but a voice that absorbs a newcomer's first words drifts towards the newcomer
-and then absorbs the rest). A stretch too short to say much takes the speaker before it.
+the voices' centroids (cosine), and it joins the nearest if it is close enough
+(``speaker_sensitivity``), or becomes a new voice while there are fewer than ``max_speakers``.
+Near the threshold a stretch is doubtful: it takes the nearest voice's label without moving that
+voice, and two doubtful stretches in a row that are nearer each other than to any voice are a
+new voice (one short stretch says too little to open a voice on, but a voice that absorbs a
+newcomer's first words drifts towards the newcomer and then absorbs the rest). A stretch too
+short to say much takes the speaker before it.
 ``prefer_current_speaker`` makes the speaker before it win near-ties. A short stretch is heard
 with the audio around it; after a pause, with the audio from its start on, not the silence
 before it (a turn's first word, heard mostly as the pause, went to the voice before the pause).
@@ -22,6 +23,7 @@ from enum import Enum
 import numpy as np
 
 from tui.engine.recognition.asr import Word
+from tui.engine.recognition.guards import ends_sentence
 from tui.engine.recognition.speakers import MIN_EMBED_S, SpeakerSettings, identifier
 from tui.shared.audio import RATE
 
@@ -94,7 +96,7 @@ class OnlineSpeakers:
             begin = words[first].start
             if self.last_end is None or begin - self.last_end >= PAUSE_S or self.ended:
                 self.run_start = begin  # after a pause or a sentence's end: heard from here
-            self.ended = _ends_sentence(words[last])
+            self.ended = ends_sentence(words[last].text)
             piece = _around(begin, words[last].end, audio, start, self.run_start)
             self.last_end = words[last].end
             if len(piece) < MIN_EMBED_S * RATE and self.current is not None:
@@ -117,12 +119,10 @@ class OnlineSpeakers:
         if len(piece) < PEEK_S * RATE:
             return NOT_YET
         vector = await self.embed(piece)
-        ranked = sorted(self.voices, key=lambda voice: float(voice.centroid @ vector))
-        if len(ranked) > 1 and float((ranked[-1].centroid - ranked[-2].centroid) @ vector) < (
-            PEEK_MARGIN
-        ):
+        ranked = sorted((float(voice.centroid @ vector), voice.number) for voice in self.voices)
+        if len(ranked) > 1 and ranked[-1][0] - ranked[-2][0] < PEEK_MARGIN:
             return NOT_YET
-        return self.labels[ranked[-1].number]
+        return self.labels[ranked[-1][1]]
 
     def _assign(self, vector: np.ndarray) -> str:
         best, best_similarity = None, -1.0
@@ -184,10 +184,6 @@ def _unit(vector: np.ndarray) -> np.ndarray:
     return unit
 
 
-def _ends_sentence(word: Word) -> bool:
-    return word.text.rstrip().endswith(tuple(".?!"))
-
-
 def _stretches(words: list[Word]) -> list[tuple[int, int]]:
     """Index ranges of words with no pause of ``PAUSE_S`` and no sentence's end between them,
     and at most about ``2 * SPAN_S`` long (a long final, as an unpaced stream gives, is several
@@ -197,7 +193,7 @@ def _stretches(words: list[Word]) -> list[tuple[int, int]]:
     for index, word in enumerate(words):
         if out:
             first, last = out[-1]
-            joined = word.start - words[last].end < PAUSE_S and not _ends_sentence(words[last])
+            joined = word.start - words[last].end < PAUSE_S and not ends_sentence(words[last].text)
             if joined and word.end - words[first].start <= 2 * SPAN_S:
                 out[-1] = (first, index)
                 continue

@@ -125,15 +125,17 @@ def step_tokens(seconds: float, decoding: Decoding) -> int | None:
     return int(STEP_TOKENS_PER_S * seconds) + STEP_TOKENS_MORE if english else None
 
 
-# A wide step's cost over a narrow one's, until the wide copy is timed. With a 15 s encoder input
-# (``one_pass``) the decoder, which two threads hardly speed up, is most of a step: 0.83 on
-# base, about 1 on tiny.en (2-core AMD EPYC); with the 30 s encoder it was 0.6, and base, taken
-# at 0.6 for a session at max_delay 1, then timed 0.76 s a step on two threads.
+# A wide step's cost over a narrow one's, until the wide copy is timed. With the encoder's input
+# cut short (``one_pass``; measured at 15 s, now 20 s, not measured again) the decoder, which
+# two threads hardly speed up, is most of a step: 0.83 on base, about 1 on tiny.en (2-core AMD
+# EPYC); with the 30 s encoder it was 0.6, and base, taken at 0.6 for a session at max_delay 1,
+# then timed 0.76 s a step on two threads.
 WIDE_SHARE = 0.85
 STEP_AUDIO_S = 6.5  # a window as long as a session's: context and new audio
 STEP_TOKENS = 31  # what a step's 6.5 s of speech decode to (noise would decode to the limit)
 TIMED_STEPS = 2  # the better of two: one call can be slowed by anything beside it
-# Real-time steps (5 s of context) over the timed call, measured with a 15 s encoder input,
+# Real-time steps (5 s of context) over the timed call, measured with a 15 s encoder input (now
+# 20 s; not measured again),
 # stepping the 169 s reading and the shared recordings (2026-12-07): base's windows decode more
 # than the call's 31 tokens, tiny.en's fewer. With the 30 s encoder both were about 1.35. A model
 # not measured takes base's, the larger: no session is promised a max_delay its steps miss.
