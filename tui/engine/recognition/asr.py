@@ -135,9 +135,8 @@ STEP_AUDIO_S = 6.5  # a window as long as a session's: context and new audio
 STEP_TOKENS = 31  # what a step's 6.5 s of speech decode to (noise would decode to the limit)
 TIMED_STEPS = 2  # the better of two: one call can be slowed by anything beside it
 # Real-time steps (5 s of context) over the timed call, measured with a 15 s encoder input (now
-# 20 s; not measured again),
-# stepping the 169 s reading and the shared recordings (2026-12-07): base's windows decode more
-# than the call's 31 tokens, tiny.en's fewer. With the 30 s encoder both were about 1.35. A model
+# 20 s; not measured again), stepping the 169 s reading and the shared recordings (2026-12-07):
+# base's windows decode more than the call's 31 tokens, tiny.en's fewer. With the 30 s encoder both were about 1.35. A model
 # not measured takes base's, the larger: no session is promised a max_delay its steps miss.
 STEP_OVER_TIMED = {"tiny.en": 0.95, "base": 1.3}
 STEP_PROMPT = (  # a prompt as long as a session's (the decoder reads it every step)
