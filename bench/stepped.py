@@ -50,13 +50,15 @@ AUDIO = ROOT.parent / "shared" / "audio"
 
 def stepped(
     model: Recognizer, audio: np.ndarray, max_delay: float, step_cost: float | None = None
-) -> tuple[str, list[float]]:
-    """The final text of one recording, and each final word's latency on the virtual clock
-    (each step costing ``step_cost`` seconds where given, else its measured compute)."""
+) -> tuple[str, list[float], list[float]]:
+    """The final text of one recording, each final word's latency on the virtual clock (each
+    step costing ``step_cost`` seconds where given, else its measured compute), and what each
+    step that heard speech took to compute."""
     stream = StreamingRecognizer(max_delay=max_delay)
     clock, fed = 0.0, 0
     finals: list[Word] = []
     latencies: list[float] = []
+    costs: list[float] = []
     compute: float | None = None  # the steps' moving average, as the pump keeps it
     while True:
         upto = min(len(audio), int(clock * RATE))
@@ -66,7 +68,10 @@ def stepped(
         window = stream.plan(flush=ending)
         started = time.perf_counter()
         words, speech = infer_window(model, window, wide=True)  # as on an idle engine
-        took = time.perf_counter() - started if step_cost is None else step_cost
+        took = time.perf_counter() - started
+        if speech:
+            costs.append(took)  # a step with no speech runs no model
+        took = took if step_cost is None else step_cost
         clock = max(clock, fed / RATE) + took
         compute = took if compute is None else 0.7 * compute + 0.3 * took
         stream.step_cost = max(MIN_STEP_S, compute) + compute  # as the session's pump sets it
@@ -74,7 +79,7 @@ def stepped(
         latencies += [clock - word.end for word in update.finals]
         finals += update.finals
         if ending:
-            return "".join(w.text for w in finals).strip(), latencies
+            return "".join(w.text for w in finals).strip(), latencies, costs
         clock = max(clock, fed / RATE + MIN_STEP_S)  # the next step waits for new audio
 
 
@@ -98,7 +103,8 @@ def main(
     tables = []
     for name in models:
         model = load(name)
-        tables += [_table(model, name, sets, max_delay, step_cost) for max_delay in delays]
+        timed = model.step_costs.wide  # as the engine times it on loading; steps then move it
+        tables += [_table(model, name, sets, max_delay, step_cost, timed) for max_delay in delays]
     command = "make benchmark-stepped" + (
         f" STEPPED='{' '.join(sys.argv[1:])}'" if sys.argv[1:] else ""
     )
@@ -112,6 +118,7 @@ def _table(
     sets: list[tuple[Path, dict[str, str]]],
     max_delay: float,
     step_cost: float | None,
+    timed: float,
 ) -> Table:
     """Every recording of ``sets`` stepped through ``model`` at ``max_delay``."""
     table = Table(
@@ -120,19 +127,21 @@ def _table(
         + (
             f"every step taken as {step_cost:g} s)"
             if step_cost is not None
-            else f"step {model.step_costs.wide:.2f} s timed)"
+            else f"step {timed:.2f} s timed)"
         ),
         ["recording", "WER", "final p50", "text"],
     )
     errors: list[float] = []
     latencies: list[float] = []
+    costs: list[float] = []
     said: list[tuple[str, str]] = []  # (reference, real-time text) of every recording
     for folder, references in sets:
         for recording, reference in references.items():
             path = folder / recording
             if not reference or not path.exists():
                 continue
-            text, lags = stepped(model, decode_file(path), max_delay, step_cost)
+            text, lags, took = stepped(model, decode_file(path), max_delay, step_cost)
+            costs += took
             errors.append(wer(reference, text))
             said.append((reference, text))
             latencies += lags
@@ -143,7 +152,9 @@ def _table(
         f"all {words} words",
         f"{100 * pooled:.1f}%",
         f"{np.median(latencies):.2f} s (p95 {np.percentile(latencies, 95):.2f} s)",
-        f"mean of {len(errors)} recordings' WER: {100 * np.mean(errors):.1f}%",
+        f"mean of {len(errors)} recordings' WER: {100 * np.mean(errors):.1f}%; steps computed "
+        f"in p50 {np.median(costs):.2f} s, p90 {np.percentile(costs, 90):.2f} s (timed as the "
+        f"model loaded: {timed:.2f} s)",
     )
     return table
 

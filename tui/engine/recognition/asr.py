@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -14,7 +15,7 @@ import numpy as np
 
 from tui.engine.recognition.capacity import StepCosts
 from tui.engine.recognition.one_pass import one_pass
-from tui.shared.audio import RATE
+from tui.shared.audio import RATE, decode_file
 
 log = logging.getLogger("sm_tui.engine.asr")
 
@@ -131,14 +132,16 @@ def step_tokens(seconds: float, decoding: Decoding) -> int | None:
 # EPYC); with the 30 s encoder it was 0.6, and base, taken at 0.6 for a session at max_delay 1,
 # then timed 0.76 s a step on two threads.
 WIDE_SHARE = 0.85
-STEP_AUDIO_S = 6.5  # a window as long as a session's: context and new audio
-STEP_TOKENS = 31  # what a step's 6.5 s of speech decode to (noise would decode to the limit)
 TIMED_STEPS = 2  # the better of two: one call can be slowed by anything beside it
-# Real-time steps (5 s of context) over the timed call, measured with a 15 s encoder input (now
-# 20 s; not measured again), stepping the 169 s reading and the shared recordings (2026-12-07):
-# base's windows decode more than the call's 31 tokens, tiny.en's fewer. With the 30 s encoder both were about 1.35. A model
-# not measured takes base's, the larger: no session is promised a max_delay its steps miss.
-STEP_OVER_TIMED = {"tiny.en": 0.95, "base": 1.3}
+# The timed call's audio: 6.5 s of English speech, as long as a session's window (context and
+# new audio), cut off mid-sentence as a window is. Made for it with
+#   espeak-ng -v en-us -s 165 -w out.wav "Before the market opened, the baker counted the loaves
+#   on the shelves and wrote the prices on a small board by the door."
+#   sox out.wav -r 16000 -c 1 -b 16 step_speech.flac trim 0 6.5
+# Timed on faint noise instead, as it was, each model did something else than a step: tiny.en
+# wrote nothing (0.28 s against a step's 0.46 s) and base looped to the token limit (0.75-1.2 s
+# from one start to the next, against 0.73 s), so base was said too slow for max_delay 2.
+STEP_SPEECH = Path(__file__).with_name("step_speech.flac")
 STEP_PROMPT = (  # a prompt as long as a session's (the decoder reads it every step)
     "Welcome to the demonstration. This example shows several configuration options in action,"
     " and today we will look at how the transcript arrives while the speaker is still talking."
@@ -256,16 +259,18 @@ class Recognizer:
         self.step_costs.wide = self.step_costs.narrow  # one session now steps on one core
 
     def _time_step(self, model: Any) -> float:
-        """Seconds a real-time step takes on ``model``: a timed call, scaled by what sessions'
-        steps cost beside it (their windows and hypotheses run longer); steps then correct it."""
-        window = _noise(STEP_AUDIO_S)
+        """Seconds a real-time step takes on ``model``: voice activity and a decode of a
+        window of speech (``STEP_SPEECH``) with a prompt; the steps that run correct it."""
+        window = step_speech()
+        most = step_tokens(len(window) / RATE, Decoding())
         times = []
         for _ in range(TIMED_STEPS):
             began = time.monotonic()
+            speech_regions(window)
             with one_pass():
-                self._decode(model, window, STEP_PROMPT, 1, Decoding(), STEP_TOKENS)
+                self._decode(model, window, STEP_PROMPT, 1, Decoding(), most)
             times.append(time.monotonic() - began)
-        return min(times) * STEP_OVER_TIMED.get(self.name, STEP_OVER_TIMED["base"])
+        return min(times)
 
     def _warm_up(self, workers: int) -> None:
         """Run a call on every worker at once, so no session pays for a cold one (seconds)."""
@@ -393,6 +398,12 @@ class Recognizer:
             return "en"
         language, _, _ = self._model.detect_language(audio, vad_filter=True)
         return str(language)
+
+
+@functools.cache
+def step_speech() -> np.ndarray:
+    """The timed call's window (``STEP_SPEECH``), decoded once."""
+    return decode_file(STEP_SPEECH)
 
 
 def _noise(seconds: float = 2.0) -> np.ndarray:
