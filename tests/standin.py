@@ -101,6 +101,7 @@ class ToneRecognizer:
         self.calls = 0
         self.gave_up_wide = False
         self.step_costs = StepCosts(wide=0.05 + delay_s, narrow=0.05 + delay_s)
+        self.retimed: list[bool] = []  # each retime's ``wide``
 
     def speech_regions(self, audio: np.ndarray) -> list[tuple[float, float]]:
         return [(a / RATE, b / RATE) for a, b in _bursts(audio, join_gap_s=0.3)]
@@ -159,6 +160,9 @@ class ToneRecognizer:
 
     def give_up_wide(self) -> None:
         self.gave_up_wide = True
+
+    def retime(self, wide: bool = False) -> None:
+        self.retimed.append(wide)
 
 
 class InProcessEngine:

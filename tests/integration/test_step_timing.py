@@ -47,3 +47,13 @@ def test_the_timed_call_decodes_the_speech_with_a_prompt(
     for words, prompt in decoded:
         assert prompt, "a session's steps carry a prompt"
         assert len(words) >= 15, "the timed call heard the speech and wrote it"
+
+
+def test_timed_again_the_costs_are_what_a_step_takes_now(recognizer: Recognizer) -> None:
+    costs = recognizer.step_costs
+    wide = costs.wide
+    costs.narrow = costs.wide = 60.0  # as steps beside a heavy load could leave them
+    recognizer.retime(wide=True)  # no two-thread copy loaded: the narrow figure alone
+    assert costs.narrow < 60.0
+    assert costs.wide == 60.0
+    costs.wide = wide

@@ -114,3 +114,14 @@ def test_the_faster_model_is_judged_where_both_were_timed_alike() -> None:
     same = Model("base copy", 1.0, 1.8)
     kept = choose("enhanced", BASE, same, {"max_delay": 1.0}, 1, can_fall_back=True)  # type: ignore[arg-type]
     assert kept.model is BASE  # no faster model to fall back to
+
+
+def test_steps_well_over_the_timing_raise_the_estimate_and_call_for_a_new_timing() -> None:
+    costs = StepCosts(wide=0.5, narrow=0.6, timed=0.5)
+    for _ in range(3):
+        costs.observe(0.55, wide=True)
+    assert not costs.raised()  # steps a little over the timing: as timed
+    for _ in range(10):
+        costs.observe(1.0, wide=True)
+    assert costs.raised()
+    assert not StepCosts(wide=2.0, narrow=2.0).raised()  # never timed: steps alone say it

@@ -135,7 +135,7 @@ def make_app(
     app[ENGINE] = engine
     # Each API gets its own state from here, so neither imports the other.
     app[batch_api.JOBS] = jobs or job_queue(engine)
-    app[SESSIONS] = SessionRegistry()
+    app[SESSIONS] = registry = SessionRegistry()
     app.router.add_get("/health", health)
     batch_api.add_routes(app)
     app.router.add_get(SESSION_LOAD_PATH, session_load)
@@ -143,6 +143,7 @@ def make_app(
     for path in ("/v2", "/v2/", "/v2/{language}"):
         app.router.add_get(path, handle_websocket)
     app.cleanup_ctx.append(_expire_jobs)
+    app.cleanup_ctx.append(lambda _: registry.ended())
     return app
 
 

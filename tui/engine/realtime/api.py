@@ -31,7 +31,7 @@ from tui.engine.protocol.results import language_pack
 from tui.engine.realtime import watch
 from tui.engine.realtime.channel import Channel, channel_audio, channel_labels
 from tui.engine.realtime.pump import RecognitionPump
-from tui.engine.realtime.session_models import ModelChoice, SessionModels
+from tui.engine.realtime.session_models import ModelChoice, SessionModels, retime_raised
 from tui.engine.realtime.sessions import SESSIONS, SessionLoad, SessionRegistry
 from tui.engine.realtime.streaming import StreamingRecognizer
 from tui.engine.realtime.translate import Translator
@@ -142,6 +142,9 @@ class RealtimeSession:
                 self.registry.unstarted -= 1
             self.registry.slots -= self.slots
             self.registry.loads.pop(self.id, None)
+            registry = self.registry
+            if self.slots and not registry.slots:
+                registry.spawn(retime_raised(self.engine, lambda: not registry.slots))
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(sender, timeout=5)
             sender.cancel()

@@ -25,7 +25,7 @@ from tui.engine.realtime.pump import Speech, infer_window
 from tui.engine.realtime.sessions import SessionLoad
 from tui.engine.realtime.streaming import Window
 from tui.engine.recognition.asr import Decoding, SpeechModel, Word
-from tui.engine.recognition.capacity import least_delay
+from tui.engine.recognition.capacity import least_delay, summary
 from tui.engine.recognition.models import ENHANCED
 from tui.engine.recognition.scheduler import REALTIME, InferenceStalled
 from tui.engine.recognition.speakers import SpeakerEncoder, SpeakerSettings
@@ -37,6 +37,7 @@ T = TypeVar("T")
 # A session's steps on the enhanced model before its measured cost is judged again: its steps
 # then weigh two thirds of the cost, the timing made when the model loaded one third.
 JUDGED_AFTER_STEPS = 5
+IDLE_S = 2.0  # no session this long: a model whose steps raised its cost is timed again
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,35 @@ def choose(
         f"it runs from max_delay {least_delay(slow, sessions):g}"
     )
     return ModelChoice(standard, max_delay, why)
+
+
+async def retime_raised(engine: Engine, idle: Callable[[], bool]) -> None:
+    """Once no real-time session runs: each loaded model whose steps raised its cost well over
+    its timing (``StepCosts.raised``) is timed again. Its steps may have run beside a passing
+    load (a batch job, another program), or on heavier windows than most; without this, a model
+    judged too slow once would be refused to every later session, since a model no session
+    runs has no steps to correct its figure. After ``IDLE_S`` with no session (a client that
+    reconnects at once is not kept waiting), on the real-time lane; a session that starts
+    during the timing waits for it (a few seconds on base)."""
+    await asyncio.sleep(IDLE_S)
+    for point, model in engine.models.loaded.items():
+        if not idle() or not model.step_costs.raised():
+            continue
+        before = model.step_costs.wide
+        try:
+            await engine.scheduler.run(REALTIME, model.retime, widens=True)
+        except InferenceStalled as stalled:
+            log.error("%s model %s could not be timed again: %s", point, model.name, stalled)
+            continue
+        log.info(
+            "%s model %s timed again with no session running: %.2f s a step, where its steps "
+            "had come to %.2f s; %s",
+            point,
+            model.name,
+            model.step_costs.wide,
+            before,
+            summary(model.step_costs),
+        )
 
 
 class SessionModels:

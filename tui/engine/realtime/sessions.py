@@ -3,9 +3,10 @@ running one has cost (``GET /v2/sm-tui/realtime/{id}``)."""
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -61,6 +62,23 @@ class SessionRegistry:
     """WebSockets that have not sent StartRecognition yet."""
     loads: dict[str, SessionLoad] = field(default_factory=dict)
     """Each running session's compute, by session id."""
+    background: set[asyncio.Task[None]] = field(default_factory=set)
+    """Work begun as the last session ended, cancelled when the engine stops (``ended``)."""
+
+    def spawn(self, work: Coroutine[None, None, None]) -> None:
+        """Run ``work`` on its own, kept until it ends."""
+        task = asyncio.create_task(work)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
+    @asynccontextmanager
+    async def ended(self) -> AsyncIterator[None]:
+        """Within: the engine serves; after, the work still under way is cancelled."""
+        try:
+            yield
+        finally:
+            for task in list(self.background):
+                task.cancel()
 
 
 SESSIONS = web.AppKey("sessions", SessionRegistry)

@@ -92,6 +92,10 @@ class SpeechModel(Protocol):
     def give_up_wide(self) -> None:
         """Run every call on one core from now on: a call on both never returned."""
 
+    def retime(self, wide: bool = False) -> None:
+        """Time a step again, as when it loaded (blocking): its costs become what a step
+        takes now. ``wide``: nothing else runs, so the two-thread copy is timed too."""
+
 
 # Whisper's own failure signs, as its reference decoder reads them: a segment whose text
 # compresses too well repeats itself; one the model thinks silent and is unsure of is invented.
@@ -215,6 +219,7 @@ class Recognizer:
         self._warm_up(workers)
         narrow = self._time_step(self._model)
         self.step_costs = StepCosts(wide=narrow * WIDE_SHARE, narrow=narrow)
+        self.step_costs.timed = self.step_costs.wide
         if wide:
             self.widen()
 
@@ -243,7 +248,7 @@ class Recognizer:
                 wide = self._load(self._workers, 1)
                 with one_pass():
                     self._decode(wide, _noise(), None, 1, Decoding(), None)
-                self.step_costs.wide = self._time_step(wide)
+                self.step_costs.wide = self.step_costs.timed = self._time_step(wide)
                 self._wide = wide
 
     @property
@@ -257,6 +262,14 @@ class Recognizer:
         self._gave_up_wide = True
         self._wide = None
         self.step_costs.wide = self.step_costs.narrow  # one session now steps on one core
+        self.step_costs.timed = None  # nor is the two-thread copy timed again
+
+    def retime(self, wide: bool = False) -> None:
+        """Time a step again, as when it loaded (blocking): its costs become what a step
+        takes now. ``wide``: nothing else runs, so the two-thread copy is timed too."""
+        self.step_costs.narrow = self._time_step(self._model)
+        if wide and self._wide is not None:
+            self.step_costs.wide = self.step_costs.timed = self._time_step(self._wide)
 
     def _time_step(self, model: Any) -> float:
         """Seconds a real-time step takes on ``model``: voice activity and a decode of a
