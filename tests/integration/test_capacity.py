@@ -15,6 +15,7 @@ import pytest
 from tests.helpers import normalise
 from tests.integration.rt_helpers import pcm, stream
 from tests.standin import InProcessEngine, ToneRecognizer, expected_text, tone_file
+from tui.engine.realtime import session_models
 from tui.engine.recognition.capacity import StepCosts
 from tui.shared.extensions import CAPACITY_PATH
 
@@ -142,7 +143,7 @@ async def test_the_capacity_endpoint_gives_each_loaded_model_s_figures(
 
 
 async def test_a_session_whose_enhanced_steps_prove_too_slow_changes_model_and_says_so(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The timing made as a model loads said base keeps max_delay 1; its steps then took
     longer. After a few steps the session runs the standard model, its Infos say so, and no
@@ -153,6 +154,7 @@ async def test_a_session_whose_enhanced_steps_prove_too_slow_changes_model_and_s
         models.append(Underestimated())
         return models[-1]
 
+    monkeypatch.setattr(session_models, "IDLE_S", 0.2)  # the engine waits 5 s of no session
     engine = InProcessEngine(tmp_path / "engine", load_enhanced=load).start()
     try:
         sentences = [*SENTENCES, "foxtrot golf hotel", "india juliet", "alpha echo golf"]

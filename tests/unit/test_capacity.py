@@ -116,12 +116,15 @@ def test_the_faster_model_is_judged_where_both_were_timed_alike() -> None:
     assert kept.model is BASE  # no faster model to fall back to
 
 
-def test_steps_well_over_the_timing_raise_the_estimate_and_call_for_a_new_timing() -> None:
-    costs = StepCosts(wide=0.5, narrow=0.6, timed=0.5)
+def test_a_model_refused_for_steps_well_over_its_timing_is_to_be_timed_again() -> None:
+    costs = StepCosts(wide=0.5, narrow=0.6, timed=0.5, refused=True)
     for _ in range(3):
         costs.observe(0.55, wide=True)
     assert not costs.raised()  # steps a little over the timing: as timed
     for _ in range(10):
         costs.observe(1.0, wide=True)
     assert costs.raised()
-    assert not StepCosts(wide=2.0, narrow=2.0).raised()  # never timed: steps alone say it
+    costs.refused = False
+    assert not costs.raised()  # no session was refused it: its sessions' steps follow it
+    never = StepCosts(wide=2.0, narrow=2.0, refused=True)
+    assert not never.raised()  # never timed: steps alone say it

@@ -37,7 +37,7 @@ T = TypeVar("T")
 # A session's steps on the enhanced model before its measured cost is judged again: its steps
 # then weigh two thirds of the cost, the timing made when the model loaded one third.
 JUDGED_AFTER_STEPS = 5
-IDLE_S = 2.0  # no session this long: a model whose steps raised its cost is timed again
+IDLE_S = 5.0  # no session this long: a model refused for what its steps cost is timed again
 
 
 @dataclass(frozen=True)
@@ -119,11 +119,11 @@ def choose(
 
 
 async def retime_raised(engine: Engine, idle: Callable[[], bool]) -> None:
-    """Once no real-time session runs: each loaded model whose steps raised its cost well over
-    its timing (``StepCosts.raised``) is timed again. Its steps may have run beside a passing
-    load (a batch job, another program), or on heavier windows than most; without this, a model
-    judged too slow once would be refused to every later session, since a model no session
-    runs has no steps to correct its figure. After ``IDLE_S`` with no session (a client that
+    """Once no real-time session runs: each loaded model that a session was refused, or changed
+    from, because its steps raised its cost well over its timing (``StepCosts.raised``) is
+    timed again. Its steps may have run beside a passing load (a batch job, another program),
+    or on heavier windows than most; without this, it would be refused to every later session,
+    since a model no session runs has no steps to correct its figure. After ``IDLE_S`` with no session (a client that
     reconnects at once is not kept waiting), on the real-time lane; a session that starts
     during the timing waits for it (a few seconds on base)."""
     await asyncio.sleep(IDLE_S)
@@ -190,15 +190,18 @@ class SessionModels:
         models = self.engine.models
         asked = models.point_for(config, self.engine.rt_point)
         self._asked, self._config = asked, config
+        wanted = await models.get(asked)
         choice = choose(
             asked,
-            await models.get(asked),
+            wanted,
             models.standard,
             config,
             sessions,
             can_fall_back=self._standard_knows(config),
         )
         self.model = choice.model
+        if choice.fallback:
+            wanted.step_costs.refused = True
         await asyncio.to_thread(self.model.widen)  # real-time steps may run on both cores
         if cfg.labels_speakers(config):
             self.encoder = await models.encoder()
@@ -273,6 +276,7 @@ class SessionModels:
         log.warning(
             "real time runs %s from %.1f s: %s", standard.name, self.load.audio_s, choice.fallback
         )
+        self.model.step_costs.refused = True
         await asyncio.to_thread(standard.widen)
         self.model = standard
         if self.on_change is not None:

@@ -270,6 +270,7 @@ class Recognizer:
         self.step_costs.narrow = self._time_step(self._model)
         if wide and self._wide is not None:
             self.step_costs.wide = self.step_costs.timed = self._time_step(self._wide)
+            self.step_costs.refused = False
 
     def _time_step(self, model: Any) -> float:
         """Seconds a real-time step takes on ``model``: voice activity and a decode of a

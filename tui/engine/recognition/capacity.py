@@ -15,8 +15,9 @@ One session steps on both cores (``StepCosts.wide``). With more, each step runs 
 beside another (``StepCosts.narrow``), two at a time, so the cycle grows with every second
 session. The costs are measured when a model warms up and follow the steps as they run, so a
 busy machine lowers the capacity it reports. A model whose steps raised its figure well over its
-timing is timed again once no session runs (``StepCosts.raised``), so a passing load does not
-lower it for good: a model no session runs has no steps to bring it back.
+timing, and which a session was refused for it, is timed again once no session runs
+(``StepCosts.raised``), so a passing load does not lower it for good: a model no session runs
+has no steps to bring it back.
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ MARGIN_S = 0.7  # p95 aimed for: max_delay + this (1.7 s at max_delay 1.0)
 LANES = 2
 MOST_SESSIONS = 64  # the capacity said is never more than this
 EMA = 0.2  # weight of a new step's cost
-# Steps that cost this much over the last timing raised the estimate: the model is timed again
-# once no real-time session runs (``StepCosts.raised``).
+# Steps that cost this much over the last timing raised the estimate: a model refused for it is
+# timed again once no real-time session runs (``StepCosts.raised``).
 RAISED = 1.2
 
 
@@ -50,6 +51,8 @@ class StepCosts:
     narrow: float
     timed: float | None = None
     """``wide`` as last timed on the model itself (None: never timed; steps alone say it)."""
+    refused: bool = False
+    """A session was refused the model, or changed from it, for what its steps cost."""
 
     def observe(self, seconds: float, wide: bool) -> None:
         """Follow a step that was just run (a moving average)."""
@@ -59,10 +62,10 @@ class StepCosts:
             self.narrow += EMA * (seconds - self.narrow)
 
     def raised(self) -> bool:
-        """Whether steps have raised the estimate well over the last timing: they ran beside
-        other work (or on heavier windows), and the model, if no session runs it now, keeps
-        that figure until it is timed again."""
-        return self.timed is not None and self.wide > self.timed * RAISED
+        """Whether steps have raised the estimate well over the last timing (they ran beside
+        other work, or on heavier windows than most) and a session was refused the model for
+        it: a model no session runs keeps that figure until it is timed again."""
+        return self.refused and self.timed is not None and self.wide > self.timed * RAISED
 
     def cycle(self, sessions: int) -> float:
         """Seconds between one session's steps while ``sessions`` sessions run."""
