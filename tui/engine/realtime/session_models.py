@@ -123,9 +123,9 @@ async def retime_raised(engine: Engine, idle: Callable[[], bool]) -> None:
     from, because its steps raised its cost well over its timing (``StepCosts.raised``) is
     timed again. Its steps may have run beside a passing load (a batch job, another program),
     or on heavier windows than most; without this, it would be refused to every later session,
-    since a model no session runs has no steps to correct its figure. After ``IDLE_S`` with no session (a client that
-    reconnects at once is not kept waiting), on the real-time lane; a session that starts
-    during the timing waits for it (a few seconds on base)."""
+    since a model no session runs has no steps to correct its figure. After ``IDLE_S`` with no
+    session (a client that reconnects at once is not kept waiting), on the real-time lane; a
+    session that starts during the timing waits for it (a few seconds on base)."""
     await asyncio.sleep(IDLE_S)
     for point, model in engine.models.loaded.items():
         if not idle() or not model.step_costs.raised():

@@ -136,7 +136,10 @@ def step_tokens(seconds: float, decoding: Decoding) -> int | None:
 # EPYC); with the 30 s encoder it was 0.6, and base, taken at 0.6 for a session at max_delay 1,
 # then timed 0.76 s a step on two threads.
 WIDE_SHARE = 0.85
-TIMED_STEPS = 2  # the better of two: one call can be slowed by anything beside it
+# The better of two on both cores, the figure one session is promised by: one call can be
+# slowed by anything beside it. One core's figure (two sessions or more) is one call: each call
+# on speech costs a load 0.4-1 s, and every engine start loads tiny.en.
+TIMED_STEPS = 2
 # The timed call's audio: 6.5 s of English speech, as long as a session's window (context and
 # new audio), cut off mid-sentence as a window is. Made for it with
 #   espeak-ng -v en-us -s 165 -w out.wav "Before the market opened, the baker counted the loaves
@@ -217,7 +220,7 @@ class Recognizer:
         self._widening = threading.Lock()
         self._gave_up_wide = False
         self._warm_up(workers)
-        narrow = self._time_step(self._model)
+        narrow = self._time_step(self._model, calls=1)
         self.step_costs = StepCosts(wide=narrow * WIDE_SHARE, narrow=narrow)
         self.step_costs.timed = self.step_costs.wide
         if wide:
@@ -267,18 +270,19 @@ class Recognizer:
     def retime(self, wide: bool = False) -> None:
         """Time a step again, as when it loaded (blocking): its costs become what a step
         takes now. ``wide``: nothing else runs, so the two-thread copy is timed too."""
-        self.step_costs.narrow = self._time_step(self._model)
+        self.step_costs.narrow = self._time_step(self._model, calls=1)
         if wide and self._wide is not None:
             self.step_costs.wide = self.step_costs.timed = self._time_step(self._wide)
             self.step_costs.refused = False
 
-    def _time_step(self, model: Any) -> float:
+    def _time_step(self, model: Any, calls: int = TIMED_STEPS) -> float:
         """Seconds a real-time step takes on ``model``: voice activity and a decode of a
-        window of speech (``STEP_SPEECH``) with a prompt; the steps that run correct it."""
+        window of speech (``STEP_SPEECH``) with a prompt, the least of ``calls``; the steps
+        that run correct it."""
         window = step_speech()
         most = step_tokens(len(window) / RATE, Decoding())
         times = []
-        for _ in range(TIMED_STEPS):
+        for _ in range(calls):
             began = time.monotonic()
             speech_regions(window)
             with one_pass():
