@@ -221,8 +221,8 @@ class Recognizer:
         self._gave_up_wide = False
         self._warm_up(workers)
         narrow = self._time_step(self._model, calls=1)
-        self.step_costs = StepCosts(wide=narrow * WIDE_SHARE, narrow=narrow)
-        self.step_costs.timed = self.step_costs.wide
+        wide_guess = narrow * WIDE_SHARE
+        self.step_costs = StepCosts(wide=wide_guess, narrow=narrow, timed=wide_guess)
         if wide:
             self.widen()
 
