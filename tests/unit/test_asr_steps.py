@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from tui.engine.recognition.asr import Decoding, Recognizer, step_tokens
+from tui.engine.recognition.one_pass import keeps_tail
 from tui.shared.audio import RATE
 
 
@@ -145,3 +146,31 @@ def test_a_loop_in_the_first_window_is_not_decoded_again() -> None:
     ]
     assert len(words) == len(LOOP.words)  # batch_loops keeps it once, later
     assert [call["condition_on_previous_text"] for _, call in whisper.calls] == [True]
+
+
+@dataclass
+class Shortened(Whisper):
+    """Loops where its encoder hears the shortened input of a real-time window (within
+    ``one_pass``), as base translated espeak-ng's German on an AMD EPYC, and not on Whisper's
+    30 s; or (``always``) on both."""
+
+    always: bool = False
+
+    def transcribe(self, audio: np.ndarray, **options: Any) -> tuple[list[Segment], None]:
+        self.calls.append({**options, "within_one_pass": keeps_tail()})
+        return [LOOP if keeps_tail() or self.always else HEARD], None
+
+
+def test_a_sentence_is_translated_on_whispers_own_window_and_a_loop_there_once_more() -> None:
+    german = Decoding(language="de", task="translate")
+    whisper = Shortened()
+    words = recogniser(whisper).transcribe(np.zeros(5 * RATE, dtype=np.float32), decoding=german)
+    assert [w.text for w in words] == [" The", " rain", " fell."]
+    assert [call["within_one_pass"] for call in whisper.calls] == [False]
+    assert whisper.calls[0]["task"] == "translate"
+    looping = Shortened(always=True)
+    assert recogniser(looping).transcribe(np.zeros(5 * RATE), decoding=german) == []
+    assert [call["within_one_pass"] for call in looping.calls] == [False, True]  # then no more
+    steps = Shortened()
+    assert recogniser(steps).transcribe(np.zeros(5 * RATE)) == []  # a step: within one_pass
+    assert [call["within_one_pass"] for call in steps.calls] == [True]

@@ -13,16 +13,17 @@ from tui.shared.audio import RATE
 
 
 def run(
-    partials: bool, finals: list[tuple[float, float, str]]
+    partials: bool, finals: list[tuple[float, float, str]], english: bool = True
 ) -> tuple[list[dict[str, Any]], list[float]]:
-    """Feed 10 s of audio and ``finals``; the messages sent and the audio lengths translated."""
+    """Feed 10 s of audio and ``finals``; the messages sent and the audio lengths translated.
+    ``english``: whether the translate task writes anything."""
     sent: list[dict[str, Any]] = []
     lengths: list[float] = []
 
     async def translate(audio: np.ndarray) -> list[Word]:
         lengths.append(len(audio) / RATE)
         await asyncio.sleep(0)
-        return [Word(f" english{len(lengths)}", 0.0, 0.5)]
+        return [Word(f" english{len(lengths)}", 0.0, 0.5)] if english else []
 
     async def session() -> None:
         translator = Translator(translate, sent.append, channel=None, partials=partials)
@@ -51,3 +52,11 @@ def test_partials_translate_the_sentence_so_far() -> None:
     sent, _ = run(True, [(0.5, 1.5, "Guten "), (1.5, 2.5, "Morgen. ")])
     assert [m["message"] for m in sent] == ["AddPartialTranslation", "AddTranslation"]
     assert sent[0]["results"][0]["end_time"] == 1.5 and sent[1]["results"][0]["end_time"] == 2.5
+
+
+def test_a_sentence_the_model_gives_no_english_for_is_said() -> None:
+    """base's translate task looped on espeak-ng's German, the loop was dropped, and the
+    session ended with no AddTranslation and no word of why."""
+    sent, _ = run(True, [(0.5, 1.5, "Guten "), (1.5, 2.5, "Morgen. ")], english=False)
+    assert [(m["message"], m.get("type")) for m in sent] == [("Warning", "translation_failed")]
+    assert "0.5-2.5 s" in sent[0]["reason"]  # the sentence, not the partial before it

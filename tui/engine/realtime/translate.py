@@ -7,7 +7,8 @@ a ``Translator`` per channel. It keeps the channel's audio since the last transl
 AddTranslation carries its English, in order. With ``enable_partials`` in the
 translation_config, the sentence so far is translated after each final that does not end it,
 as AddPartialTranslation (skipped when newer work waits: a partial is only worth its freshness).
-EndOfTranscript waits until every final is translated.
+EndOfTranscript waits until every final is translated; a sentence the model gives no English
+for (its decode dropped as a loop) is said in a ``translation_failed`` Warning.
 """
 
 from __future__ import annotations
@@ -125,6 +126,15 @@ class Translator:
                 continue
             text = "".join(w.text for w in words).strip()
             if not text:
+                if not partial:  # said words with no English: the client is told, not left to guess
+                    self.send(
+                        {
+                            "message": "Warning",
+                            "type": "translation_failed",
+                            "reason": f"No English came from the model for the finals at "
+                            f"{start:.1f}-{end:.1f} s",
+                        }
+                    )
                 continue
             message: dict[str, Any] = {
                 "message": "AddPartialTranslation" if partial else "AddTranslation",

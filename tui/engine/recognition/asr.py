@@ -321,9 +321,20 @@ class Recognizer:
         wide: bool = False,
     ) -> list[Word]:
         """Transcribe a short window in one pass; return its words with times relative to its
-        start. ``wide``: on the two-thread copy of the model."""
+        start. ``wide``: on the two-thread copy of the model.
+
+        A translation (``decoding.task`` "translate") is of a finished sentence, not of a
+        window cut mid-word, so it is decoded as faster-whisper decodes a file's window (the
+        30 s encoder): within ``one_pass`` base translated espeak-ng's "Guten Morgen. Ich
+        möchte einen Termin…" as "I have to say, I have to say, …" on an AMD EPYC, a loop
+        the guard drops, and the session's English came back empty. Where that loops too, the
+        sentence is decoded once more within ``one_pass``."""
         model = self._wide if wide and self._wide is not None else self._model
         most = step_tokens(len(audio) / RATE, decoding)
+        if decoding.task == "translate":
+            words, loop = self._decode(model, audio, prompt, beam_size, decoding, most)
+            if not loop:
+                return words
         with one_pass():
             words, loop = self._decode(model, audio, prompt, beam_size, decoding, most)
             if loop and prompt:
