@@ -8,7 +8,15 @@ import pytest
 from tui.engine.recognition.asr import Word
 from tui.engine.recognition.vocab import Vocabulary
 
-NAMES = ["Kastoria", "Pelkatz", "Zorvex", "Notting Hill Gate", "Tavenna", "Buckingham"]
+NAMES = [
+    "Kastoria",
+    "Pelkatz",
+    "Zorvex",
+    "Notting Hill Gate",
+    "Tavenna",
+    "Buckingham",
+    "Nimbrella",
+]
 VOCAB = Vocabulary.from_config({"additional_vocab": [{"content": n} for n in NAMES]})
 
 
@@ -28,6 +36,8 @@ def fixed(text: str) -> str:
         ("near Notting hell gate station", "near Notting Hill Gate station"),
         ("near notting hill gate station", "near Notting Hill Gate station"),
         ("to Buckingam palace", "to Buckingham palace"),
+        ("So an umbrella team will", "So Nimbrella team will"),  # the N heard as the article's
+        ("called a sorvex today", "called a Zorvex today"),  # "a" takes no sound of the name's
     ],
 )
 def test_a_misheard_name_becomes_the_entry(heard: str, meant: str) -> None:
@@ -42,6 +52,7 @@ def test_a_misheard_name_becomes_the_entry(heard: str, meant: str) -> None:
         "the castle and the story",  # a name does not run across words that are not it
         "ask Pell, cats are welcome",  # nor across a mark
         "Kastoria Cloud keeps Zorvex backups.",  # already the entries
+        "the umbrella team",  # only "an" takes a name's N
     ],
 )
 def test_ordinary_words_stay_as_they_were(said: str) -> None:
