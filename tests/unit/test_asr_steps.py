@@ -152,12 +152,16 @@ def test_a_loop_in_the_first_window_is_not_decoded_again() -> None:
 class Shortened(Whisper):
     """Loops where its encoder hears the shortened input of a real-time window (within
     ``one_pass``), as base translated espeak-ng's German on an AMD EPYC, and not on Whisper's
-    30 s; or (``always``) on both."""
+    30 s; or (``always``) on both, or (``partly``) on both, its 30 s decode hearing a
+    sentence before the loop."""
 
     always: bool = False
+    partly: bool = False
 
     def transcribe(self, audio: np.ndarray, **options: Any) -> tuple[list[Segment], None]:
         self.calls.append({**options, "within_one_pass": keeps_tail()})
+        if self.partly:
+            return ([LOOP] if keeps_tail() else [HEARD, LOOP]), None
         return [LOOP if keeps_tail() or self.always else HEARD], None
 
 
@@ -171,6 +175,8 @@ def test_a_sentence_is_translated_on_whispers_own_window_and_a_loop_there_once_m
     looping = Shortened(always=True)
     assert recogniser(looping).transcribe(np.zeros(5 * RATE), decoding=german) == []
     assert [call["within_one_pass"] for call in looping.calls] == [False, True]  # then no more
+    partly = recogniser(Shortened(partly=True)).transcribe(np.zeros(5 * RATE), decoding=german)
+    assert [w.text for w in partly] == [" The", " rain", " fell."]  # what did not loop stays
     steps = Shortened()
     assert recogniser(steps).transcribe(np.zeros(5 * RATE)) == []  # a step: within one_pass
     assert [call["within_one_pass"] for call in steps.calls] == [True]

@@ -328,20 +328,22 @@ class Recognizer:
         30 s encoder): within ``one_pass`` base translated espeak-ng's "Guten Morgen. Ich
         möchte einen Termin…" as "I have to say, I have to say, …" on an AMD EPYC, a loop
         the guard drops, and the session's English came back empty. Where that loops too, the
-        sentence is decoded once more within ``one_pass``."""
+        sentence is decoded once more within ``one_pass``; if that gives nothing, the words
+        of the first decode's segments that did not loop are kept."""
         model = self._wide if wide and self._wide is not None else self._model
         most = step_tokens(len(audio) / RATE, decoding)
+        whole: list[Word] = []
         if decoding.task == "translate":
-            words, loop = self._decode(model, audio, prompt, beam_size, decoding, most)
+            whole, loop = self._decode(model, audio, prompt, beam_size, decoding, most)
             if not loop:
-                return words
+                return whole
         with one_pass():
             words, loop = self._decode(model, audio, prompt, beam_size, decoding, most)
             if loop and prompt:
                 # The text before can set Whisper looping on audio it hears well without it:
                 # once more without, rather than a step with nothing.
                 words, _ = self._decode(model, audio, None, beam_size, decoding, most)
-            return words
+            return words or whole
 
     def _decode(
         self,
