@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from tui.engine.realtime.held_audio import HeldAudio
+from tui.engine.realtime.watch import warning
 from tui.engine.recognition.asr import Word
 from tui.shared.audio import RATE
 
@@ -63,14 +64,7 @@ class Translator:
         if self._audio.samples > MAX_HELD_S * RATE:
             if not self.warned:
                 self.warned = True
-                self.send(
-                    {
-                        "message": "Warning",
-                        "type": "translation_failed",
-                        "reason": "Translation fell too far behind; some finals were "
-                        "not translated",
-                    }
-                )
+                self._failed("Translation fell too far behind; some finals were not translated")
             self._audio.drop_until(self._audio.end - MAX_HELD_S / 2)
 
     def final(self, start: float, end: float, text: str) -> None:
@@ -102,6 +96,9 @@ class Translator:
         """The session is gone."""
         self._task.cancel()
 
+    def _failed(self, reason: str) -> None:
+        self.send(warning("translation_failed", reason))
+
     async def _run(self) -> None:
         while (span := await self._spans.get()) is not None:
             start, end, partial = span
@@ -116,24 +113,13 @@ class Translator:
                 words = await self.translate(audio)
             except Exception:  # a failed translation is said, the session goes on
                 log.exception("translation failed")
-                self.send(
-                    {
-                        "message": "Warning",
-                        "type": "translation_failed",
-                        "reason": "A final could not be translated",
-                    }
-                )
+                self._failed("A final could not be translated")
                 continue
             text = "".join(w.text for w in words).strip()
             if not text:
                 if not partial:  # said words with no English: the client is told, not left to guess
-                    self.send(
-                        {
-                            "message": "Warning",
-                            "type": "translation_failed",
-                            "reason": f"No English came from the model for the finals at "
-                            f"{start:.1f}-{end:.1f} s",
-                        }
+                    self._failed(
+                        f"No English came from the model for the finals at {start:.1f}-{end:.1f} s"
                     )
                 continue
             message: dict[str, Any] = {
