@@ -8,6 +8,7 @@ Loops are bounded in count and time, and only loopback is ever addressed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import signal
 import socket
@@ -203,12 +204,25 @@ async def test_a_client_that_never_reads_is_cut_off(engine: Any) -> None:
     async with RawSession(engine) as raw:
         await raw.start()
         assert raw.ws is not None
-        # Never read again: every frame earns an AudioAdded the client leaves in the socket.
-        for _ in range(200_000):
-            await raw.ws.send_bytes(b"\x00\x00")
-        assert await logged(engine, "not reading", 90), (
-            "the engine kept buffering for a silent reader"
-        )
+        ws = raw.ws
+
+        async def flood() -> None:
+            # Never read again: every frame earns an AudioAdded the client leaves unread. The
+            # kernel's socket buffers swallow the first ten megabytes or so (200,000 frames
+            # fitted there in some runs), so send until the engine gives up, up to a cap.
+            for sent in range(2_000_000):
+                await ws.send_bytes(b"\x00\x00")
+                if sent % 1000 == 0:
+                    await asyncio.sleep(0)
+
+        flooding = asyncio.create_task(flood())
+        try:
+            cut_off = await logged(engine, "not reading", 180)
+        finally:
+            flooding.cancel()
+            with contextlib.suppress(asyncio.CancelledError, ConnectionError):
+                await asyncio.wait_for(flooding, 10)
+        assert cut_off, "the engine kept buffering for a silent reader"
         grown = memory(engine)[0] - before
     assert grown < 150 * MB, grown / MB
 

@@ -48,6 +48,9 @@ MAX_MESSAGE_DEPTH = 10  # a StartRecognition nests 6 deep at most
 MAX_HELD_S = 30.0  # audio a session holds before it stops reading more (backpressure)
 MAX_PIPE_BYTES = 1 << 20  # a file's bytes received but not decoded yet
 MAX_OUTBOX = 5000  # messages the client has not read; past this it is cut off
+# A reply the socket has not taken for this long: the client's buffers and the kernel's are
+# full and nothing drains them, so the client has stopped reading (whether it sends or not).
+UNREAD_SECONDS = 30.0
 CLOSE_CODES = {
     "invalid_message": 1003,
     "protocol_error": 1003,
@@ -213,7 +216,10 @@ class RealtimeSession:
             if self.ws.closed:
                 return
             try:
-                await self.ws.send_str(json.dumps(item))
+                await asyncio.wait_for(self.ws.send_str(json.dumps(item)), UNREAD_SECONDS)
+            except TimeoutError:
+                self.not_reading.set()
+                return
             except ConnectionError:
                 return
 
