@@ -13,7 +13,8 @@ short to say much takes the speaker before it.
 with the audio around it; after a pause, with the audio from its start on, not the silence
 before it (a turn's first word, heard mostly as the pause, went to the voice before the pause).
 Where less than a second of that audio has come (a word final at the window's end), the stretch
-takes the nearest voice and neither moves nor opens one.
+neither moves nor opens a voice, and keeps the speaker before it unless another voice is clearly
+nearer.
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ MATURE = 2  # stretches before a voice's centroid is trusted enough for doubt (k
 # A partial before the first final is named from at least PEEK_S of speech (the encoder looks
 # at 0.8 s at a time: from 0.5 s, half of it padding, the call's agent came out nearer the
 # customer), and only when one voice is PEEK_MARGIN nearer than the next. A final stretch heard
-# for less (the audio after it has not come yet) takes the nearest voice and moves none.
+# for less (the audio after it has not come yet) moves no voice and keeps the speaker before it
+# unless another voice is PEEK_MARGIN nearer.
 PEEK_S = 1.0
 PEEK_MARGIN = 0.1
 Embed = Callable[[np.ndarray], Awaitable[np.ndarray]]
@@ -108,8 +110,9 @@ class OnlineSpeakers:
             if len(piece) < MIN_EMBED_S * RATE and self.current is not None:
                 who = self.current
             elif len(piece) < PEEK_S * RATE and self.voices:
-                # The audio after it has not come yet: too little to open or move a voice on
-                # (config_demo.wav's "At", heard for 0.74 s, became a third voice).
+                # The audio after it has not come yet: too little to open or move a voice on,
+                # or to change speaker on a guess (config_demo.wav's "At", heard for 0.74 s,
+                # became a third voice; taking the nearest voice, a word changed speaker twice).
                 who = self._nearest(await self.embed(piece))
             else:
                 who = self._assign(await self.embed(piece))
@@ -141,9 +144,19 @@ class OnlineSpeakers:
             return NOT_YET
         return self.labels[ranked[-1][1]]
 
-    def _closest(self, vector: np.ndarray) -> tuple[Voice | None, float]:
-        """The voice nearest ``vector`` and its similarity (the speaker before favoured with
-        ``prefer_current_speaker``)."""
+    def _nearest(self, vector: np.ndarray) -> str:
+        """The label of a stretch heard too briefly to move or open a voice: the speaker
+        before it, unless another voice is ``PEEK_MARGIN`` nearer (so a brief stretch does
+        not flip the speaker on a guess), else the nearest voice."""
+        similarity = {voice.number: float(voice.centroid @ vector) for voice in self.voices}
+        best = max(self.voices, key=lambda voice: similarity[voice.number])
+        before = next((v for v in self.voices if self.labels[v.number] == self.current), None)
+        if before is not None and similarity[best.number] - similarity[before.number] < PEEK_MARGIN:
+            best = before
+        best.heard = True
+        return self.labels[best.number]
+
+    def _assign(self, vector: np.ndarray) -> str:
         best, best_similarity = None, -1.0
         for voice in self.voices:
             similarity = float(voice.centroid @ vector)
@@ -151,17 +164,6 @@ class OnlineSpeakers:
                 similarity += CURRENT_BONUS
             if similarity > best_similarity:
                 best, best_similarity = voice, similarity
-        return best, best_similarity
-
-    def _nearest(self, vector: np.ndarray) -> str:
-        """The nearest voice's label for a stretch heard too briefly to move or open a voice."""
-        best, _ = self._closest(vector)
-        assert best is not None  # called only once a voice is known
-        best.heard = True
-        return self.labels[best.number]
-
-    def _assign(self, vector: np.ndarray) -> str:
-        best, best_similarity = self._closest(vector)
         distance = 1 - best_similarity
         room = len(self.voices) < self.settings.max_speakers
         doubt, self.doubt = self.doubt, None
