@@ -617,5 +617,10 @@ async def handle_websocket(request: web.Request) -> web.StreamResponse:
             headers={"Retry-After": "5"},
         )
     await ws.prepare(request)
-    await RealtimeSession(engine, registry, ws).run()
+    session = RealtimeSession(engine, registry, ws)
+    await session.run()
+    if session.not_reading.is_set() and request.transport is not None:
+        # The client reads nothing, so the close frame would wait behind its full buffers for
+        # ever, and the connection with it (28 MB unread in the kernel, still open): drop it.
+        request.transport.abort()
     return ws
