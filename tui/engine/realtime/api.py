@@ -216,7 +216,8 @@ class RealtimeSession:
             if self.ws.closed:
                 return
             try:
-                await asyncio.wait_for(self.ws.send_str(json.dumps(item)), UNREAD_SECONDS)
+                async with asyncio.timeout(UNREAD_SECONDS):  # no task made for each reply
+                    await self.ws.send_str(json.dumps(item))
             except TimeoutError:
                 self.not_reading.set()
                 return
