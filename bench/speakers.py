@@ -6,7 +6,9 @@ long and short turns (``tests.helpers.dialogue``), on the call itself mixed to m
 customer talks over the agent), on config_demo.wav (two voices saying a sentence each in turn:
 ``tests.helpers.CONFIG_DEMO_TURNS``), and the number of speakers found in each single-voice
 recording; batch and real time (``max_delay`` 2), through the official clients. For the turns,
-how often the labels change per minute beside how often the voice really does.
+how often the labels change per minute beside how often the voice really does; and, for the
+call's turns 0.5 s and 1.5 s apart, how soon a new turn's first words come in a partial, and
+come labelled right.
 
 ``python bench/speakers.py --repeat FILE [--runs N] [--at-once K] [--rate HZ]`` streams one
 recording of several voices again and again instead (the SDKs' default model, ``max_delay`` 2,
@@ -73,6 +75,47 @@ async def batch_results(engine: Any, path: Path) -> list[dict[str, Any]]:
 async def realtime_results(engine: Any, path: Path) -> list[dict[str, Any]]:
     got = await stream(engine, pcm(path), diarization="speaker", max_delay=2.0)
     return [r for m in got.of("AddTranscript") for r in m["results"]]
+
+
+async def partial_turns(
+    engine: Any, path: Path, spans: list[tuple[int, float, float]]
+) -> tuple[float, float, float]:
+    """Real-time partials at the voice changes: the share of partial words labelled right (under
+    the best mapping of labels to voices), and the mean seconds from each new turn's start to
+    its first word in a message, and to its first word labelled right."""
+    got = await stream(
+        engine, pcm(path), diarization="speaker", max_delay=2.0, enable_partials=True
+    )
+    started = next(t for t, m in got.messages if m.get("message") == "RecognitionStarted")
+    partials = [r for m in got.of("AddPartialTranscript") for r in m["results"]]
+    finals = [r for m in got.of("AddTranscript") for r in m["results"]]
+    names = _mapping(finals, spans)
+    first, right = [], []
+    for voice, begin, end in spans[1:]:
+        heard = [
+            (t - started - begin, r["alternatives"][0].get("speaker"))
+            for t, m in got.messages
+            if m.get("message") in ("AddPartialTranscript", "AddTranscript")
+            for r in m["results"]
+            if r["type"] == "word"
+            and begin - 0.25 <= (r["start_time"] + r["end_time"]) / 2 <= end + 0.25
+        ]
+        first.append(min(t for t, _ in heard))
+        right.append(min(t for t, who in heard if names.get(who) == voice))
+    return labelled_share(partials, spans), float(np.mean(first)), float(np.mean(right))
+
+
+def _mapping(
+    results: list[dict[str, Any]], spans: list[tuple[int, float, float]]
+) -> dict[str, int]:
+    """Each label's voice: the one that said most of the final words it labels."""
+    said: dict[str, Counter[int]] = {}
+    for r in results:
+        middle = (r["start_time"] + r["end_time"]) / 2
+        voice = next((v for v, s, e in spans if s - 0.25 <= middle <= e + 0.25), None)
+        if voice is not None and r["type"] == "word":
+            said.setdefault(r["alternatives"][0]["speaker"], Counter())[voice] += 1
+    return {label: counts.most_common(1)[0][0] for label, counts in said.items()}
 
 
 def voices(results: list[dict[str, Any]]) -> int:
@@ -217,9 +260,25 @@ async def main() -> None:
                     for run in (batch_results, realtime_results)
                 ]
                 table.add(name, "batch / real time", "–", f"{found[0]} / {found[1]}", "–", "–")
+            partials = Table(
+                "Real-time partials where the voice changes (diarization, max_delay 2): partial "
+                "words labelled right, and the mean seconds from a new turn's start to its "
+                "first word in a message, and to its first word labelled right",
+                ["audio", "partial words right", "first word (s)", "first word right (s)"],
+            )
+            for gap in (0.5, 1.5):
+                apart, apart_spans = call_turns(tmp / f"turns_{gap}.wav", gap=gap)
+                share, first, right = await partial_turns(engine, apart, apart_spans)
+                partials.add(
+                    f"the call's two voices taking turns, {gap} s apart",
+                    f"{100 * share:.0f}%",
+                    f"{first:.2f}",
+                    f"{right:.2f}",
+                )
         finally:
             engine.stop()
-    print(f"\nwrote {write_results('speakers', {}, [table], 'make benchmark-speakers')}")
+    tables = [table, partials]
+    print(f"\nwrote {write_results('speakers', {}, tables, 'make benchmark-speakers')}")
 
 
 if __name__ == "__main__":

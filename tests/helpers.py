@@ -179,8 +179,9 @@ TURNS = [(0, 0.7, 2.5), (1, 0.7, 3.3), (0, 3.5, 5.4), (1, 4.5, 8.3)]
 CONFIG_DEMO_TURNS = [(0, 0.0, 3.4), (1, 3.6, 7.7), (0, 7.8, 13.4), (1, 13.5, 18.8)]
 
 
-def call_turns(path: Path) -> tuple[Path, list[tuple[int, float, float]]]:
-    """A WAV of the call's voices one after the other, and each turn's (voice, start, end)."""
+def call_turns(path: Path, gap: float = 0.5) -> tuple[Path, list[tuple[int, float, float]]]:
+    """A WAV of the call's voices one after the other, ``gap`` seconds apart, and each turn's
+    (voice, start, end)."""
     import numpy as np
 
     from tui.shared.audio import iter_decoded
@@ -191,9 +192,9 @@ def call_turns(path: Path) -> tuple[Path, list[tuple[int, float, float]]]:
     for voice, start, end in TURNS:
         piece = channels[voice][int(start * 16000) : int(end * 16000)]
         piece = piece / (np.sqrt(np.mean(piece**2)) + 1e-9) * 0.05
-        parts += [piece, np.zeros(8000, dtype=np.float32)]
+        parts += [piece, np.zeros(int(gap * 16000), dtype=np.float32)]
         spans.append((voice, at, at + len(piece) / 16000))
-        at += len(piece) / 16000 + 0.5
+        at += len(piece) / 16000 + gap
     return write_wav(path, np.concatenate(parts)), spans
 
 

@@ -31,6 +31,12 @@ def turns(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[tuple[in
     return call_turns(tmp_path_factory.mktemp("speech") / "turns.wav")
 
 
+@pytest.fixture(scope="module")
+def turns_apart(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Any]]:
+    """The turns with a turn's pause between them (1.5 s), as test_09's call has."""
+    return call_turns(tmp_path_factory.mktemp("speech") / "apart.wav", gap=1.5)
+
+
 async def batch_json(engine: Any, path: Path, **dz: Any) -> dict[str, Any]:
     import aiohttp
 
@@ -148,9 +154,9 @@ async def test_realtime_tells_config_demos_two_voices_apart(
 
 
 async def test_get_speakers_then_known_speakers_in_real_time(
-    engine: Any, turns: tuple[Path, Any]
+    engine: Any, turns_apart: tuple[Path, Any]
 ) -> None:
-    path, spans = turns
+    path, spans = turns_apart
     client = rt.AsyncClient(api_key=engine.api_key, url=engine.rt_url)
     results: list[dict[str, Any]] = []
     speakers: list[dict[str, Any]] = []
@@ -189,3 +195,19 @@ async def test_get_speakers_then_known_speakers_in_real_time(
     partials = [r for m in got.of("AddPartialTranscript") for r in m["results"]]
     assert partials and speakers_of(partials) <= {"Agent", "Customer"}
     assert partials[0]["alternatives"][0]["speaker"] == "Agent"  # "Thank you for calling"
+    # A partial after a turn's pause is named from its own speech, not as the last final's
+    # speaker (test_09's call: the Voice SDK made the assistant's first words the caller's).
+    names = [("Agent", "Customer")[voice] for voice, _, _ in spans]
+    assert partial_share(partials, spans, names) >= 0.9
+
+
+def partial_share(results: list[dict[str, Any]], spans: list[Any], names: list[str]) -> float:
+    """The share of partial words labelled as the voice whose turn holds them."""
+    right = total = 0
+    for r in results:
+        middle = (r["start_time"] + r["end_time"]) / 2
+        turn = next((i for i, (_, s, e) in enumerate(spans) if s - 0.25 <= middle <= e + 0.25), -1)
+        if turn >= 0 and r["type"] == "word":
+            total += 1
+            right += r["alternatives"][0]["speaker"] == names[turn]
+    return right / total if total else 0.0

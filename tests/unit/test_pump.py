@@ -107,7 +107,11 @@ class Heard:
         self.words.extend(w.text.strip() for w in words)
 
     def partial(
-        self, words: list[Word], force: bool, speaker: str | None = None, heard: float = 0.0
+        self,
+        words: list[Word],
+        force: bool,
+        speakers: list[str | None] | None = None,
+        heard: float = 0.0,
     ) -> None:
         self.partials += 1
 

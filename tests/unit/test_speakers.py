@@ -6,7 +6,7 @@ import asyncio
 
 import numpy as np
 
-from tui.engine.realtime.online_speakers import NOT_YET, OnlineSpeakers
+from tui.engine.realtime.online_speakers import OnlineSpeakers
 from tui.engine.recognition.asr import Word
 from tui.engine.recognition.speakers import (
     SpeakerSettings,
@@ -177,10 +177,11 @@ def test_a_peek_names_the_nearest_voice_and_moves_none() -> None:
     online = OnlineSpeakers(embed, SpeakerSettings(known=known))
     audio = np.zeros(16000 * 4, dtype=np.float32)
     words = [Word(" thank", 1.0, 1.3), Word(" you", 1.4, 1.6)]
-    assert asyncio.run(online.peek(words, audio, 0.0)) == "Agent"
+    assert asyncio.run(online.peek(words, audio, 0.0)) == ["Agent", "Agent"]
     assert float(online.voices[0].centroid @ unit(1)) > 0.999  # not moved
     assert not online.voices[0].heard  # a peek is not a hearing: GetSpeakers lists it not
-    assert asyncio.run(OnlineSpeakers(embed, SpeakerSettings()).peek(words, audio, 0.0)) is None
+    unknown = OnlineSpeakers(embed, SpeakerSettings())
+    assert asyncio.run(unknown.peek(words, audio, 0.0)) == [None, None]
 
 
 def test_a_peek_waits_until_the_voice_can_be_told() -> None:
@@ -196,12 +197,45 @@ def test_a_peek_waits_until_the_voice_can_be_told() -> None:
     known = [("Agent", unit(1)), ("Customer", unit(0, 1))]
     online = OnlineSpeakers(embed, SpeakerSettings(known=known))
     words = [Word(" then", 0.0, 0.28)]
-    assert asyncio.run(online.peek(words, np.zeros(8000, dtype=np.float32), 0.0)) is NOT_YET
-    assert not heard  # too short to embed at all
+    assert asyncio.run(online.peek(words, np.zeros(8000, dtype=np.float32), 0.0)) == []
+    assert not heard  # too short to embed at all: the partial waits
     audio = np.zeros(16000 * 2, dtype=np.float32)
-    assert asyncio.run(online.peek(words, audio, 0.0)) == "Agent"
+    assert asyncio.run(online.peek(words, audio, 0.0)) == ["Agent"]
     assert heard == [len(audio)]  # all the speech heard from the words' start
-    assert asyncio.run(online.peek(words, audio, 0.0)) is NOT_YET  # halfway between the two
+    assert asyncio.run(online.peek(words, audio, 0.0)) == []  # halfway between the two
+
+
+def test_a_partial_after_a_pause_is_named_afresh_not_as_the_last_final() -> None:
+    """test_09's call: the assistant's "I'm not sure I", 3 s after the caller's last final,
+    came as a partial with the caller's label, and the Voice SDK ended the caller's turn with
+    it. After a turn's pause a partial is named from its own speech, once a second of it has
+    come."""
+    heard: list[int] = []
+    said = iter([unit(1), unit(0, 1), unit(0, 1)])
+
+    async def embed(audio: np.ndarray) -> np.ndarray:
+        heard.append(int(audio[0]))  # each sample holds its own index
+        return next(said)
+
+    known = [("John Doe", unit(1)), ("Assistant", unit(0, 1))]
+    online = OnlineSpeakers(embed, SpeakerSettings(known=known))
+    audio = np.arange(16000 * 30, dtype=np.float32)
+    final = [Word(" Hill", 20.2, 20.5), Word(" Gate?", 20.6, 21.2)]
+    assert asyncio.run(online.label(final, audio, 0.0)) == ["John Doe"] * 2
+    partial = [Word(" I'm", 24.3, 24.5), Word(" not", 24.5, 24.7), Word(" sure", 24.7, 25.0)]
+    assert asyncio.run(online.peek(partial, audio[: int(24.9 * 16000)], 0.0)) == []
+    assert not heard[1:]  # 0.6 s of it: too little to tell, so it waits
+    assert asyncio.run(online.peek(partial, audio, 0.0)) == ["Assistant"] * 3
+    assert heard[1:] == [int(24.3 * 16000)]  # heard from the partial's start
+    assert online.current == "John Doe"  # a peek changes no one
+    going_on = [Word(" to", 21.3, 21.5), Word(" Palace", 21.5, 22.0), Word(" I'm", 23.0, 23.2)]
+    assert asyncio.run(online.peek(going_on, audio, 0.0)) == ["John Doe"] * 2 + ["Assistant"]
+    assert heard[2:] == [int(23.0 * 16000)]  # only the word after the pause was looked at
+    # After a shorter pause, as within a turn, it is the speaker before it's, with no look:
+    # named afresh there, the assistant's partials came out nearer the caller mid-turn.
+    on = [Word(" then", 21.7, 22.0), Word(" from", 22.6, 22.9)]
+    assert asyncio.run(online.peek(on, audio, 0.0)) == ["John Doe"] * 2
+    assert len(heard) == 3
 
 
 def test_a_short_stretch_after_a_pause_is_heard_from_its_start_not_in_the_pause() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tui.engine.realtime.streaming import CONTEXT_S, StreamingRecognizer, Update, Window
+from tui.engine.realtime.streaming import CONTEXT_S, StreamingRecognizer, Update, Window, voiced
 from tui.engine.recognition.asr import Word, trusted
 from tui.engine.recognition.guards import collapse_loops, drop_copies, repetitive, unheard
 
@@ -818,3 +818,18 @@ def test_only_a_sentence_s_end_capitalises_the_word_after_it() -> None:
     ]
     out = [w.text.strip() for w in rec._sentence_start(said)]
     assert out == ["Dr.", "smith", "said.", "Then", "at", "3.30.", "we"]
+
+
+def test_a_word_begun_in_the_silence_before_it_starts_where_the_speech_does() -> None:
+    """Whisper began the agent's "I'd" at 5.88 s, straight after the customer's "account."
+    (said at 7.0 s, after 1.5 s of silence), so the pause before it, where a turn changes,
+    was not seen. Words begun inside speech keep their times."""
+    window = Window(np.zeros(0, dtype=np.float32), 4.0, 9.0, "", False)
+    speech = [(0.0, 1.8), (3.0, 4.5)]  # 4.0-5.8 s and 7.0-8.5 s
+    said = words(("account.", 5.3, 5.8), ("I'd", 5.88, 7.2), ("be", 7.3, 7.5), ("x", 8.6, 8.7))
+    assert [(w.text, w.start) for w in voiced(said, window, speech)] == [
+        (" account.", 5.3),
+        (" I'd", 7.0),
+        (" be", 7.3),
+        (" x", 8.6),  # begun in silence with no speech inside it: left as Whisper wrote it
+    ]

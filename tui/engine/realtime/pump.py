@@ -17,8 +17,13 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from tui.engine.realtime.online_speakers import NotYet, Peeked
-from tui.engine.realtime.streaming import PROMPT_CHARS, StreamingRecognizer, Window, in_order
+from tui.engine.realtime.streaming import (
+    PROMPT_CHARS,
+    StreamingRecognizer,
+    Window,
+    in_order,
+    voiced,
+)
 from tui.engine.recognition.asr import SpeechModel, Word
 from tui.shared.audio import RATE
 
@@ -30,7 +35,7 @@ UNTRANSCRIBED_S = 1.0  # speech after Whisper's last word that it is decoded aga
 Speech = list[tuple[float, float]]
 Infer = Callable[[Window], Awaitable[tuple[list[Word], Speech]]]
 Label = Callable[[list[Word], Window], Awaitable[list[str]]]
-Peek = Callable[[list[Word], Window], Awaitable[Peeked]]
+Peek = Callable[[list[Word], Window], Awaitable[list[str | None]]]
 
 
 class Input(enum.Enum):
@@ -63,10 +68,14 @@ class PumpSink(Protocol):
         follow at the start of the next finals)."""
 
     def partial(
-        self, words: list[Word], force: bool, speaker: str | None = None, heard: float = 0.0
+        self,
+        words: list[Word],
+        force: bool,
+        speakers: list[str | None] | None = None,
+        heard: float = 0.0,
     ) -> None:
-        """The current partial; ``force`` sends it even if unchanged; ``speaker``: its voice,
-        where no final has said one yet; ``heard``: the stream time the step heard to."""
+        """The current partial; ``force`` sends it even if unchanged; ``speakers``: each
+        word's voice (None: the last final's); ``heard``: the stream time the step heard to."""
 
     def end_of_utterance(self, at: float | None, forced: bool) -> None:
         """An utterance ended at stream time ``at`` (None: where the last final ended)."""
@@ -155,8 +164,8 @@ class RecognitionPump:
         sink: Hears the finals, partials and utterance ends.
         on_step: Called after each step's result is applied.
         label: Each final word's speaker (diarization).
-        peek: The voice nearest a partial's words, changing none (diarization): partials
-            take the last final's speaker, and this one until a final has one.
+        peek: The speakers of a partial's leading words, changing no voice (diarization);
+            the words it cannot name yet wait a step.
     """
 
     def __init__(
@@ -174,7 +183,6 @@ class RecognitionPump:
         self.on_step = on_step
         self.label = label
         self.peek = peek
-        self._labelled = False  # a final has carried a speaker
         self.input = Input.OPEN
         self.phase = Phase.WAITING
         self.compute_ema = 0.3  # seconds a step has been taking, smoothed
@@ -300,17 +308,17 @@ class RecognitionPump:
             speakers = None
             if update.finals and self.label is not None:
                 speakers = await self.label(update.finals, heard)
-                self._labelled = True
             self.sink.finals(update.finals, forced, speakers, open_end=self.stream.holding)
-        voice, waits = None, False
-        if update.partial and self.peek is not None and not self._labelled:
-            peeked = await self.peek(update.partial, heard)  # known speakers: "UU" no more
-            # A voice not told yet: the partial waits a step (the first final comes anyway).
-            waits = isinstance(peeked, NotYet) and not (update.finals or forced)
-            voice = None if isinstance(peeked, NotYet) else peeked
-        if not waits:
+        partial, voices = update.partial, None
+        if partial and self.peek is not None:
+            # Words whose voice cannot be told yet wait a step (their final comes anyway);
+            # after finals the partial is sent, shortened, as AddTranscript's follower.
+            # (With known speakers, no partial is "UU", not even before the first final.)
+            voices = await self.peek(voiced(partial, window, speech), heard)
+            partial = partial[: len(voices)]
+        if partial or len(partial) == len(update.partial) or update.finals or forced:
             self.sink.partial(
-                update.partial, force=bool(update.finals) or forced, speaker=voice, heard=window.end
+                partial, force=bool(update.finals) or forced, speakers=voices, heard=window.end
             )
         if update.silent_to is not None and not forced:
             self.sink.silence(update.silent_to)

@@ -20,7 +20,7 @@ import numpy as np
 
 from tui.engine.context import Engine
 from tui.engine.protocol import config as cfg
-from tui.engine.realtime.online_speakers import OnlineSpeakers, Peeked
+from tui.engine.realtime.online_speakers import OnlineSpeakers
 from tui.engine.realtime.pump import Speech, infer_window
 from tui.engine.realtime.sessions import SessionLoad
 from tui.engine.realtime.streaming import Window
@@ -300,6 +300,6 @@ class SessionModels:
         return await speakers.label(words, window.audio, window.start)
 
     @staticmethod
-    async def peek(speakers: OnlineSpeakers, words: list[Word], window: Window) -> Peeked:
-        """The voice nearest a partial's words, from the window that holds them."""
+    async def peek(speakers: OnlineSpeakers, words: list[Word], window: Window) -> list[str | None]:
+        """The speakers of a partial's leading words, from the window that holds them."""
         return await speakers.peek(words, window.audio, window.start)

@@ -75,6 +75,21 @@ def _speech_end(window: Window, speech: list[tuple[float, float]]) -> float:
     return window.start + speech[-1][1] if speech else window.start
 
 
+def voiced(words: list[Word], window: Window, speech: list[tuple[float, float]]) -> list[Word]:
+    """The words, each that Whisper began in a silence starting where voice activity detection
+    heard speech begin inside it instead: Whisper stretches a turn's first word back over the
+    pause before it ("I'd" from 5.88 s, straight after the other voice's "account.", though
+    said at 7.0 s)."""
+    heard = [(window.start + begin, window.start + end) for begin, end in speech]
+    out = []
+    for word in words:
+        onset = next((b for b, _ in heard if word.start < b < word.end), None)
+        if onset is not None and not any(b <= word.start <= e for b, e in heard):
+            word = Word(word.text, onset, word.end, word.probability)
+        out.append(word)
+    return out
+
+
 MIN_WORD_S = 0.01
 SENTENCE_ENDS = ".?!"
 HELD_MARKS = ".,?!;:"  # a final's trailing marks, held until the next step (``_hold``)

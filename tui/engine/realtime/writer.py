@@ -52,7 +52,7 @@ class TranscriptWriter:
         self._open = False  # the last final's transcript ended without its space (a mark held)
 
     def _results(
-        self, words: list[Word], speakers: list[str] | None = None, voice: str | None = None
+        self, words: list[Word], speakers: list[str] | None = None, final: bool = True
     ) -> list[dict[str, Any]]:
         config = self.config()
         language = str(config.get("language", "en"))
@@ -65,9 +65,9 @@ class TranscriptWriter:
                 if index == 0 or not word.text or word.text[0].isspace()
             ]
             words = joined(words)
-            if labels:
+            if labels and final:
                 self.last_speaker = labels[-1]
-        speaker = (voice or self.last_speaker) if diarizing else None
+        speaker = self.last_speaker if diarizing else None
         results = to_results(words, speaker=speaker, language=language, speakers=labels)
         if config.get("enable_entities", True):  # on unless turned off, in real time
             results = with_entities(results, language)
@@ -149,14 +149,19 @@ class TranscriptWriter:
         self.sent_final_end = until
 
     def partial(
-        self, words: list[Word], force: bool, speaker: str | None = None, heard: float = 0.0
+        self,
+        words: list[Word],
+        force: bool,
+        speakers: list[str | None] | None = None,
+        heard: float = 0.0,
     ) -> None:
-        """AddPartialTranscript, when partials are enabled and the text changed; its words
-        are ``speaker``'s where given (before any final has a speaker), else the last
-        final's. ``heard``: the stream time the step heard to, the message's end."""
+        """AddPartialTranscript, when partials are enabled and the text changed; each word
+        is its speaker's where given, else the last final's. ``heard``: the stream time the
+        step heard to, the message's end."""
         if not self.config().get("enable_partials"):
             return
-        results = self._results(words, voice=speaker)
+        labels = None if speakers is None else [who or self.last_speaker for who in speakers]
+        results = self._results(words, labels, final=False)
         text = render(results)
         if text == self.last_partial and not force:
             return
