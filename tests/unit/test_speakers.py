@@ -146,19 +146,25 @@ def test_a_voice_heard_once_is_not_yet_doubted() -> None:
     assert online.voices[0].count == 3
 
 
+def voices_of_test_09(said: list[np.ndarray]) -> tuple[OnlineSpeakers, list[int]]:
+    """test_09's call's two known voices, hearing ``said`` in turn, and where each piece of
+    audio it embedded began (give it ``np.arange`` audio: each sample holds its index)."""
+    heard: list[int] = []
+    vectors = iter(said)
+
+    async def embed(audio: np.ndarray) -> np.ndarray:
+        heard.append(int(audio[0]))
+        return next(vectors)
+
+    known = [("John Doe", unit(1)), ("Assistant", unit(0, 1))]
+    return OnlineSpeakers(embed, SpeakerSettings(known=known)), heard
+
+
 def test_a_voice_that_answers_without_a_pause_is_told_apart_at_the_sentence_s_end() -> None:
     """test_09's call: the assistant's "I'm sorry," came straight after the caller's
     "…Palace?" in one final, with no pause between them, and was heard as one stretch: the
     caller's. A sentence's end starts a stretch, heard from its own start."""
-    heard: list[int] = []
-    said = iter([unit(1), unit(0, 1)])
-
-    async def embed(audio: np.ndarray) -> np.ndarray:
-        heard.append(int(audio[0]))  # each sample holds its own index
-        return next(said)
-
-    known = [("John Doe", unit(1)), ("Assistant", unit(0, 1))]
-    online = OnlineSpeakers(embed, SpeakerSettings(known=known))
+    online, heard = voices_of_test_09([unit(1), unit(0, 1)])
     audio = np.arange(16000 * 4, dtype=np.float32)
     final = [Word(" Buckingham", 0.2, 0.8), Word(" Palace?", 0.8, 1.3), Word(" I'm", 1.4, 1.6)]
     final.append(Word(" sorry,", 1.6, 2.0))
@@ -210,15 +216,7 @@ def test_a_partial_after_a_pause_is_named_afresh_not_as_the_last_final() -> None
     came as a partial with the caller's label, and the Voice SDK ended the caller's turn with
     it. After a turn's pause a partial is named from its own speech, once a second of it has
     come."""
-    heard: list[int] = []
-    said = iter([unit(1), unit(0, 1), unit(0, 1)])
-
-    async def embed(audio: np.ndarray) -> np.ndarray:
-        heard.append(int(audio[0]))  # each sample holds its own index
-        return next(said)
-
-    known = [("John Doe", unit(1)), ("Assistant", unit(0, 1))]
-    online = OnlineSpeakers(embed, SpeakerSettings(known=known))
+    online, heard = voices_of_test_09([unit(1), unit(0, 1), unit(0, 1)])
     audio = np.arange(16000 * 30, dtype=np.float32)
     final = [Word(" Hill", 20.2, 20.5), Word(" Gate?", 20.6, 21.2)]
     assert asyncio.run(online.label(final, audio, 0.0)) == ["John Doe"] * 2

@@ -311,12 +311,13 @@ class RecognitionPump:
             self.sink.finals(update.finals, forced, speakers, open_end=self.stream.holding)
         partial, voices = update.partial, None
         if partial and self.peek is not None:
-            # Words whose voice cannot be told yet wait a step (their final comes anyway);
-            # after finals the partial is sent, shortened, as AddTranscript's follower.
-            # (With known speakers, no partial is "UU", not even before the first final.)
+            # Words whose voice cannot be told yet wait a step (their final comes anyway).
+            # With known speakers no partial is "UU", not even before the first final.
             voices = await self.peek(voiced(partial, window, speech), heard)
             partial = partial[: len(voices)]
-        if partial or len(partial) == len(update.partial) or update.finals or forced:
+        withheld = len(partial) < len(update.partial)
+        # After finals the partial is sent, shortened if need be: AddTranscript's follower.
+        if partial or not withheld or update.finals or forced:
             self.sink.partial(
                 partial, force=bool(update.finals) or forced, speakers=voices, heard=window.end
             )
