@@ -20,7 +20,10 @@ ends of the range a batch user sends.
 
 It prints a table and writes every figure to ``bench/results/<date>-<machine>/default_path.json``.
 
-    .venv/bin/python bench/default_path.py [--repeat N] [--rt-repeat N] [--max-delay 1,3] [--features] [--lengths]
+    .venv/bin/python bench/default_path.py [--repeat N] [--rt-repeat N] [--max-delay 1,3] [--features] [--lengths] [--only NAME]
+
+``--only shared`` runs one recording on an engine that ran nothing before it (the engine's
+estimate of a step's cost carries over from one session to the next).
 """
 
 from __future__ import annotations
@@ -163,12 +166,16 @@ async def main(
     command: str,
     lengths: bool = False,
     results: str = "default_path",
+    only: str = "",
 ) -> None:
     from faster_whisper import WhisperModel
 
     figures: dict[str, Any] = {"repeat": repeat, "rt_repeat": rt_repeat, "recordings": {}}
     with tempfile.TemporaryDirectory() as folder:
         made = corpus(Path(folder), lengths)
+        made = {name: item for name, item in made.items() if only.lower() in name.lower()}
+        if not made:
+            raise SystemExit(f"no recording's name holds {only!r}")
         settings = Settings(data_dir=Path(folder) / "data")
         base = str(assemble_base(settings.data_dir / "models"))
         for name, (path, reference) in made.items():
@@ -284,11 +291,25 @@ if __name__ == "__main__":
     parser.add_argument(
         "--name", default="default_path", help="the results file's name (default_path)"
     )
+    parser.add_argument(
+        "--only",
+        default="",
+        help="only the recordings whose name holds this, on an engine that ran nothing else",
+    )
     args = parser.parse_args()
     delays = [float(d) for d in args.max_delay.split(",")]
     command = "make benchmark-default" + (
         f' DEFAULT="{" ".join(sys.argv[1:])}"' if sys.argv[1:] else ""
     )
     asyncio.run(
-        main(args.repeat, args.rt_repeat, delays, args.features, command, args.lengths, args.name)
+        main(
+            args.repeat,
+            args.rt_repeat,
+            delays,
+            args.features,
+            command,
+            args.lengths,
+            args.name,
+            args.only,
+        )
     )
