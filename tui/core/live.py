@@ -404,17 +404,8 @@ class LiveSession:
 
     def _with_speakers(self, results: list[dict[str, Any]], text: str) -> str:
         """The final's text with ``S2: `` where the speaker changes (when diarizing)."""
-        from tui.shared.transcripts import render, turns
-
-        parts, labelled = [], False
-        for (_, speaker), group in turns(results):
-            piece = render(group)
-            if speaker != "UU":
-                labelled = True
-                if speaker != self._speaker:
-                    piece, self._speaker = f"{speaker}: {piece}", speaker
-            parts.append(piece)
-        return " ".join(parts) + " " if labelled else text
+        text, self._speaker = with_speakers(results, text, self._speaker)
+        return text
 
     def _on_error(self, message: dict[str, Any], api: _Api) -> None:
         api.failed = True
@@ -435,3 +426,23 @@ class LiveSession:
         self.listener.notice(
             "warning", f"engine warning {message.get('type')}: {message.get('reason')}"
         )
+
+
+def with_speakers(results: list[dict[str, Any]], text: str, last: str) -> tuple[str, str]:
+    """A final's ``text`` with ``S2: `` where the speaker changes from ``last``, and the speaker
+    it ends with. The spaces at its ends stay the transcript's: a mark held back and sent
+    alone as the next final joins the word before it ("demo." was shown "demo .")."""
+    from tui.shared.transcripts import render, turns
+
+    parts, labelled = [], False
+    for (_, speaker), group in turns(results):
+        piece = render(group)
+        if speaker != "UU":
+            labelled = True
+            if speaker != last:
+                piece, last = f"{speaker}: {piece}", speaker
+        parts.append(piece)
+    if not labelled:
+        return text, last
+    lead = " " if text.startswith(" ") else ""
+    return lead + " ".join(parts) + (" " if text.endswith(" ") else ""), last
