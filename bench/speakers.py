@@ -44,6 +44,7 @@ from tests.helpers import (  # noqa: E402
     dialogue,
     flips_per_minute,
     labelled_share,
+    turn_of,
     write_wav,
 )
 from tests.integration.rt_helpers import capture, pcm, stream  # noqa: E402
@@ -91,14 +92,14 @@ async def partial_turns(
     finals = [r for m in got.of("AddTranscript") for r in m["results"]]
     names = _mapping(finals, spans)
     first, right = [], []
-    for voice, begin, end in spans[1:]:
+    for turn in range(1, len(spans)):  # each turn where the voice changes
+        voice, begin, _ = spans[turn]
         heard = [
             (t - started - begin, r["alternatives"][0].get("speaker"))
             for t, m in got.messages
             if m.get("message") in ("AddPartialTranscript", "AddTranscript")
             for r in m["results"]
-            if r["type"] == "word"
-            and begin - 0.25 <= (r["start_time"] + r["end_time"]) / 2 <= end + 0.25
+            if r["type"] == "word" and turn_of(r, spans) == turn
         ]
         first.append(min(t for t, _ in heard))
         right.append(min(t for t, who in heard if names.get(who) == voice))
@@ -111,10 +112,9 @@ def _mapping(
     """Each label's voice: the one that said most of the final words it labels."""
     said: dict[str, Counter[int]] = {}
     for r in results:
-        middle = (r["start_time"] + r["end_time"]) / 2
-        voice = next((v for v, s, e in spans if s - 0.25 <= middle <= e + 0.25), None)
-        if voice is not None and r["type"] == "word":
-            said.setdefault(r["alternatives"][0]["speaker"], Counter())[voice] += 1
+        turn = turn_of(r, spans)
+        if turn is not None and r["type"] == "word":
+            said.setdefault(r["alternatives"][0]["speaker"], Counter())[spans[turn][0]] += 1
     return {label: counts.most_common(1)[0][0] for label, counts in said.items()}
 
 

@@ -239,6 +239,12 @@ def dialogue(path: Path) -> tuple[Path, list[tuple[int, float, float]]]:
     return write_wav(path, np.concatenate(parts)), spans
 
 
+def turn_of(result: dict[str, Any], spans: list[tuple[int, float, float]]) -> int | None:
+    """The index of the turn whose span (with 0.25 s either side) holds the result's middle."""
+    middle = (result["start_time"] + result["end_time"]) / 2
+    return next((i for i, (_, s, e) in enumerate(spans) if s - 0.25 <= middle <= e + 0.25), None)
+
+
 def flips_per_minute(
     results: list[dict[str, Any]], spans: list[tuple[int, float, float]]
 ) -> tuple[float, float]:
@@ -248,11 +254,10 @@ def flips_per_minute(
     for r in results:
         if r["type"] not in ("word", "entity"):
             continue
-        middle = (r["start_time"] + r["end_time"]) / 2
-        voice = next((v for v, s, e in spans if s - 0.25 <= middle <= e + 0.25), None)
-        if voice is not None:
+        turn = turn_of(r, spans)
+        if turn is not None:
             labels.append(r["alternatives"][0].get("speaker"))
-            truth.append(voice)
+            truth.append(spans[turn][0])
     minutes = (max(e for _, _, e in spans) - min(s for _, s, _ in spans)) / 60
 
     def changes(seq: list[Any]) -> int:
@@ -269,8 +274,8 @@ def labelled_share(results: list[dict[str, Any]], spans: list[tuple[int, float, 
     words = [r for r in results if r["type"] in ("word", "entity")]
     said = []
     for r in words:
-        middle = (r["start_time"] + r["end_time"]) / 2
-        said.append(next((v for v, s, e in spans if s - 0.25 <= middle <= e + 0.25), -1))
+        turn = turn_of(r, spans)
+        said.append(-1 if turn is None else spans[turn][0])
     labels = [r["alternatives"][0]["speaker"] for r in words]
     names = sorted(set(labels))
     voices = range(max(len(names), 1 + max(v for v, _, _ in spans)))

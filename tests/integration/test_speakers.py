@@ -18,6 +18,7 @@ from tests.helpers import (
     flips_per_minute,
     labelled_share,
     speak,
+    turn_of,
     write_wav,
 )
 from tests.integration.rt_helpers import pcm, stream
@@ -205,9 +206,8 @@ def partial_share(results: list[dict[str, Any]], spans: list[Any], names: list[s
     """The share of partial words labelled as the voice whose turn holds them."""
     right = total = 0
     for r in results:
-        middle = (r["start_time"] + r["end_time"]) / 2
-        turn = next((i for i, (_, s, e) in enumerate(spans) if s - 0.25 <= middle <= e + 0.25), -1)
-        if turn >= 0 and r["type"] == "word":
+        turn = turn_of(r, spans)
+        if turn is not None and r["type"] == "word":
             total += 1
             right += r["alternatives"][0]["speaker"] == names[turn]
     return right / total if total else 0.0
